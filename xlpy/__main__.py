@@ -1,0 +1,5 @@
+"""`python -m xlpy` runs the command line."""
+
+from xlpy.cli import main
+
+main()

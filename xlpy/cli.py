@@ -1,0 +1,87 @@
+"""The `xlpy` command line: parses arguments and dispatches to one module per command under xlpy/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import TextIO
+
+# Each command lives in xlpy/commands/<name>.py with `add_arguments(parser)` and
+# `run(args, stdout, stderr) -> int`. Modules are imported only for the command being run,
+# so `xlpy --help` and `xlpy validate` never pay for openpyxl, FastAPI or python-docx.
+COMMANDS: dict[str, str] = {
+    "new": "生成空白（或按 JSON 数据填好的）年报工作簿",
+    "validate": "校验工作簿（格式、勾稽关系、文字与表格一致性）",
+    "export": "把工作簿导出为 JSON 数据",
+    "render": "生成年度报告（Markdown、HTML、DOCX、JSON）",
+    "annotate": "生成带校验结果和标记的工作簿副本（适用于 WPS）",
+    "batch": "批量校验多个单位的工作簿并汇总",
+    "rules": "列出全部校验规则",
+    "serve": "启动 HTTP 服务（Excel 加载项、上传页面、API）",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in Chinese with exit code 2 (argparse's own code too)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"xlpy：参数错误：{message}\n")
+        raise SystemExit(2)
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"xlpy.commands.{name}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `only`, just that command's arguments are loaded (fast start)."""
+    parser = _Parser(prog="xlpy", description="政府信息公开工作年度报告：填报、校验与生成")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if only == name:
+            _module(name).add_arguments(p)
+    return parser
+
+
+def _version() -> str:
+    from xlpy import __version__
+
+    return f"xlpy {__version__}"
+
+
+def run(argv: list[str], stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run one command and return its exit code (0 ok, 1 findings block, 2 unusable input/usage)."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    command = next((a for a in argv if a in COMMANDS), None)
+    parser = build_parser(only=command)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help(stdout)
+        return 0
+    from xlpy.errors import XlpyError
+
+    try:
+        return int(_module(args.command).run(args, stdout, stderr))
+    except XlpyError as exc:
+        stderr.write(f"xlpy：{exc.message}\n")
+        return 2
+    except KeyboardInterrupt:
+        stderr.write("xlpy：已中断\n")
+        return 130
+
+
+def main() -> None:
+    """Console entry point."""
+    for stream in (sys.stdout, sys.stderr):
+        # Chinese output on a terminal or pipe that is not UTF-8 must not crash the tool.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    sys.exit(run(sys.argv[1:]))

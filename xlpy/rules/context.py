@@ -1,0 +1,55 @@
+"""What a rule sees: this year's data, last year's (if given), the cell map, options — and the checker registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from xlpy.model import Finding
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """Everything a rule may read. Rules never touch the workbook itself."""
+
+    instance: dict[str, Any]  # the report data (schema instance) of this year
+    cells: dict[str, str]  # dotted field path -> "表三!D7"
+    version: str  # format version of this year's data ("2019" | "2021")
+    last: dict[str, Any] | None = None  # last year's report data, if given (--last-year)
+    last_cells: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # locality options from the configuration
+
+    def value(self, path: str, *, last: bool = False) -> Any:
+        """The value at a dotted path, or None when absent."""
+        node: Any = self.last if last else self.instance
+        for part in path.split("."):
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return None
+        return node
+
+    def cell(self, path: str) -> str | None:
+        """The workbook cell of a field ("表三!D7"), or None for JSON input without a layout."""
+        return self.cells.get(path)
+
+
+# A checker implements a rule that the expression form cannot express (narrative number
+# extraction, text similarity …). The register names it with `checker: <name>`; `rule` is the
+# loaded register entry (id, severity, message template, params). Checkers yield Findings.
+Checker = Callable[[RuleContext, Any], Iterator[Finding]]
+CHECKERS: dict[str, Checker] = {}
+
+
+def checker(name: str) -> Callable[[Checker], Checker]:
+    """Register a checker function under the name the register uses."""
+
+    def deco(fn: Checker) -> Checker:
+        if name in CHECKERS:
+            raise ValueError(f"checker {name!r} registered twice")
+        CHECKERS[name] = fn
+        return fn
+
+    return deco
