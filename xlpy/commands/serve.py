@@ -1,0 +1,68 @@
+"""`xlpy serve`: run the HTTP service with uvicorn, or send one in-process request with --get."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机）")
+    parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    parser.add_argument("--certfile", help="HTTPS 证书文件（Excel 加载项需要 HTTPS）")
+    parser.add_argument("--keyfile", help="HTTPS 私钥文件")
+    parser.add_argument("--config", metavar="FILE", help="配置文件（TOML 的 [server] 表或 JSON），见 README")
+    parser.add_argument("--log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug"], help="日志级别")
+    parser.add_argument("--get", metavar="PATH", help="不启动服务：在进程内发送一次 GET 请求并打印响应（用于检查与测试）")
+    parser.add_argument("--headers", action="store_true", help="与 --get 同用：同时打印状态码和响应头")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy.server.app import create_app
+    from xlpy.server.settings import load_settings
+
+    if bool(args.certfile) != bool(args.keyfile):
+        stderr.write("xlpy：--certfile 与 --keyfile 须同时提供\n")
+        return 2
+    settings = load_settings(args.config)
+    app = create_app(settings)
+    if args.get:
+        return _get(app, args.get, args.headers, stdout)
+    import uvicorn
+
+    scheme = "https" if args.certfile else "http"
+    stderr.write(f"xlpy 服务：{scheme}://{args.host}:{args.port}/ （上传页面）  {scheme}://{args.host}:{args.port}/docs （API 文档）\n")
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
+        stderr.write("xlpy：注意：服务对网络开放且未设置访问令牌（XLPY_TOKEN 或配置文件 token）\n")
+    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.certfile, ssl_keyfile=args.keyfile,
+                log_level=args.log_level, server_header=False)
+    return 0
+
+
+def _get(app, path: str, with_headers: bool, stdout: TextIO) -> int:  # type: ignore[no-untyped-def]
+    """Datasette style: one request through the app without a socket; exit 0 for 2xx/3xx, 1 otherwise."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(path)
+    if with_headers:
+        stdout.write(f"{response.status_code}\n")
+        for key, value in response.headers.items():
+            stdout.write(f"{key}: {value}\n")
+        stdout.write("\n")
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        stdout.write(json.dumps(response.json(), ensure_ascii=False, indent=2) + "\n")
+    elif content_type.startswith("text/"):
+        stdout.write(response.text)
+    else:
+        stdout.flush()
+        buffer = getattr(stdout, "buffer", None)
+        if buffer is not None and not (hasattr(stdout, "isatty") and stdout.isatty()):
+            buffer.write(response.content)
+        else:
+            stdout.write(f"<{len(response.content)} 字节的 {content_type or '二进制'} 内容>\n")
+    return 0 if response.status_code < 400 else 1

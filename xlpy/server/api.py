@@ -1,0 +1,123 @@
+"""The JSON API: /api/validate, /api/render, /api/annotate and /api/template/{year}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from xlpy.server import jobs
+from xlpy.server.errors import ApiError, input_error
+from xlpy.errors import InputError
+
+router = APIRouter(prefix="/api", tags=["API"])
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {"application/json": {"example": {
+        "ok": False, "error": text, "errors": [], "status": status}}}}
+    for status, text in ((401, "缺少或错误的访问令牌"), (413, "文件过大或疑似压缩炸弹"),
+                         (422, "文件无法使用，或报告被校验问题阻止（errors 中为问题清单）"),
+                         (503, "服务器繁忙"), (504, "处理超时"))
+}
+
+FileField = Annotated[UploadFile, File(description="本年度年报工作簿（.xlsx / .xlsm，或 xlpy export 导出的 JSON）")]
+LastYearField = Annotated[UploadFile | None, File(description="上年度年报工作簿（可选，用于跨年度核对）")]
+
+
+async def _uploads(file: UploadFile, last_year: UploadFile | None) -> tuple[jobs.Upload, jobs.Upload | None]:
+    main = jobs.Upload(file.filename or "工作簿.xlsx", await file.read())
+    last = None
+    # A browser form sends an empty part for an unused file input: that means "no last-year file".
+    if last_year is not None and (last_year.filename or last_year.size):
+        last = jobs.Upload(last_year.filename or "上年度工作簿.xlsx", await last_year.read())
+    return main, last
+
+
+async def _check(request: Request, file: UploadFile, last_year: UploadFile | None) -> jobs.Checked:
+    state = request.app.state.xlpy
+    main, last = await _uploads(file, last_year)
+    try:
+        checked = await state.conversions.run(jobs.check, main, last, state.settings)
+    except InputError as exc:
+        raise input_error(exc) from exc
+    if checked.report.unusable:
+        findings = [f.to_dict() for f in checked.report.findings if f.severity == "error"] or [
+            f.to_dict() for f in checked.report.findings]
+        message = findings[0]["message"] if findings else "文件无法使用"
+        raise ApiError(422, message, findings)
+    return checked
+
+
+@router.post("/validate", summary="校验工作簿", responses=ERROR_RESPONSES)
+async def api_validate(request: Request, file: FileField, last_year: LastYearField = None) -> JSONResponse:
+    """Read and validate a workbook; the body is the JSON of `xlpy validate --format json`.
+
+    200 also when findings block the final report (`final_ok` is false); 422 when the file is unusable.
+    """
+    checked = await _check(request, file, last_year)
+    return JSONResponse(checked.report.to_dict())
+
+
+@router.post("/render", summary="生成年度报告", responses=ERROR_RESPONSES)
+async def api_render(
+    request: Request,
+    file: FileField,
+    last_year: LastYearField = None,
+    format: Annotated[Literal["md", "html", "docx", "json", "zip"], Form(description="报告格式；zip 为全部格式及校验结果")] = "html",
+    draft: Annotated[bool, Form(description="草稿：即使存在阻止定稿的问题也生成（标注为草稿）")] = False,
+) -> Response:
+    """Render the report. Without `draft`, a report blocked by findings is refused with 422 and the findings."""
+    checked = await _check(request, file, last_year)
+    report = checked.report
+    if not report.final_ok and not draft:
+        blocking = [f.to_dict() for f in report.findings if f.blocks]
+        summary = report.summary
+        message = (f"存在 {summary['errors']} 个错误、{summary['warnings']} 个未说明的警告，不能生成正式报告；"
+                   "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。")
+        raise ApiError(422, message, blocking)
+    state = request.app.state.xlpy
+    body = await state.conversions.run(jobs.render, checked, format, draft)
+    ext, media = jobs.FORMATS[format]
+    stem = jobs.report_stem(checked) + ("（草稿）" if draft and not report.final_ok else "")
+    return Response(body, media_type=media, headers=_attachment(f"{stem}.{ext}"))
+
+
+@router.post("/annotate", summary="生成带校验标记的工作簿副本", responses=ERROR_RESPONSES)
+async def api_annotate(request: Request, file: FileField, last_year: LastYearField = None) -> Response:
+    """The uploaded workbook with a 校验结果 sheet, links and highlights (for WPS users)."""
+    checked = await _check(request, file, last_year)
+    state = request.app.state.xlpy
+    body = await state.conversions.run(jobs.annotate, checked)
+    name = checked.upload.name
+    is_xlsm = name.lower().endswith(".xlsm")
+    stem = jobs.safe_filename(name.rsplit(".", 1)[0] if "." in name else name)
+    filename = f"{stem}-校验结果.{'xlsm' if is_xlsm else 'xlsx'}"
+    return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=_attachment(filename))
+
+
+@router.get("/template/{year}", summary="下载空白工作簿", responses=ERROR_RESPONSES)
+async def api_template(
+    request: Request,
+    year: Annotated[int, Path(description="报告年度，如 2024")],
+    org: Annotated[str | None, Query(max_length=100, description="机关名称（可选，预填）")] = None,
+) -> Response:
+    """A blank clerk workbook for the format version that `year` requires."""
+    from xlpy.schema import version_for_year
+
+    if year > 2100 or version_for_year(year) is None:
+        raise ApiError(404, f"没有 {year} 年度的年报模板：年度报告格式自 2019 年度起适用，请选择 2019 年及以后的年度。")
+    state = request.app.state.xlpy
+    body = await state.conversions.run(jobs.template, year, org)
+    return Response(body, media_type=jobs.XLSX_TYPE,
+                    headers=_attachment(f"{jobs.safe_filename(org or '')}{year}年度政府信息公开工作年度报告.xlsx"))
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    """Content-Disposition with an ASCII fallback and the UTF-8 name (RFC 6266/5987)."""
+    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
+    ascii_name = ascii_name.replace('"', "")
+    if ascii_name.startswith("."):
+        ascii_name = "report" + ascii_name
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"}

@@ -1,0 +1,137 @@
+"""The CPU-bound work behind each endpoint, run in the conversion pool: read, validate, render, annotate."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from xlpy.errors import InputError
+from xlpy.server.limits import check_zip
+from xlpy.server.settings import Settings
+
+# Report formats of the API (格式) → file extension and media type.
+FORMATS: dict[str, tuple[str, str]] = {
+    "md": ("md", "text/markdown; charset=utf-8"),
+    "html": ("html", "text/html; charset=utf-8"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "json": ("json", "application/json"),
+    "zip": ("zip", "application/zip"),
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
+
+
+@dataclass
+class Upload:
+    """One uploaded file, held in memory only."""
+
+    name: str
+    data: bytes
+
+
+@dataclass
+class Checked:
+    """A read and validated workbook."""
+
+    data: Any  # ReadResult
+    report: Any  # Report
+    upload: Upload
+
+
+def load(upload: Upload, settings: Settings, *, label: str = "") -> Any:
+    """Bytes → ReadResult, refusing zip bombs before the reader sees them; raises InputError."""
+    from xlpy.reader import read_json, read_workbook
+
+    if not upload.data:
+        raise InputError(f"{label}上传的文件“{upload.name}”是空文件，请重新选择年报工作簿（.xlsx）。", code="empty")
+    head = upload.data[:64].lstrip()
+    if head.startswith((b"{", b"\xef\xbb\xbf{")):
+        # A JSON instance (as written by `xlpy export`) is accepted too, for scripts.
+        try:
+            payload = json.loads(upload.data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{label}文件“{upload.name}”不是有效的 JSON：{exc}", code="not_json") from exc
+        return read_json(payload)
+    check_zip(upload.data, settings, label=label)
+    return read_workbook(upload.data, name=upload.name)
+
+
+def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
+    """Read and validate; an unusable last-year file is named as such."""
+    from xlpy.validate import validate
+
+    data = load(upload, settings)
+    last = None
+    if last_year is not None:
+        try:
+            last = load(last_year, settings, label="上年度工作簿：")
+        except InputError as exc:
+            if exc.message.startswith("上年度"):
+                raise
+            raise InputError("上年度工作簿：" + exc.message, code=exc.code, findings=exc.findings) from exc
+    report = validate(data, last_year=last, config=settings.validate_config)
+    return Checked(data, report, upload)
+
+
+def render(checked: Checked, fmt: str, draft: bool) -> bytes:
+    """The report in one format, or a zip of every format plus the findings."""
+    from xlpy.render import render as render_report
+
+    instance = checked.data.instance
+    if fmt != "zip":
+        return _render_one(render_report, instance, fmt, draft)
+    out = io.BytesIO()
+    stem = report_stem(checked)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("md", "html", "docx", "json"):
+            zf.writestr(f"{stem}.{name}", _render_one(render_report, instance, name, draft))
+        findings = json.dumps(checked.report.to_dict(), ensure_ascii=False, indent=2)
+        zf.writestr(f"{stem}-校验结果.json", findings.encode("utf-8"))
+    return out.getvalue()
+
+
+def _render_one(render_report: Any, instance: dict[str, Any], fmt: str, draft: bool) -> bytes:
+    result = render_report(instance, [fmt], draft=draft)
+    value = result.get(fmt)
+    if value is None and fmt == "json":
+        value = json.dumps(instance, ensure_ascii=False, indent=2)
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    return bytes(value)
+
+
+def annotate(checked: Checked) -> bytes:
+    """The clerk's workbook with the 校验结果 sheet and highlights (the WPS route)."""
+    from xlpy import annotate as annotate_module
+
+    fn = getattr(annotate_module, "annotate_bytes", None)
+    if fn is not None:
+        return bytes(fn(checked.upload.data, checked.report, name=checked.upload.name))
+    return bytes(annotate_module.annotate(checked.upload.data, checked.report))
+
+
+def template(year: int, org: str | None) -> bytes:
+    """A blank workbook for the report year."""
+    from xlpy.workbook import build_workbook
+
+    wb = build_workbook(year, org=org or None)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def report_stem(checked: Checked) -> str:
+    """`<机关>-<年度>年政府信息公开工作年度报告`, safe as a file name."""
+    report = checked.report
+    org = report.org or "年报"
+    year = f"{report.year}年" if report.year else ""
+    return safe_filename(f"{org}{year}政府信息公开工作年度报告")
+
+
+def safe_filename(name: str) -> str:
+    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .")
+    return cleaned[:120] or "xlpy"

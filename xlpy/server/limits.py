@@ -1,0 +1,153 @@
+"""Request limits: body size while streaming, the zip-directory check, and bounded, timed conversions."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from xlpy.errors import InputError
+from xlpy.server.errors import ApiError, error_body
+from xlpy.server.settings import Settings
+
+T = TypeVar("T")
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body over `limit` bytes with 413: at once by Content-Length, else while it streams.
+
+    Counting the streamed bytes matters because a chunked upload has no Content-Length, and the multipart
+    parser would otherwise spool the whole thing to disk before any handler could say no.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await _send_413(send, self.limit)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # FastAPI re-raises HTTP exceptions from body parsing; ApiError is mapped by the handler.
+                    from fastapi import HTTPException
+
+                    raise HTTPException(413, too_large_message(self.limit))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+
+def too_large_message(limit: int) -> str:
+    return f"上传的文件过大（上限 {limit / 1024 / 1024:.1f} MB）。年报工作簿通常不足 1 MB，请确认选择的文件是否正确。"
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    import json
+
+    body = json.dumps(error_body(413, too_large_message(limit)), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def check_zip(data: bytes, settings: Settings, *, label: str = "") -> None:
+    """Refuse a zip whose directory promises too much (size, ratio, members) before any parser inflates it.
+
+    Only the central directory is read. Non-zip data passes through: the reader gives the precise
+    message for .xls, password-protected (OLE) and other non-workbook files.
+    """
+    safety = _safety()
+    if safety is not None:
+        safety(data, max_total=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio,
+               max_members=settings.zip_max_members)
+        return
+    if not data.startswith(b"PK"):
+        return
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return  # a corrupt zip: the reader names it properly
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0.0)
+    if (len(infos) > settings.zip_max_members or total > settings.zip_max_total_bytes
+            or worst > settings.zip_max_ratio or total / max(packed, 1) > settings.zip_max_ratio):
+        raise InputError(
+            f"{label}文件解压后过大或压缩比异常（{len(infos)} 个部件，解压后约 {total / 1024 / 1024:.0f} MB），"
+            "疑似压缩炸弹，已拒绝处理。请上传由模板填写的年报工作簿。",
+            code="zip_bomb",
+        )
+
+
+def _safety() -> Callable[..., None] | None:
+    """The core's zip check with our limits, once xlpy.safety offers one taking them as keywords."""
+    try:
+        from xlpy import safety  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(safety, "check_zip_bytes", None)
+
+
+class Conversions:
+    """At most `max_conversions` CPU-bound jobs at once, in a thread pool, each within the time limit.
+
+    A job that overruns keeps its worker until it finishes (threads cannot be killed), so the pool
+    size — not the semaphore — is the real bound; the client gets 504 at the deadline regardless.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.pool = ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
+        self._slots: asyncio.Semaphore | None = None
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        # Created lazily: it belongs to the event loop that serves the requests.
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.max_conversions)
+        return self._slots
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.time_limit_seconds
+        slots = self._semaphore()
+        try:
+            await asyncio.wait_for(slots.acquire(), timeout=self.settings.time_limit_seconds)
+        except TimeoutError:
+            raise ApiError(503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"}) from None
+        future = loop.run_in_executor(self.pool, func, *args)
+        # The slot is freed when the work really ends, not when the client stops waiting.
+        future.add_done_callback(lambda _f: slots.release())
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            raise ApiError(504, f"处理超时（超过 {self.settings.time_limit_seconds:g} 秒），请检查文件是否过大或稍后再试") from None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,31 @@
+"""The upload page (`GET /`): one static HTML file with its own CSS and JS, no external assets."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+# The page loads only its own files and talks only to this server; workbook text can never run as script.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
+
+
+@cache
+def _index() -> str:
+    return (STATIC / "index.html").read_text(encoding="utf-8")
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the page at / and its assets under /static/."""
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(_index(), headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
