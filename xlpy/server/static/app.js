@@ -1,0 +1,268 @@
+// Upload page logic. Every string from a workbook or the server is inserted with textContent,
+// never innerHTML: a clerk's narrative may contain "<script>". Nothing is stored in the browser
+// (no cookies, no localStorage); files and the token live only in this page's memory.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const SEVERITY = { error: "错误", warning: "警告", hint: "提示" };
+  const SECTIONS = [
+    ["基本信息", "基本信息"], ["一", "一、总体情况"], ["二", "二、主动公开政府信息情况"],
+    ["三", "三、收到和处理政府信息公开申请情况"], ["四", "四、政府信息公开行政复议、行政诉讼情况"],
+    ["五", "五、存在的主要问题及改进情况"], ["六", "六、其他需要报告的事项"], ["跨年度", "跨年度核对"],
+  ];
+  const WORKBOOK_EXT = /\.(xlsx|xlsm|json)$/i;
+
+  let lastReport = null;
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function say(target, text, kind) {
+    const box = $(target);
+    box.textContent = text;
+    box.className = "status" + (kind ? " " + kind : "");
+  }
+
+  function sayErrors(target, body) {
+    const box = $(target);
+    box.replaceChildren();
+    box.className = "status error";
+    box.append(el("span", {}, body.error || "请求失败"));
+    const details = (body.errors || []).filter((e) => e && e.message && e.message !== body.error);
+    if (details.length) {
+      const list = el("ul", { class: "errors" });
+      for (const item of details.slice(0, 20)) {
+        const where = item.cells && item.cells.length ? "（" + item.cells.join("、") + "）" : "";
+        list.append(el("li", {}, item.message + where));
+      }
+      box.append(list);
+    }
+  }
+
+  function headers() {
+    const token = $("token").value.trim();
+    return token ? { Authorization: "Bearer " + token } : {};
+  }
+
+  function formData(extra) {
+    const data = new FormData();
+    data.append("file", $("file").files[0]);
+    const last = $("last-year").files[0];
+    if (last) data.append("last_year", last);
+    for (const [key, value] of Object.entries(extra || {})) data.append(key, value);
+    return data;
+  }
+
+  async function errorBody(response) {
+    try {
+      const body = await response.json();
+      if (body && typeof body.error === "string") return body;
+    } catch (e) { /* not our JSON: a proxy page */ }
+    return { error: "服务器返回了错误（" + response.status + "），请稍后再试或联系管理员。", errors: [] };
+  }
+
+  async function call(url, options, statusId) {
+    let response;
+    try {
+      response = await fetch(url, Object.assign({ headers: headers(), cache: "no-store" }, options));
+    } catch (e) {
+      say(statusId, "无法连接服务器，请检查网络后重试。", "error");
+      return null;
+    }
+    if (response.status === 401) {
+      $("token-row").hidden = false;
+      $("token").focus();
+    }
+    if (!response.ok) {
+      sayErrors(statusId, await errorBody(response));
+      return null;
+    }
+    return response;
+  }
+
+  function checkChosenFile(input, label) {
+    const file = input.files[0];
+    if (!file) return label + "：请先选择文件。";
+    if (/\.(xls|et|ett|wps|csv)$/i.test(file.name)) {
+      return label + "“" + file.name + "”不是 .xlsx 格式。请在 Excel 或 WPS 中“另存为” Excel 工作簿（*.xlsx）后再上传。";
+    }
+    if (!WORKBOOK_EXT.test(file.name)) {
+      return label + "“" + file.name + "”不是年报工作簿（应为 .xlsx 文件）。";
+    }
+    return null;
+  }
+
+  async function validate(event) {
+    event.preventDefault();
+    const problem = checkChosenFile($("file"), "本年度工作簿")
+      || ($("last-year").files[0] ? checkChosenFile($("last-year"), "上年度工作簿") : null);
+    if (problem) {
+      say("status", problem, "error");
+      $("results").hidden = true;
+      return;
+    }
+    const button = $("validate-btn");
+    button.disabled = true;
+    say("status", "正在校验……");
+    try {
+      const response = await call("/api/validate", { method: "POST", body: formData() }, "status");
+      if (!response) { $("results").hidden = true; return; }
+      lastReport = await response.json();
+      showReport(lastReport);
+      say("status", "校验完成。", "ok");
+      $("h-results").setAttribute("tabindex", "-1");
+      $("h-results").focus();
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function showReport(report) {
+    const s = report.summary || {};
+    const who = [report.org, report.year ? report.year + "年度" : ""].filter(Boolean).join(" ");
+    const verdict = report.final_ok ? "可以生成正式报告。" : "存在阻止生成正式报告的问题，请修改后重新校验（或生成草稿）。";
+    const summary = $("summary");
+    summary.textContent = (who ? who + "：" : "") + "错误 " + (s.errors || 0) + " 个，警告 " + (s.warnings || 0)
+      + " 个（另有已说明的警告 " + (s.explained || 0) + " 个），提示 " + (s.hints || 0) + " 个。" + verdict;
+    summary.className = "summary " + (report.final_ok ? "passed" : "blocked");
+
+    const box = $("findings");
+    box.replaceChildren();
+    const groups = new Map();
+    for (const f of report.findings || []) {
+      const key = f.section || "";
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(f);
+    }
+    const order = SECTIONS.map(([key]) => key).filter((key) => groups.has(key));
+    for (const key of groups.keys()) if (!order.includes(key)) order.push(key);
+    const titles = new Map(SECTIONS);
+    for (const key of order) {
+      const heading = el("h3", {}, titles.get(key) || key || "其他");
+      const table = el("table", { class: "findings", "data-section": key });
+      table.append(el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, "级别"), el("th", { scope: "col" }, "规则"),
+        el("th", { scope: "col" }, "单元格"), el("th", { scope: "col" }, "问题"))));
+      const body = el("tbody");
+      for (const f of groups.get(key)) {
+        const message = el("td", { class: "message" }, f.message);
+        if (f.explained) message.append(el("div", { class: "explained" }, "已说明：" + (f.explanation || "")));
+        body.append(el("tr", { class: "finding sev-row-" + f.severity },
+          el("td", { class: "sev sev-" + f.severity }, SEVERITY[f.severity] || f.severity),
+          el("td", {}, f.rule),
+          el("td", { class: "cells" }, (f.cells || []).join("、") || "—"),
+          message));
+      }
+      table.append(body);
+      box.append(el("section", { class: "group" }, heading, table));
+    }
+    if (!order.length) box.append(el("p", { class: "status ok" }, "未发现问题。"));
+    $("results").hidden = false;
+    say("dl-status", "");
+  }
+
+  function filenameFrom(response, fallback) {
+    const header = response.headers.get("Content-Disposition") || "";
+    const star = /filename\*=UTF-8''([^;]+)/i.exec(header);
+    if (star) {
+      try { return decodeURIComponent(star[1]); } catch (e) { /* fall through */ }
+    }
+    const plain = /filename="([^"]+)"/i.exec(header);
+    return plain ? plain[1] : fallback;
+  }
+
+  async function save(response, fallback) {
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: filenameFrom(response, fallback) });
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return link.getAttribute("download");
+  }
+
+  async function download(event) {
+    const button = event.currentTarget;
+    if (!$("file").files[0]) { say("dl-status", "请先选择并校验工作簿。", "error"); return; }
+    const kind = button.dataset.kind;
+    const extra = kind === "render" ? { format: button.dataset.format, draft: $("draft").checked ? "true" : "false" } : {};
+    button.disabled = true;
+    say("dl-status", "正在生成……");
+    try {
+      const response = await call("/api/" + kind, { method: "POST", body: formData(extra) }, "dl-status");
+      if (!response) return;
+      const name = await save(response, kind === "annotate" ? "校验结果.xlsx" : "报告." + extra.format);
+      say("dl-status", "已下载：" + name, "ok");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function template(event) {
+    event.preventDefault();
+    const year = $("year").value;
+    const org = $("org").value.trim();
+    const url = "/api/template/" + encodeURIComponent(year) + (org ? "?org=" + encodeURIComponent(org) : "");
+    $("template-btn").disabled = true;
+    say("template-status", "正在生成……");
+    try {
+      const response = await call(url, { method: "GET" }, "template-status");
+      if (!response) return;
+      const name = await save(response, year + "年度年报工作簿.xlsx");
+      say("template-status", "已下载：" + name, "ok");
+    } finally {
+      $("template-btn").disabled = false;
+    }
+  }
+
+  function dropZone(zoneId, inputId) {
+    const zone = $(zoneId);
+    const input = $(inputId);
+    zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (e) => {
+      e.preventDefault();
+      zone.classList.remove("over");
+      if (e.dataTransfer && e.dataTransfer.files.length) {
+        input.files = e.dataTransfer.files;
+        input.dispatchEvent(new Event("change"));
+      }
+    });
+  }
+
+  function init() {
+    const select = $("year");
+    const now = new Date().getFullYear();
+    for (let y = now; y >= 2019; y--) select.append(el("option", { value: String(y) }, y + " 年度"));
+    select.value = String(now - 1);  // reports are written early in the following year
+    $("upload-form").addEventListener("submit", validate);
+    $("template-form").addEventListener("submit", template);
+    for (const button of $("downloads").querySelectorAll("button")) button.addEventListener("click", download);
+    $("clear-btn").addEventListener("click", () => {
+      $("upload-form").reset();
+      $("results").hidden = true;
+      lastReport = null;
+      say("status", "");
+    });
+    $("file").addEventListener("change", () => { $("results").hidden = true; say("status", ""); });
+    // Stop a file dropped outside the boxes from replacing the page.
+    window.addEventListener("dragover", (e) => e.preventDefault());
+    window.addEventListener("drop", (e) => e.preventDefault());
+    dropZone("drop", "file");
+    dropZone("drop-last", "last-year");
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+})();
