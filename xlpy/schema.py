@@ -129,15 +129,19 @@ def _kind(node: dict[str, Any]) -> str:
     return TEXT
 
 
-def resolved(version: str, path: str) -> dict[str, Any]:
-    """The resolved schema node at a dotted path (objects only; arrays by their item schema)."""
+def _resolved_with_base(version: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     schema = report_schema(version)
     node, base = _resolve(schema, schema)
     for part in path.split(".") if path else []:
         if node.get("type") == "array":
             node, base = _resolve(node["items"], base)
         node, base = _resolve(node["properties"][part], base)
-    return node
+    return node, base
+
+
+def resolved(version: str, path: str) -> dict[str, Any]:
+    """The resolved schema node at a dotted path (objects only; arrays by their item schema)."""
+    return _resolved_with_base(version, path)[0]
 
 
 def _walk(node: dict[str, Any], base: dict[str, Any], path: str, titles: tuple[str, ...]) -> Iterator[Field]:
@@ -162,14 +166,8 @@ def fields(version: str) -> dict[str, Field]:
 
 def children(version: str, path: str) -> list[tuple[str, dict[str, Any]]]:
     """The (key, resolved schema) children of an object node, in order."""
-    node = resolved(version, path)
-    base = report_schema(version)
-    out = []
-    for key, child in node.get("properties", {}).items():
-        # Resolve with the common schema as a fallback base: every $ref here is absolute or local.
-        res, _ = _resolve(child, base if not str(child.get("$ref", "")).startswith(COMMON_ID) else load_json("common.schema.json"))
-        out.append((key, res))
-    return out
+    node, base = _resolved_with_base(version, path)
+    return [(key, _resolve(child, base)[0]) for key, child in node.get("properties", {}).items()]
 
 
 def org_types() -> dict[str, dict[str, Any]]:
