@@ -1,0 +1,33 @@
+"""Checkers for table rules the expression form cannot state: R-S2-2 (规章 only from agencies that may make them)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from xlpy.model import Finding
+from xlpy.rules.context import RuleContext, checker
+from xlpy.rules.expr import fmt, number
+
+
+@checker("R-S2-2")
+def rules_without_power(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """规章 counts > 0 for an org type without rule-making power (may_make_rules false)."""
+    from xlpy.schema import fields, org_types
+
+    org_type = ctx.value("meta.org_type")
+    info = org_types().get(org_type) if isinstance(org_type, str) else None
+    if info is None or info["may_make_rules"]:
+        return
+    index = fields(ctx.version)
+    hits = []
+    for path in rule.params["fields"]:
+        v = number(ctx.value(path))
+        if v is not None and v > 0:
+            hits.append((path, v))
+    if not hits:
+        return
+    listed = "、".join(f"{index[p].title} {fmt(v)}" for p, v in hits)
+    paths = [p for p, _ in hits] + ["meta.org_type"]
+    cells = [c for c in (ctx.cell(p) for p in paths) if c]
+    yield Finding(rule.id, rule.severity, rule.message.format(org_type=org_type, cells=listed),
+                  cells=cells, paths=paths, section=rule.section)

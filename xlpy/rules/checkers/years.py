@@ -1,0 +1,42 @@
+"""Cross-year checkers that are not identities: C-5 (a key count jumps more than ×5 against last year)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from xlpy.model import Finding
+from xlpy.rules.context import RuleContext, checker
+from xlpy.rules.expr import fmt, number
+
+TABLES = {"s2": "表二", "s3": "表三", "s4": "表四"}
+
+
+def label(version: str, path: str) -> str:
+    """表三“一、本年新收政府信息公开申请数量 / 总计” — a field named the way the workbook prints it."""
+    from xlpy.schema import fields
+
+    f = fields(version)[path]
+    return f"{TABLES.get(path.split('.')[0], '')}“{' / '.join(t for t in f.titles[1:] if t)}”"
+
+
+@checker("C-5")
+def big_change(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """Flag a ×factor jump or ÷factor drop, only when the larger of the two years reaches min_count."""
+    factor, floor = rule.params.get("factor", 5), rule.params.get("min_count", 10)
+    for path in rule.params["fields"]:
+        now, last = number(ctx.value(path)), number(ctx.value(path, last=True))
+        if now is None or last is None or max(now, last) < floor:
+            continue  # a field last year's format lacks (2020 → 2021 表二) reads as None and is not compared
+        if last == 0:
+            change = "上年为 0"
+        elif now > last * factor:
+            change = f"为上年的 {now / last:.1f} 倍"
+        elif now * factor < last:
+            change = "为 0" if now == 0 else f"不足上年的五分之一（{now / last:.0%}）" if factor == 5 else \
+                f"不足上年的 1/{factor}"
+        else:
+            continue
+        cells = [c for c in [ctx.cell(path)] if c]
+        yield Finding(rule.id, rule.severity,
+                      rule.message.format(label=label(ctx.version, path), value=fmt(now), last=fmt(last), change=change),
+                      cells=cells, paths=[path, f"last.{path}"], last_year=last, section=rule.section)
