@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlpy.errors import InputError
-from xlpy.server.limits import check_zip
 from xlpy.server.settings import Settings
 
 # Report formats of the API (格式) → file extension and media type.
@@ -42,22 +41,11 @@ class Checked:
     upload: Upload
 
 
-def load(upload: Upload, settings: Settings, *, label: str = "") -> Any:
-    """Bytes → ReadResult, refusing zip bombs before the reader sees them; raises InputError."""
-    from xlpy.reader import read_json, read_workbook
+def load(upload: Upload, settings: Settings) -> Any:
+    """Bytes → ReadResult; the reader checks the zip directory (our limits) before any parser runs."""
+    from xlpy.reader import read_workbook
 
-    if not upload.data:
-        raise InputError(f"{label}上传的文件“{upload.name}”是空文件，请重新选择年报工作簿（.xlsx）。", code="empty")
-    head = upload.data[:64].lstrip()
-    if head.startswith((b"{", b"\xef\xbb\xbf{")):
-        # A JSON instance (as written by `xlpy export`) is accepted too, for scripts.
-        try:
-            payload = json.loads(upload.data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"{label}文件“{upload.name}”不是有效的 JSON：{exc}", code="not_json") from exc
-        return read_json(payload)
-    check_zip(upload.data, settings, label=label)
-    return read_workbook(upload.data, name=upload.name)
+    return read_workbook(upload.data, name=upload.name, limits=settings.reader_limits())
 
 
 def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
@@ -68,7 +56,7 @@ def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Check
     last = None
     if last_year is not None:
         try:
-            last = load(last_year, settings, label="上年度工作簿：")
+            last = load(last_year, settings)
         except InputError as exc:
             if exc.message.startswith("上年度"):
                 raise

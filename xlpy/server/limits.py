@@ -1,16 +1,13 @@
-"""Request limits: body size while streaming, the zip-directory check, and bounded, timed conversions."""
+"""Request limits: body size while streaming, and bounded, timed conversions (the zip check is the reader's)."""
 
 from __future__ import annotations
 
 import asyncio
-import io
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from xlpy.errors import InputError
 from xlpy.server.errors import ApiError, error_body
 from xlpy.server.settings import Settings
 
@@ -75,44 +72,6 @@ async def _send_413(send: Send, limit: int) -> None:
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
-
-
-def check_zip(data: bytes, settings: Settings, *, label: str = "") -> None:
-    """Refuse a zip whose directory promises too much (size, ratio, members) before any parser inflates it.
-
-    Only the central directory is read. Non-zip data passes through: the reader gives the precise
-    message for .xls, password-protected (OLE) and other non-workbook files.
-    """
-    safety = _safety()
-    if safety is not None:
-        safety(data, max_total=settings.zip_max_total_bytes, max_ratio=settings.zip_max_ratio,
-               max_members=settings.zip_max_members)
-        return
-    if not data.startswith(b"PK"):
-        return
-    try:
-        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, EOFError):
-        return  # a corrupt zip: the reader names it properly
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos)
-    worst = max((i.file_size / max(i.compress_size, 1) for i in infos), default=0.0)
-    if (len(infos) > settings.zip_max_members or total > settings.zip_max_total_bytes
-            or worst > settings.zip_max_ratio or total / max(packed, 1) > settings.zip_max_ratio):
-        raise InputError(
-            f"{label}文件解压后过大或压缩比异常（{len(infos)} 个部件，解压后约 {total / 1024 / 1024:.0f} MB），"
-            "疑似压缩炸弹，已拒绝处理。请上传由模板填写的年报工作簿。",
-            code="zip_bomb",
-        )
-
-
-def _safety() -> Callable[..., None] | None:
-    """The core's zip check with our limits, once xlpy.safety offers one taking them as keywords."""
-    try:
-        from xlpy import safety  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(safety, "check_zip_bytes", None)
 
 
 class Conversions:

@@ -21,13 +21,20 @@ class Settings:
     max_upload_bytes: int = 10 * MIB
     # The zip-directory check, before any parser runs (a 0.43 MB bomb inflated to ~450 MB in every reader).
     zip_max_total_bytes: int = 100 * MIB  # sum of uncompressed member sizes
-    zip_max_ratio: float = 200.0  # uncompressed / compressed, per member and overall
+    zip_max_ratio: int = 200  # uncompressed / compressed, per member over 1 MB
     zip_max_members: int = 500
     time_limit_seconds: float = 30.0  # per request, queueing included
     max_conversions: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))  # at once
     token: str | None = None  # bearer token for /api and /xlwings; None = open (loopback/intranet)
     cors_origins: tuple[str, ...] = ()  # extra origins allowed to call the API from a browser
     validate_config: dict[str, Any] | None = None  # passed to validate(config=…)
+
+    def reader_limits(self) -> Any:
+        """The reader's zip-directory limits (xlpy.safety.Limits) for these settings."""
+        from xlpy.safety import Limits
+
+        return Limits(max_file_bytes=self.max_upload_bytes, max_uncompressed=self.zip_max_total_bytes,
+                      max_ratio=int(self.zip_max_ratio), max_members=self.zip_max_members)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) fields replaced."""

@@ -1,0 +1,116 @@
+"""`xlpy batch`: validate every workbook under the inputs in parallel and write a summary for the supervisor."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+EPILOG = """退出码：0 全部通过；1 至少一个工作簿存在阻止定稿的问题；2 至少一个文件无法使用或处理失败（或未找到工作簿）。
+上年度对应：先按“机关名称 + 年度减一”匹配 --last-year-dir 中的工作簿，找不到再按去掉年份后的文件名匹配。
+输出：OUTDIR/findings/<文件名>.json（每个文件的校验结果）、OUTDIR/reports/（--render 时）、
+OUTDIR/summary.xlsx 与 OUTDIR/summary.csv（汇总表）。"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="工作簿文件、目录或通配符（如 'reports/**/*.xlsx'）")
+    parser.add_argument("-o", "--outdir", required=True, help="输出目录")
+    parser.add_argument("--last-year-dir", metavar="DIR", help="上年度工作簿所在目录（用于跨年度核对）")
+    parser.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
+    parser.add_argument("--render", metavar="FORMATS", default="",
+                        help="同时生成报告，格式用逗号分隔：md,html,docx,json（仅对可定稿的工作簿）")
+    parser.add_argument("--draft", action="store_true", help="与 --render 同用：存在问题的工作簿也生成草稿")
+    parser.add_argument("--quiet", "-q", action="store_true", help="不显示进度")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy import batch
+
+    formats = tuple(f.strip().lower() for f in args.render.split(",") if f.strip())
+    unknown = [f for f in formats if f not in batch.RENDER_FORMATS]
+    if unknown:
+        stderr.write(f"xlpy：未知的报告格式：{'、'.join(unknown)}（可选：{'、'.join(batch.RENDER_FORMATS)}）\n")
+        return 2
+    if args.jobs < 0:
+        stderr.write("xlpy：--jobs 应为正整数\n")
+        return 2
+    paths, missing = batch.collect(args.inputs)
+    for item in missing:
+        stderr.write(f"xlpy：未找到工作簿：{item}\n")
+    if not paths:
+        stderr.write("xlpy：没有找到任何工作簿（.xlsx/.xlsm）\n")
+        return 2
+    outdir = Path(args.outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        stderr.write(f"xlpy：无法创建输出目录 {outdir}：{exc.strerror or exc}\n")
+        return 2
+    index: dict[str, Any] = {}
+    if args.last_year_dir:
+        last_dir = Path(args.last_year_dir)
+        if not last_dir.is_dir():
+            stderr.write(f"xlpy：上年度目录不存在：{last_dir}\n")
+            return 2
+        last_paths, _ = batch.collect([str(last_dir)])
+        index = batch.index_last_year(last_paths)
+    options = batch.Options(outdir=outdir, formats=formats, draft=args.draft, last_year=index)
+    started = time.perf_counter()
+    with _progress(len(paths), stderr, quiet=args.quiet) as tick:
+        rows = batch.run_batch(paths, options, jobs=args.jobs, progress=tick)
+    elapsed = time.perf_counter() - started
+    batch.write_csv(rows, outdir / "summary.csv")
+    batch.write_xlsx(rows, outdir / "summary.xlsx")
+    counts = {s: sum(1 for r in rows if r.status == s) for s in batch.STATUS_ZH}
+    stdout.write(
+        f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"
+        f"无法使用 {counts['unusable']}，处理失败 {counts['failed']}。汇总：{outdir / 'summary.xlsx'}\n")
+    return batch.exit_code(rows)
+
+
+class _progress:
+    """A rich progress bar on an interactive stderr; otherwise a plain line every ~10 % (or nothing with -q)."""
+
+    def __init__(self, total: int, stream: TextIO, *, quiet: bool) -> None:
+        self.total, self.stream, self.quiet = total, stream, quiet
+        self.done = 0
+        self._bar: Any = None
+        self._task: Any = None
+        self._step = max(1, total // 10)
+
+    def __enter__(self) -> Callable[[Any], None]:
+        if not self.quiet and _isatty(self.stream):
+            try:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+                from rich.console import Console
+
+                self._bar = Progress(TextColumn("校验"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(file=self.stream), transient=True)
+                self._bar.__enter__()
+                self._task = self._bar.add_task("", total=self.total)
+            except ImportError:
+                self._bar = None
+        return self.tick
+
+    def tick(self, row: Any) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.advance(self._task)
+        elif not self.quiet and (self.done % self._step == 0 or self.done == self.total):
+            self.stream.write(f"已处理 {self.done}/{self.total}\n")
+            self.stream.flush()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty()) and stream is sys.stderr
+    except (AttributeError, ValueError):
+        return False
