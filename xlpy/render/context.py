@@ -1,0 +1,152 @@
+"""The template context of one report: headings, paragraphs, tables and the figures stated in words."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from xlpy import schema
+from xlpy.render import tables as tables_mod
+from xlpy.render.env import cn_numeral, fmt_date, select
+
+DRAFT_MARK = "草稿：未通过校验"
+# A sub-heading that already ends in punctuation gets no added 。 (「加强监督保障：」 stays as typed).
+_END_PUNCT = tuple("。：:．.！!？?；;")
+
+# Schema nodes whose titles are the six official section headings, in order.
+_SECTION_PATHS = {
+    "s1": "text.overview",
+    "s2": "s2",
+    "s3": "s3",
+    "s4": "s4",
+    "s5": "text.problems",
+    "s6": "text.other",
+}
+
+
+@cache
+def headings(version: str) -> dict[str, str]:
+    """一、总体情况 … 六、其他需要报告的事项, from the schema titles (the single source of truth)."""
+    return {key: str(schema.resolved(version, path)["title"]) for key, path in _SECTION_PATHS.items()}
+
+
+def paragraphs(text: Any) -> list[str]:
+    """Clerk text -> paragraphs: every line break starts a new paragraph; blank lines and indents dropped."""
+    if not text:
+        return []
+    return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+def overview_parts(parts: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """（一）（二）… numbered parts; the sub-heading becomes the bold lead-in of the part's first paragraph."""
+    out = []
+    for i, part in enumerate(parts or [], start=1):
+        title = str(part.get("title") or "").strip()
+        paras = paragraphs(part.get("body"))
+        number = f"（{cn_numeral(i)}）"
+        lead_in = ""
+        if title:
+            lead_in = number + title + ("" if title.endswith(_END_PUNCT) else "。")
+        if not paras:
+            paras = [""]
+        out.append({"number": number, "title": title, "lead_in": lead_in, "first": paras[0], "rest": paras[1:]})
+    return out
+
+
+def _get(instance: dict[str, Any], path: str) -> Any:
+    node: Any = instance
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _figures(instance: dict[str, Any], paths: dict[str, str]) -> dict[str, Any] | None:
+    """The named figures, or None if any is blank (a draft): no sentence is better than a wrong one."""
+    out = {name: _get(instance, path) for name, path in paths.items()}
+    if any(v is None for v in out.values()):
+        return None
+    return out
+
+
+def s3_figures(instance: dict[str, Any]) -> dict[str, Any] | None:
+    """The 表三 totals a report states in words: received, carried over, answered, carried forward."""
+    f = _figures(instance, {
+        "new": "s3.new_received.total",  # 本年新收
+        "carried": "s3.carried_over.total",  # 上年结转
+        "done": "s3.results.total.total",  # 本年度办理结果（七）总计
+        "granted": "s3.results.granted.total",  # 予以公开
+        "partly": "s3.results.partly_granted.total",  # 部分公开
+        "forward": "s3.carried_forward.total",  # 结转下年度继续办理
+    })
+    if f is not None:
+        f["none"] = not any(f[k] for k in ("new", "carried", "done", "forward"))
+    return f
+
+
+def s4_figures(instance: dict[str, Any]) -> dict[str, Any] | None:
+    """The 表四 totals in words: 行政复议 by outcome, 行政诉讼 (both kinds added) by outcome."""
+    outcomes = ("upheld", "corrected", "other", "pending", "total")
+    paths = {f"review_{o}": f"s4.review.{o}" for o in outcomes}
+    paths.update({f"direct_{o}": f"s4.litigation.direct.{o}" for o in outcomes})
+    paths.update({f"after_{o}": f"s4.litigation.after_review.{o}" for o in outcomes})
+    f = _figures(instance, paths)
+    if f is None:
+        return None
+    for o in outcomes:
+        f[f"litigation_{o}"] = f[f"direct_{o}"] + f[f"after_{o}"]  # 行政诉讼 = 直接起诉 + 复议后起诉
+    f["none"] = not (f["review_total"] or f["litigation_total"])
+    return f
+
+
+@cache
+def s4_labels(version: str) -> dict[str, str]:
+    """The 表四 labels the sentence uses (行政复议, 结果维持 …), from the schema titles."""
+    labels = {key: title for key, title, _ in tables_mod._kids(version, "s4.review")}
+    labels.update({key: title for key, title, _ in tables_mod._kids(version, "s4")})
+    labels.update({key: title for key, title, _ in tables_mod._kids(version, "s4.litigation")})
+    return labels
+
+
+def _sentence(env: jinja2.Environment, version: str, name: str, **values: Any) -> str:
+    template = select(env, [f"report/{version}/{name}.txt.j2", f"report/common/{name}.txt.j2"])
+    return template.render(**values).strip()
+
+
+def build(instance: dict[str, Any], env: jinja2.Environment, *, draft: bool = False) -> dict[str, Any]:
+    """Everything the templates of every format need, computed once per report."""
+    version = str(instance["format_version"])
+    meta = instance["meta"]
+    text = instance["text"]
+    year = meta.get("year")
+    title = _sentence(env, version, "title", org_name=meta.get("org_name") or "", year=year)
+    s3 = s3_figures(instance)
+    s4 = s4_figures(instance)
+    tbl = tables_mod.tables(version, instance)
+    return {
+        "version": version,
+        "draft": draft,
+        "draft_mark": DRAFT_MARK,
+        "title": title,
+        "org_name": meta.get("org_name") or "",
+        "year": year,
+        "date": fmt_date(meta.get("date")),
+        "date_iso": meta.get("date"),
+        "headings": headings(version),
+        "preamble": paragraphs(text.get("preamble")),
+        "overview": {"lead": paragraphs(text["overview"].get("lead")), "parts": overview_parts(text["overview"].get("parts"))},
+        "s2": {"lead": paragraphs(text.get("s2_lead")), "table": tbl["s2"]},
+        "s3": {
+            "summary": _sentence(env, version, "s3_summary", year=year, f=s3) if s3 else "",
+            "lead": paragraphs(text.get("s3_lead")),
+            "table": tbl["s3"],
+        },
+        "s4": {
+            "summary": _sentence(env, version, "s4_summary", year=year, f=s4, labels=s4_labels(version)) if s4 else "",
+            "lead": paragraphs(text.get("s4_lead")),
+            "table": tbl["s4"],
+        },
+        "problems": paragraphs(text.get("problems")),
+        "other": paragraphs(text.get("other")),
+    }
