@@ -50,7 +50,7 @@ def run(ctx: RuleContext, register: Register, config: Config | None = None) -> t
     no_last = _last_year_problem(ctx)
     vals: list[Any] | None = None
     for rule in register.rules:
-        severity, enabled = _effective(rule, config, ctx.options)
+        severity, enabled = effective(rule, config, ctx.options)
         if rule.status == "retired":
             skipped.append({"rule": rule.id, "reason": RETIRED})
             continue
@@ -75,7 +75,11 @@ def run(ctx: RuleContext, register: Register, config: Config | None = None) -> t
                 if reason:
                     skipped.append({"rule": rule.id, "reason": reason})
         else:
-            view = rule if severity == rule.severity else dataclasses.replace(rule, severity=severity)
+            setting = config.rules.get(rule.id) if config is not None else None
+            view = rule
+            if severity != rule.severity or (setting is not None and setting.params):
+                params = {**rule.params, **(setting.params if setting is not None else {})}
+                view = dataclasses.replace(rule, severity=severity, params=params)
             for f in CHECKERS[rule.checker](ctx, view):  # type: ignore[index]
                 f.severity = severity
                 if not f.section:
@@ -92,7 +96,7 @@ def apply_config(findings: Iterable[Finding], register: Register, config: Config
         if rule is None:
             out.append(f)
             continue
-        severity, enabled = _effective(rule, config, config.options if config else {})
+        severity, enabled = effective(rule, config, config.options if config else {})
         if enabled and rule.status != "retired":
             f.severity = severity
             f.section = f.section or rule.section
@@ -100,7 +104,8 @@ def apply_config(findings: Iterable[Finding], register: Register, config: Config
     return out
 
 
-def _effective(rule: Rule, config: Config | None, options: dict[str, Any]) -> tuple[str, bool]:
+def effective(rule: Rule, config: Config | None, options: dict[str, Any]) -> tuple[str, bool]:
+    """(severity, enabled) of a rule under a configuration and locality options."""
     enabled = rule.enabled or bool(rule.enabled_by and options.get(rule.enabled_by))
     if config is None:
         return rule.severity, enabled

@@ -1,0 +1,59 @@
+"""`xlpy rules`: list the rule register (ID, severity, format versions, title), as text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from xlpy.model import SEVERITY_ZH
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
+    parser.add_argument("--version", dest="format_version", choices=("2019", "2021"),
+                        help="只列出某一格式版本适用的规则")
+    parser.add_argument("--config", help="配置文件（TOML）：按配置显示级别和是否启用；也可用环境变量 XLPY_CONFIG")
+
+
+def listing(format_version: str | None = None, config: Any = None) -> list[dict[str, Any]]:
+    """The register as rows; a rule that applies to several versions appears once."""
+    from xlpy.rules.engine import effective
+    from xlpy.rules.register import load_register
+    from xlpy.schema import known_versions
+
+    rows: dict[str, dict[str, Any]] = {}
+    for version in [format_version] if format_version else known_versions():
+        for rule in load_register(version).rules:
+            if rule.id in rows:
+                continue
+            row = rule.summary()
+            severity, enabled = effective(rule, config, config.options if config is not None else {})
+            row.update(severity=severity, enabled=enabled and rule.status != "retired", description=rule.description)
+            rows[rule.id] = row
+    return sorted(rows.values(), key=lambda r: _order(r["id"]))
+
+
+_PREFIX = ["F", "M", "D", "R", "N", "X", "C", "L"]
+
+
+def _order(rid: str) -> tuple[Any, ...]:
+    head, *rest = rid.split("-")
+    return (_PREFIX.index(head) if head in _PREFIX else len(_PREFIX), head,
+            *[(int(p) if p.isdigit() else -1, p) for p in rest])
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy.config import load_config
+
+    config = load_config(args.config)
+    rows = listing(args.format_version, config)
+    if args.format == "json":
+        payload = {"version": args.format_version, "config": config.to_dict(), "rules": rows}
+        stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for r in rows:
+        flag = "" if r["enabled"] else "（未启用）"
+        stdout.write(f"{r['id']:<8} {SEVERITY_ZH[r['severity']]}  {'/'.join(r['versions']):<9}  {r['title']}{flag}\n")
+    stdout.write(f"共 {len(rows)} 条规则。级别：错误 阻止生成正式报告；警告 须修改或写说明；提示 仅供参考。\n")
+    return 0
