@@ -74,6 +74,7 @@ class Report:
     skipped: list[dict[str, str]] = field(default_factory=list)  # rules not run, with the reason
     config: dict[str, Any] = field(default_factory=dict)  # the active configuration
     unusable: bool = False  # input could not be used (exit 2), e.g. F-0
+    error: dict[str, str] | None = None  # {"code", "message"} when the input is unusable
 
     @property
     def summary(self) -> dict[str, int]:
@@ -112,6 +113,7 @@ class Report:
             "final_ok": self.final_ok,
             "skipped": list(self.skipped),
             "config": self.config,
+            "error": self.error,
         }
 
     def flatten(self, *keys: str) -> list[tuple[Any, ...]]:

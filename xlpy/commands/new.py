@@ -1,0 +1,50 @@
+"""`xlpy new`: a blank (or JSON-filled) workbook for the format version a report year requires."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TextIO
+
+from xlpy.errors import InputError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--year", type=int, required=True, help="报告年度，如 2024（决定使用哪一版格式）")
+    p.add_argument("--org", help="机关名称（预先填入基本信息）")
+    p.add_argument("--data", help="用 JSON 数据填写工作簿（xlpy export 的格式）")
+    p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy.workbook import build_workbook
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(f"输出文件应以 .xlsx 结尾：{out}")
+    if out.exists() and not args.force:
+        raise InputError(f"{out} 已存在。为免覆盖已填写的内容，请换一个文件名，或加 --force。")
+    data = None
+    if args.data:
+        path = Path(args.data)
+        if not path.is_file():
+            raise InputError(f"找不到数据文件：{path}")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path}：不是有效的 JSON（{exc}）。") from exc
+        if not isinstance(data, dict):
+            raise InputError(f"{path}：JSON 顶层应为对象。")
+        year = data.get("meta", {}).get("year") if isinstance(data.get("meta"), dict) else None
+        if isinstance(year, int) and year != args.year:
+            raise InputError(f"{path}：数据的报告年度是 {year}，与 --year {args.year} 不一致。")
+    wb = build_workbook(args.year, org=args.org, data=data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        wb.save(out)
+    except OSError as exc:
+        raise InputError(f"无法写入 {out}：{exc.strerror}") from exc
+    stdout.write(f"已生成 {out}（{args.year} 年度）\n")
+    return 0

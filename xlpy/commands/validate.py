@@ -1,0 +1,29 @@
+"""`xlpy validate`: check a workbook (or JSON) and print the findings for people or machines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="年报工作簿（.xlsx）或 JSON 数据")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式：text 给人看，json 给程序用")
+    p.add_argument("--last-year", help="上年度的工作簿或 JSON（执行跨年度规则 C-1…C-5）")
+    p.add_argument("--config", help="部署配置文件（TOML）：调整规则级别、停用规则、地方选项")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy.config import load_config
+    from xlpy.validate import validate_path
+
+    config = load_config(args.config)
+    _, report = validate_path(args.file, last_year=args.last_year, config=config)
+    if args.format == "json":
+        stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from xlpy.findings_text import format_text
+
+        (stderr if report.unusable and not report.findings else stdout).write(format_text(report))
+    return report.exit_code

@@ -1,0 +1,103 @@
+"""JSON-Schema validation of the report data: every error, mapped to its rule and cell, in Chinese."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from xlpy import schema
+from xlpy.cellvalue import is_error
+from xlpy.model import Finding
+
+# For a dotted path, the rule a schema error there belongs to (R-S3-4 for 表三 …) and its severity.
+RuleFor = Callable[[str], "tuple[str, str] | None"]
+
+EXPECTED = {
+    schema.COUNT: "不小于0的整数",
+    schema.SIGNED: "整数（减少填负数）",
+    schema.MONEY: "不小于0的数字金额",
+    schema.INTEGER: "四位数字年份",
+    schema.DATE: "日期（如 2025-01-20）",
+}
+
+
+def section_of(path: str) -> str:
+    """The report section a field belongs to, for grouping findings."""
+    head = path.split(".", 1)[0]
+    if head == "text":
+        sub = path.split(".")[1] if "." in path else ""
+        return {"problems": "五", "other": "六", "s2_lead": "二", "s3_lead": "三", "s4_lead": "四"}.get(sub, "一")
+    return {"meta": "基本信息", "s2": "二", "s3": "三", "s4": "四", "explanations": "说明",
+            "format_version": "基本信息"}.get(head, "")
+
+
+def field_label(version: str, path: str) -> str:
+    """“（三）不予公开 1.属于国家秘密”“总计” — the official labels below the section title."""
+    f = schema.fields(version).get(path)
+    if f is None:
+        return path
+    titles = [t for t in f.titles[1:] if t] if len(f.titles) > 2 else [t for t in f.titles if t]
+    if len(titles) > 1 and path.startswith(("s2.", "s3.", "s4.")):
+        return f"“{' '.join(titles[:-1])}”行“{titles[-1]}”列" if path.startswith(("s2.", "s3.")) \
+            else f"“{' '.join(titles[:-1])} {titles[-1]}”"
+    return f"“{titles[-1]}”"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "空白"
+    if isinstance(value, str):
+        return f"文字「{value}」" if value.strip() else "空白"
+    if isinstance(value, bool):
+        return "逻辑值 TRUE" if value else "逻辑值 FALSE"
+    return str(value)
+
+
+def _message(version: str, path: str, error: Any) -> str:
+    label = field_label(version, path)
+    f = schema.fields(version).get(path)
+    kind = f.kind if f else ""
+    value = error.instance
+    kw = error.validator
+    if kw in ("type", "minLength") and (value is None or value == ""):
+        if kind == schema.CHOICE:
+            return f"{label}未选择，请从下拉列表中选择。"
+        if kind in EXPECTED and kind != schema.DATE:
+            return f"{label}未填写。空白不等于 0：没有发生的请填 0。"
+        return f"{label}未填写。"
+    if kw == "type":
+        if is_error(value):
+            return f"{label}是公式错误值 {value.strip()}，请改为{EXPECTED.get(kind, '有效的值')}。"
+        if isinstance(value, float) and kind in (schema.COUNT, schema.SIGNED, schema.INTEGER):
+            return f"{label}应为整数，当前为 {value:g}。"
+        return f"{label}应填写{EXPECTED.get(kind, '有效的值')}，当前为{_shown(value)}。"
+    if kw == "minimum":
+        return f"{label}应为{EXPECTED.get(kind, f'不小于{error.validator_value}的数')}，当前为 {value}。"
+    if kw == "maximum":
+        return f"{label}不应大于 {error.validator_value}，当前为 {value}。"
+    if kw == "enum":
+        options = "、".join(str(v) for v in error.validator_value)
+        return f"{label}应从下拉列表中选择（{options}），当前为{_shown(value)}。"
+    if kw == "const":
+        return f"{label}应为「{error.validator_value}」（由模板固定），当前为{_shown(value)}。"
+    if kw == "format":
+        return f"{label}应为{EXPECTED.get(schema.DATE)}，当前为{_shown(value)}。"
+    if kw == "required":
+        missing = [m for m in error.validator_value if not isinstance(error.instance, dict) or m not in error.instance]
+        return f"缺少字段：{'、'.join(f'{path}.{m}' if path else m for m in missing)}。"
+    if kw == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {}))) if isinstance(error.instance, dict) else []
+        return f"多余的字段：{'、'.join(f'{path}.{e}' if path else e for e in extra)}（该格式版本没有这些栏目）。"
+    return f"{label}：{error.message}"
+
+
+def schema_findings(version: str, instance: dict[str, Any], cells: dict[str, str], rule_for: RuleFor) -> Iterator[Finding]:
+    """Yield one finding per schema error (all of them, not just the first)."""
+    for error in schema.validator(version).iter_errors(instance):
+        path = ".".join(str(p) for p in error.absolute_path)
+        hit = rule_for(path)
+        if hit is None:
+            continue  # a disabled rule
+        rule, severity = hit
+        cell = cells.get(path)
+        yield Finding(rule=rule, severity=severity, message=_message(version, path, error),
+                      cells=[cell] if cell else [], paths=[path], section=section_of(path))
