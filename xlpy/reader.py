@@ -76,11 +76,12 @@ def _col_letters(col: int) -> str:
 class CalamineView:
     """An .xlsx/.xlsm (or, without names, an .xls) read with python-calamine; names from workbook.xml."""
 
-    def __init__(self, data: bytes, name: str, defined: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, data: bytes, name: str, defined: dict[str, tuple[str, str]], zf: Any = None) -> None:
         import python_calamine
 
         self.name = name
         self._defined = defined
+        self._zf = zf
         try:
             self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises several error types for broken parts
@@ -93,9 +94,14 @@ class CalamineView:
     def values(self, sheet: str, max_row: int) -> list[list[Any]]:
         try:
             # skip_empty_area=False keeps row 1/column A at index 0 whatever is empty.
-            return list(self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row))
+            grid = list(self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row))
         except Exception as exc:
             raise InputError(f"{self.name}：工作表「{sheet}」无法读取（{exc}）。", code="corrupt") from exc
+        if self._zf is not None:
+            for (r, c), err in error_cells(self._zf, sheet).items():
+                if r <= len(grid) and c <= len(grid[r - 1]) and grid[r - 1][c - 1] == "":
+                    grid[r - 1][c - 1] = err
+        return grid
 
     def names(self) -> dict[str, tuple[str, str]]:
         return self._defined
@@ -150,6 +156,41 @@ def workbook_names(zf: Any, name: str) -> dict[str, tuple[str, str]]:
         ref = parse_ref(html.unescape(body))
         if ref:
             out[html.unescape(a.get("name", ""))] = ref
+    return out
+
+
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL = re.compile(r'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+_REL2 = re.compile(r'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+_ERROR_CELL = re.compile(r'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
+
+
+def error_cells(zf: Any, sheet: str) -> dict[tuple[int, int], str]:
+    """Cells holding a formula error (#REF!, #DIV/0! …) in a sheet.
+
+    python-calamine returns such cells as "" — indistinguishable from a blank — so the error
+    values are recovered from the sheet XML (only when the part contains an error cell at all).
+    """
+    try:
+        book = zf.read("xl/workbook.xml").decode("utf-8")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return {}
+    targets = dict(_REL.findall(rels)) | {i: t for t, i in _REL2.findall(rels)}
+    rid = next((r for n, r in _SHEET.findall(book) if html.unescape(n) == sheet), None)
+    if rid is None or rid not in targets:
+        return {}
+    target = targets[rid].lstrip("/")
+    part = target if target.startswith("xl/") else f"xl/{target}"
+    try:
+        xml = zf.read(part).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return {}
+    if 't="e"' not in xml:
+        return {}
+    out = {}
+    for col, row, value in _ERROR_CELL.findall(xml):
+        out[(int(row), a1_to_rc(f"{col}1")[1])] = html.unescape(value)
     return out
 
 
@@ -284,7 +325,7 @@ def read_workbook(source: str | Path | bytes, *, name: str | None = None, limits
         # coordinates only if the format-version cell is where the template put it.
         return read_view(CalamineView(data, name, {}), by_layout=True)
     zf = check_zip(data, name, limits)
-    return read_view(CalamineView(data, name, workbook_names(zf, name)))
+    return read_view(CalamineView(data, name, workbook_names(zf, name), zf))
 
 
 def read_payload(payload: dict[str, Any]) -> ReadResult:

@@ -37,7 +37,12 @@ def build_workbook(year: int, *, org: str | None = None, data: dict[str, Any] | 
     return _build(layout(version), year, org, data)
 
 
-def _build(lay: Layout, year: int, org: str | None, data: dict[str, Any] | None) -> Workbook:
+def build_template(version: str) -> Workbook:
+    """The blank template of a format version, with no year filled in (the committed workbook/template-*.xlsx)."""
+    return _build(layout(version), None, None, None)
+
+
+def _build(lay: Layout, year: int | None, org: str | None, data: dict[str, Any] | None) -> Workbook:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -191,15 +196,13 @@ def _names(wb: Workbook, lay: Layout) -> None:
         wb.defined_names[lay.name_prefix + path] = DefinedName(lay.name_prefix + path, attr_text=ref)
 
 
-def _fill(wb: Workbook, lay: Layout, year: int, org: str | None, data: dict[str, Any] | None) -> None:
+def _fill(wb: Workbook, lay: Layout, year: int | None, org: str | None, data: dict[str, Any] | None) -> None:
     values = dict(flatten(data, lay)) if data else {}
     values["template_version"] = lay.template_version
     values["format_version"] = lay.version
-    if not data:
+    if not data and year is not None:
         values["meta.year"] = year
-        if org:
-            values["meta.org_name"] = org
-    elif org:
+    if org:
         values["meta.org_name"] = org
     for path, value in values.items():
         inp = lay.inputs.get(path)

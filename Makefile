@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make demo   — install, validate the bundled example workbooks and write their reports to out/
+#   make test   — install (with test dependencies and Debian's chromium) and run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+XLPY    = $(BIN)/xlpy
+export XLWINGS_LICENSE_KEY ?= noncommercial
+
+.PHONY: setup demo test test-deps workbooks bench check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[all]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	@echo "== 校验 北沟镇 2020（2019年版格式）=="
+	-$(XLPY) validate workbook/examples/beigou-2020.xlsx
+	@echo "== 校验 淮安市 2024（2021年版格式）=="
+	-$(XLPY) validate workbook/examples/huaian-2024.xlsx
+	@echo "== 生成报告到 out/ =="
+	$(XLPY) render workbook/examples/huaian-2024.xlsx -o out/huaian-2024
+	$(XLPY) render workbook/examples/beigou-2020.xlsx -o out/beigou-2020 --draft
+	@ls -1 out/*
+
+# Browser tests need Debian's chromium; as root we install it, otherwise those tests skip with a reason.
+test-deps: setup
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+test: test-deps
+	$(BIN)/pytest -q
+
+# Regenerate the committed workbooks from schemas/ and the example JSON (tests check they are current).
+workbooks: setup
+	$(BIN)/python -m xlpy.workbook_files
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf out .pytest_cache
