@@ -197,10 +197,8 @@ def _header_rows(nodes: list[dict[str, Any]]) -> list[list[Cell]]:
 
 
 def _md_col_labels(nodes: list[dict[str, Any]]) -> list[str]:
-    """Column labels with their groups folded in; a group over every column is a caption, left out."""
-    total = len(_leaves(nodes))
-    spanning = {n["title"] for n in nodes if "children" in n and len(_leaves(n["children"])) == total}
-    return [" ".join(t for t in chain if t not in spanning) for _, chain in _leaves(nodes)]
+    """Column labels with every group above them folded in, as the row labels fold theirs."""
+    return [" ".join(chain) for _, chain in _leaves(nodes)]
 
 
 # -- the three tables ----------------------------------------------------------------------
