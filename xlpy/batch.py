@@ -246,8 +246,11 @@ def _fill_row(row: Row, report: Any) -> None:
     row.explained, row.hints = summary["explained"], summary["hints"]
     row.status = "unusable" if report.unusable else ("ok" if report.final_ok else "blocked")
     top = [f for f in report.findings if f.blocks] or list(report.findings)
-    row.top_findings = "；".join(
-        f"{f.rule}{'（' + f.cells[0] + '）' if f.cells else ''}：{f.message}" for f in top[:3])
+    texts = [f"{f.rule}{'（' + f.cells[0] + '）' if f.cells else ''}：{f.message}" for f in top[:3]]
+    error = getattr(report, "error", None)  # an unusable input's message (validate.unusable_report)
+    if isinstance(error, dict) and error.get("message") and not texts:
+        texts = [str(error["message"])]
+    row.top_findings = "；".join(texts)
 
 
 def _render(data: Any, report: Any, stem: str, options: Options) -> list[str]:
@@ -255,7 +258,8 @@ def _render(data: Any, report: Any, stem: str, options: Options) -> list[str]:
 
     draft = options.draft and not report.final_ok
     written = []
-    for fmt, body in render(data.instance, list(options.formats), draft=draft).items():
+    templates_dir = getattr(options.config, "templates_dir", None)
+    for fmt, body in render(data.instance, list(options.formats), draft=draft, templates_dir=templates_dir).items():
         out = options.outdir / "reports" / f"{stem}.{fmt}"
         out.write_bytes(body.encode("utf-8") if isinstance(body, str) else body)
         written.append(str(out))

@@ -24,11 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--render", metavar="FORMATS", default="",
                         help="同时生成报告，格式用逗号分隔：md,html,docx,json（仅对可定稿的工作簿）")
     parser.add_argument("--draft", action="store_true", help="与 --render 同用：存在问题的工作簿也生成草稿")
+    parser.add_argument("--config", metavar="FILE", help="校验配置文件（TOML，与 xlpy validate 相同；默认 $XLPY_CONFIG）")
     parser.add_argument("--quiet", "-q", action="store_true", help="不显示进度")
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy import batch
+    from xlpy.config import load_config
 
     formats = tuple(f.strip().lower() for f in args.render.split(",") if f.strip())
     unknown = [f for f in formats if f not in batch.RENDER_FORMATS]
@@ -58,7 +60,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             return 2
         last_paths, _ = batch.collect([str(last_dir)])
         index = batch.index_last_year(last_paths)
-    options = batch.Options(outdir=outdir, formats=formats, draft=args.draft, last_year=index)
+    config = load_config(args.config)  # a broken config stops the run before any workbook is read
+    options = batch.Options(outdir=outdir, formats=formats, draft=args.draft, last_year=index, config=config)
     started = time.perf_counter()
     with _progress(len(paths), stderr, quiet=args.quiet) as tick:
         rows = batch.run_batch(paths, options, jobs=args.jobs, progress=tick)

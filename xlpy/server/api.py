@@ -78,7 +78,7 @@ async def api_render(
                    "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。")
         raise ApiError(422, message, blocking)
     state = request.app.state.xlpy
-    body = await state.conversions.run(jobs.render, checked, format, draft)
+    body = await state.conversions.run(jobs.render, checked, format, draft, state.settings)
     ext, media = jobs.FORMATS[format]
     stem = jobs.report_stem(checked) + ("（草稿）" if draft and not report.final_ok else "")
     return Response(body, media_type=media, headers=_attachment(f"{stem}.{ext}"))

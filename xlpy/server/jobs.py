@@ -65,10 +65,15 @@ def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Check
     return Checked(data, report, upload)
 
 
-def render(checked: Checked, fmt: str, draft: bool) -> bytes:
+def render(checked: Checked, fmt: str, draft: bool, settings: Settings | None = None) -> bytes:
     """The report in one format, or a zip of every format plus the findings."""
+    from functools import partial
+
     from xlpy.render import render as render_report
 
+    # A deployment's template override (templates_dir of the config file) applies to the API too.
+    templates_dir = getattr(settings.validate_config, "templates_dir", None) if settings else None
+    render_report = partial(render_report, templates_dir=templates_dir)
     instance = checked.data.instance
     if fmt != "zip":
         return _render_one(render_report, instance, fmt, draft)

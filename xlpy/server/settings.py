@@ -1,8 +1,7 @@
-"""Server settings: limits, auth and CORS, read from a TOML/JSON file and the environment."""
+"""Server settings: limits, auth and CORS, read from the `[server]` table of the config file and the environment."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -27,7 +26,7 @@ class Settings:
     max_conversions: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))  # at once
     token: str | None = None  # bearer token for /api and /xlwings; None = open (loopback/intranet)
     cors_origins: tuple[str, ...] = ()  # extra origins allowed to call the API from a browser
-    validate_config: dict[str, Any] | None = None  # passed to validate(config=…)
+    validate_config: Any = None  # xlpy.config.Config passed to validate(config=…); None = defaults
 
     def reader_limits(self) -> Any:
         """The reader's zip-directory limits (xlpy.safety.Limits) for these settings."""
@@ -42,43 +41,47 @@ class Settings:
 
 
 def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
-    """Settings from a config file (`[server]` table of a TOML file, or a JSON object) and XLPY_TOKEN."""
-    environ = os.environ if environ is None else environ
+    """Settings from one TOML file: its `[server]` table for us, the rest is the validation config.
+
+    Without a file, the validation config comes from $XLPY_CONFIG as for the CLI. A token in
+    $XLPY_TOKEN wins over the file, so the file need not hold a secret.
+    """
+    from xlpy.config import load_config, parse_config
+
+    environ = dict(os.environ if environ is None else environ)
     values: dict[str, Any] = {}
-    if path is not None:
-        values = _read_file(Path(path))
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(values) - known)
+    if path is None:
+        values["validate_config"] = load_config(None, env=environ)
+    else:
+        data = _read_file(Path(path))
+        server = data.pop("server", {})
+        if not isinstance(server, dict):
+            raise InputError(f"配置文件 {path} 的 [server] 应为键值表", code="config")
+        values.update(server)
+        values["validate_config"] = parse_config(data, str(path), base=Path(path).parent)
+    known = {f.name for f in fields(Settings)} - {"validate_config"}
+    unknown = sorted(set(values) - known - {"validate_config"})
     if unknown:
-        raise InputError(f"配置文件 {path} 中有未知的设置项：{'、'.join(unknown)}", code="config")
+        raise InputError(f"配置文件 {path} 的 [server] 中有未知的设置项：{'、'.join(unknown)}", code="config")
     if "cors_origins" in values:
         values["cors_origins"] = tuple(values["cors_origins"])
-    for name in ("max_upload_bytes", "zip_max_total_bytes", "zip_max_members", "max_conversions"):
-        if name in values and (not isinstance(values[name], int) or values[name] < 1):
+    for name in ("max_upload_bytes", "zip_max_total_bytes", "zip_max_ratio", "zip_max_members", "max_conversions"):
+        if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool) or values[name] < 1):
             raise InputError(f"配置文件 {path} 中的 {name} 应为正整数", code="config")
-    # A token in the environment wins, so the config file need not hold a secret.
+    if "time_limit_seconds" in values and not (isinstance(values["time_limit_seconds"], (int, float))
+                                               and values["time_limit_seconds"] > 0):
+        raise InputError(f"配置文件 {path} 中的 time_limit_seconds 应为正数", code="config")
     if environ.get("XLPY_TOKEN"):
         values["token"] = environ["XLPY_TOKEN"]
     return Settings(**values)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
-        raw = path.read_bytes()
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"无法读取配置文件 {path}：{exc.strerror or exc}", code="config") from exc
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(raw)
-        else:
-            import tomllib
-
-            data = tomllib.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"配置文件 {path} 格式错误：{exc}", code="config") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"配置文件 {path} 应为一个对象（键值表）", code="config")
-    section = data.get("server", data)
-    if not isinstance(section, dict):
-        raise InputError(f"配置文件 {path} 的 [server] 应为键值表", code="config")
-    return dict(section)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"配置文件 {path} 不是有效的 TOML：{exc}", code="config") from exc

@@ -1,0 +1,213 @@
+"""The Excel endpoints: xlwings script calls and metadata, the Office.js add-in files and its report downloads."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hmac
+import json
+import logging
+import os
+from html import escape
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from xlpy.errors import InputError
+from xlpy.excel import ensure_license
+from xlpy.server.errors import ApiError, input_error
+
+ensure_license()
+
+from xlpy.excel import scripts  # noqa: E402  (imports xlwings after the licence key is set)
+
+log = logging.getLogger("xlpy.server")
+router = APIRouter(tags=["Excel"])
+
+ADDIN_ID = "5d0c7a3e-2f41-4c5b-9a58-8a1f0e6b2c91"  # fixed: Office identifies the add-in by it
+STATIC = {  # file name -> media type (nothing else under workbook/addin/ is served)
+    "taskpane.html": "text/html; charset=utf-8",
+    "taskpane.js": "text/javascript; charset=utf-8",
+    "taskpane.css": "text/css; charset=utf-8",
+    "commands.html": "text/html; charset=utf-8",
+    "icon-16.png": "image/png",
+    "icon-32.png": "image/png",
+    "icon-64.png": "image/png",
+    "icon-80.png": "image/png",
+}
+RENDER_FORMATS = {"docx", "html"}
+
+
+def addin_dir() -> Path:
+    """workbook/addin/ in a checkout, xlpy/_data/workbook/addin/ in a wheel."""
+    from xlpy.resources import workbook_dir
+
+    return workbook_dir() / "addin"
+
+
+# --- xlwings remote protocol -----------------------------------------------------------------
+@router.get("/xlwings/custom-scripts-meta", summary="Excel 脚本清单（xlwings）")
+async def scripts_meta() -> JSONResponse:
+    from xlwings.server import custom_scripts_meta
+
+    return JSONResponse(custom_scripts_meta(_ScriptModule))
+
+
+@router.post("/xlwings/custom-scripts-call/{name}", summary="运行 Excel 脚本（xlwings 远程协议）")
+async def scripts_call(name: str, request: Request) -> JSONResponse:
+    """Run 校验/生成报告/空白填0 on the posted workbook; the body lists the actions for Excel to replay.
+
+    Besides xlwings' `actions`, the response has `xlpy` (the findings and a message) for the task
+    pane; the VBA and Office Scripts clients read `actions` only.
+    """
+    if name not in scripts.SCRIPTS:
+        raise ApiError(404, f"没有名为“{name}”的脚本。可用的脚本：{'、'.join(scripts.SCRIPTS)}。",
+                       [{"code": "unknown_script", "script": name, "available": list(scripts.SCRIPTS)}])
+    payload = await _payload(request)
+    state = request.app.state.xlpy
+    result = await state.conversions.run(run_script, name, payload, state.settings.validate_config)
+    return JSONResponse(result)
+
+
+def run_script(name: str, payload: dict[str, Any], config: Any = None) -> dict[str, Any]:
+    """One script call, synchronously (run in the conversion pool): payload → {"actions", "xlpy"}."""
+    import xlwings as xw
+    from xlwings import XlwingsError
+
+    try:
+        book = xw.Book(json=payload)
+    except XlwingsError as exc:
+        raise ApiError(400, "Excel 端的 xlwings 版本与服务器不一致，请按 README 更新 Excel 中的 xlwings 模块"
+                       f"（服务器为 {xw.__version__}）。", [{"code": "xlwings_version", "detail": str(exc)}]) from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ApiError(422, "请求内容不是 xlwings 工作簿数据。", [{"code": "not_workbook"}]) from exc
+    from xlwings.server import custom_scripts_call
+
+    sink: list[scripts.Outcome] = []
+    tokens = (scripts.CONFIG.set(config), scripts.STRICT.set(True), scripts.OUTCOME.set(sink))
+    try:
+        # Through xlwings' own dispatcher, exactly as xlwings Server would call the @script.
+        asyncio.run(custom_scripts_call(_ScriptModule, name, typehint_to_value={xw.Book: book}))
+    except InputError as exc:
+        raise input_error(exc) from exc
+    finally:
+        for var, token in zip((scripts.CONFIG, scripts.STRICT, scripts.OUTCOME), tokens):
+            var.reset(token)  # type: ignore[attr-defined]
+    outcome = sink[-1] if sink else scripts.Outcome(name)
+    return {**book.json(), "xlpy": outcome.to_dict()}
+
+
+async def _payload(request: Request) -> dict[str, Any]:
+    try:
+        payload = json.loads(await request.body())
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, "请求内容不是有效的 JSON。", [{"code": "not_json"}]) from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:
+        raise ApiError(422, "请求内容不是 xlwings 工作簿数据（缺少 book/sheets）。", [{"code": "not_workbook"}])
+    payload.setdefault("names", [])
+    payload.setdefault("client", "Office.js")
+    for sheet in payload["sheets"]:
+        if isinstance(sheet, dict):
+            sheet.setdefault("pictures", [])
+            sheet.setdefault("tables", [])
+    return payload
+
+
+class _ScriptModule:
+    """The namespace xlwings lists and calls scripts from: exactly the three buttons."""
+
+    validate = staticmethod(scripts.validate)
+    generate = staticmethod(scripts.generate)
+    fill_zeros = staticmethod(scripts.fill_zeros)
+
+
+# --- the Office.js add-in --------------------------------------------------------------------
+@router.get("/addin/manifest.xml", summary="Excel 加载项清单（按本服务地址生成）")
+async def manifest(request: Request) -> Response:
+    base = public_base(request)
+    if not base.startswith("https://"):
+        log.warning("manifest served for %s: Excel loads add-ins over HTTPS only", base)
+    return Response(manifest_xml(base), media_type="application/xml; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="xlpy-manifest.xml"'})
+
+
+def public_base(request: Request) -> str:
+    """The base URL clerks reach this server by: XLPY_PUBLIC_URL (behind a proxy), else the request's own."""
+    configured = os.environ.get("XLPY_PUBLIC_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def manifest_xml(base: str) -> str:
+    """The add-in manifest with every URL pointing at `base` (template: workbook/addin/manifest.xml)."""
+    template = (addin_dir() / "manifest.xml").read_text(encoding="utf-8")
+    return (template.replace("{{BASE}}", escape(base.rstrip("/"), quote=True))
+            .replace("{{ADDIN_ID}}", ADDIN_ID)
+            .replace("{{DOMAIN}}", escape(base.split("/")[2] if "//" in base else base, quote=True)))
+
+
+@router.get("/addin/{filename}", summary="加载项文件")
+async def addin_file(filename: str) -> Response:
+    media = STATIC.get(filename)
+    path = addin_dir() / filename
+    if media is None or not path.is_file():
+        raise ApiError(404, f"加载项文件不存在：{filename}")
+    headers = {"Cache-Control": "no-cache"}
+    if filename.endswith(".html"):
+        # Office.js is the one external script; everything else comes from this server.
+        headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors https: 'self'")
+    return Response(path.read_bytes(), media_type=media, headers=headers)
+
+
+@router.post("/addin/render", summary="按当前工作簿生成报告（DOCX/HTML）")
+async def addin_render(request: Request,
+                       format: Annotated[Literal["docx", "html"], Query(description="docx 或 html")] = "docx",
+                       draft: Annotated[bool, Query(description="存在问题时也生成（标注为草稿）")] = False) -> Response:
+    """Render the report from the workbook the task pane posted (the xlwings payload shape)."""
+    state = request.app.state.xlpy
+    _require_token(request, state.settings.token)
+    payload = await _payload(request)
+    body, stem, final_ok = await state.conversions.run(render_payload, payload, format, draft,
+                                                        state.settings.validate_config)
+    from xlpy.server.api import _attachment
+    from xlpy.server.jobs import FORMATS
+
+    name = f"{stem}{'' if final_ok else '（草稿）'}.{FORMATS[format][0]}"
+    return Response(body, media_type=FORMATS[format][1], headers=_attachment(name))
+
+
+def _require_token(request: Request, token: str | None) -> None:
+    # /addin/render carries clerk data like /xlwings/: the same bearer token guards it.
+    if not token:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="xlpy"'})
+
+
+def render_payload(payload: dict[str, Any], fmt: str, draft: bool, config: Any = None) -> tuple[bytes, str, bool]:
+    """Read and validate a payload, then render; a blocked final report is refused with its findings."""
+    from xlpy.reader import read_payload
+    from xlpy.server import jobs
+    from xlpy.validate import validate
+
+    try:
+        data = read_payload(copy.deepcopy(payload))
+    except InputError as exc:
+        raise input_error(exc) from exc
+    report = validate(data, config=config)
+    if report.unusable:
+        findings = [f.to_dict() for f in report.findings]
+        raise ApiError(422, findings[0]["message"] if findings else "工作簿无法使用", findings)
+    if not report.final_ok and not draft:
+        s = report.summary
+        raise ApiError(422, f"存在 {s['errors']} 个错误、{s['warnings']} 个未说明的警告，不能生成正式报告；"
+                            "请先点“校验”并处理问题，或选择生成草稿。", [f.to_dict() for f in report.findings if f.blocks])
+    checked = jobs.Checked(data, report, jobs.Upload(str(payload.get("book", {}).get("name") or "工作簿"), b""))
+    return jobs.render(checked, fmt, draft and not report.final_ok), jobs.report_stem(checked), report.final_ok
