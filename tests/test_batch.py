@@ -1,0 +1,189 @@
+"""`xlpy batch` over a directory mixing good, failing and broken files: rows, outputs, exit codes, safety."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from xlpy import batch
+from xlpy.cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "workbook" / "examples"
+
+
+def example_data(name: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def write(path: Path, data: dict[str, Any]) -> Path:
+    from xlpy.workbook import build_workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    build_workbook(data["meta"]["year"], data=data).save(path)
+    return path
+
+
+def variant(name: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    data = copy.deepcopy(example_data(name))
+    change(data)
+    return data
+
+
+def _break_total(d: dict[str, Any]) -> None:
+    d["s3"]["new_received"]["total"] += 7
+
+
+def _inject(d: dict[str, Any]) -> None:
+    d["meta"]["org_name"] = '=HYPERLINK("http://evil.example","点我")'
+    d["s3"]["new_received"]["total"] += 7  # and a finding, so the name also reaches 主要问题 via the report
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("inbox")
+    write(root / "淮安市-2024.xlsx", example_data("huaian-2024"))
+    write(root / "北沟镇-2020.xlsx", example_data("beigou-2020"))
+    write(root / "sub" / "失败-2024.xlsx", variant("huaian-2024", _break_total))
+    write(root / "sub" / "注入-2024.xlsx", variant("huaian-2024", _inject))
+    (root / "坏文件.xlsx").write_bytes("这不是工作簿".encode())
+    good = (root / "淮安市-2024.xlsx").read_bytes()
+    (root / "截断.xlsx").write_bytes(good[: len(good) // 3])
+    (root / "~$淮安市-2024.xlsx").write_bytes(b"lock")  # Excel's lock file: never a report
+    (root / "说明.txt").write_text("not a workbook, not picked up from a directory", encoding="utf-8")
+    return root
+
+
+def _rows(outdir: Path) -> dict[str, dict[str, str]]:
+    with open(outdir / "summary.csv", encoding="utf-8-sig", newline="") as fh:
+        return {Path(r["文件"]).name: r for r in csv.DictReader(fh)}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_batch_mixed_directory(inbox: Path, tmp_path: Path, jobs: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["batch", str(inbox), "-o", str(tmp_path), "--jobs", jobs, "--render", "md,html"], out, err)
+    assert code == 2, err.getvalue()  # broken files present → 2
+    rows = _rows(tmp_path)
+    assert set(rows) == {"淮安市-2024.xlsx", "北沟镇-2020.xlsx", "失败-2024.xlsx", "注入-2024.xlsx", "坏文件.xlsx", "截断.xlsx"}
+    assert rows["失败-2024.xlsx"]["状态"] == "有问题" and int(rows["失败-2024.xlsx"]["错误"]) >= 1
+    assert "R-S3" in rows["失败-2024.xlsx"]["主要问题"] and "表三!" in rows["失败-2024.xlsx"]["主要问题"]
+    for broken in ("坏文件.xlsx", "截断.xlsx"):
+        assert rows[broken]["状态"] == "无法使用"
+        assert rows[broken]["主要问题"], broken  # the reader's Chinese message
+    huaian = rows["淮安市-2024.xlsx"]
+    assert huaian["机关名称"] == "淮安市人民政府" and huaian["年度"] == "2024" and huaian["格式版本"] == "2021"
+    assert rows["北沟镇-2020.xlsx"]["格式版本"] == "2019"
+    # Per-file findings for every input, reports only for files whose final report is not blocked.
+    findings = {p.name for p in (tmp_path / "findings").iterdir()}
+    assert findings == {Path(n).stem + ".json" for n in rows}
+    for name, row in rows.items():
+        report = json.loads((tmp_path / "findings" / (Path(name).stem + ".json")).read_text(encoding="utf-8"))
+        assert report["summary"]["errors"] == int(row["错误"])
+        rendered = {p.name for p in (tmp_path / "reports").glob(Path(name).stem + ".*")}
+        assert rendered == ({Path(name).stem + ".md", Path(name).stem + ".html"} if row["状态"] == "通过" else set())
+    assert (tmp_path / "summary.xlsx").is_file()
+    assert "共 6 个文件" in out.getvalue()
+
+
+def test_summary_neutralises_formulas(inbox: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    assert run(["batch", str(inbox / "sub"), "-o", str(tmp_path), "-q"], io.StringIO(), io.StringIO()) == 1
+    row = _rows(tmp_path)["注入-2024.xlsx"]
+    assert row["机关名称"].startswith("'=HYPERLINK")
+    ws = load_workbook(tmp_path / "summary.xlsx")["汇总"]
+    headers = [c.value for c in ws[1]]
+    for line in ws.iter_rows(min_row=2):
+        for cell in line:
+            assert cell.data_type != "f", (headers[cell.column - 1], cell.value)
+    agency = [line[headers.index("机关名称")].value for line in ws.iter_rows(min_row=2)]
+    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in agency
+
+
+@pytest.mark.parametrize("text,expected", [("=1+1", "'=1+1"), ("+86 10", "'+86 10"), ("-x", "'-x"),
+                                           ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+                                           ("北沟镇", "北沟镇"), (-3, -3), (None, None)])
+def test_neutralise(text: Any, expected: Any) -> None:
+    assert batch.neutralise(text) == expected
+
+
+def test_last_year_matched_by_agency_then_file_name(tmp_path: Path) -> None:
+    last = tmp_path / "last"
+    this = tmp_path / "this"
+    write(last / "huaian_2024_final.xlsx", example_data("huaian-2024"))  # file name differs: matched by agency
+    write(last / "其他单位-2023.xlsx", variant("huaian-2024", lambda d: d["meta"].update(org_name="别的单位", year=2023)))
+
+    def next_year(d: dict[str, Any]) -> None:
+        d["meta"]["year"] = 2025
+        d["meta"]["date"] = "2026-01-20"
+
+    write(this / "淮安市人民政府-2025.xlsx", variant("huaian-2024", next_year))
+    (this / "其他单位-2024.xlsx").write_bytes(b"broken")  # unreadable: a row of its own, the batch goes on
+    out = tmp_path / "out"
+    run(["batch", str(this), "-o", str(out), "--last-year-dir", str(last), "-j", "1"], io.StringIO(), io.StringIO())
+    rows = _rows(out)
+    assert Path(rows["淮安市人民政府-2025.xlsx"]["上年度文件"]).name == "huaian_2024_final.xlsx"
+    assert rows["其他单位-2024.xlsx"]["状态"] == "无法使用"
+
+
+def test_match_by_file_name_and_ambiguity() -> None:
+    index = {"by_org": {"a|2023": "/x/a.xlsx", "dup|2023": None},
+             "by_name": {batch.name_key(Path("北沟镇-2019.xlsx")): "/l/北沟镇-2019.xlsx"}}
+    assert batch.match_last_year(index, Path("q.xlsx"), "a", 2024) == ("/x/a.xlsx", "")
+    assert batch.match_last_year(index, Path("北沟镇-2020.xlsx"), "未知", 2020) == ("/l/北沟镇-2019.xlsx", "")
+    found, note = batch.match_last_year(index, Path("q.xlsx"), "dup", 2024)
+    assert found is None and "多个" in note
+    assert batch.match_last_year(index, Path("z.xlsx"), "z", 2024) == (None, "未找到上年度文件")
+
+
+def test_globs_explicit_files_and_missing_inputs(inbox: Path, tmp_path: Path) -> None:
+    paths, missing = batch.collect([str(inbox / "sub" / "*.xlsx"), str(inbox / "说明.txt"), str(tmp_path / "nope")])
+    assert {p.name for p in paths} == {"失败-2024.xlsx", "注入-2024.xlsx", "说明.txt"}
+    assert missing == [str(tmp_path / "nope")]
+    err = io.StringIO()
+    assert run(["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "o")], io.StringIO(), err) == 2
+    assert "没有找到" in err.getvalue()
+
+
+def test_exit_codes() -> None:
+    ok, blocked, broken = batch.Row("a", status="ok"), batch.Row("b", status="blocked"), batch.Row("c", status="failed")
+    assert batch.exit_code([ok]) == 0
+    assert batch.exit_code([ok, blocked]) == 1
+    assert batch.exit_code([ok, blocked, broken]) == 2
+    assert batch.exit_code([]) == 2
+
+
+def test_all_good_directory_exits_zero(tmp_path: Path) -> None:
+    from xlpy.reader import read_workbook
+    from xlpy.validate import validate
+
+    path = write(tmp_path / "in" / "淮安.xlsx", example_data("huaian-2024"))
+    if not validate(read_workbook(path)).final_ok:
+        pytest.fail("the huaian example should validate without blocking findings")
+    assert run(["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out")], io.StringIO(), io.StringIO()) == 0
+
+
+def test_same_file_names_in_different_folders_get_distinct_outputs(tmp_path: Path) -> None:
+    a = write(tmp_path / "a" / "report.xlsx", example_data("huaian-2024"))
+    b = write(tmp_path / "b" / "report.xlsx", example_data("huaian-2024"))
+    stems = batch.output_stems([a, b])
+    assert sorted(stems.values()) == ["report", "report-2"]
+
+
+def test_unknown_render_format_is_a_usage_error(inbox: Path, tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert run(["batch", str(inbox), "-o", str(tmp_path), "--render", "pdf"], io.StringIO(), err) == 2
+    assert "pdf" in err.getvalue()
+
+
+def test_plain_progress_when_not_a_tty(inbox: Path, tmp_path: Path) -> None:
+    err = io.StringIO()
+    run(["batch", str(inbox / "sub"), "-o", str(tmp_path), "-j", "1"], io.StringIO(), err)
+    assert "已处理 2/2" in err.getvalue()
