@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def listing(format_version: str | None = None, config: Any = None) -> list[dict[str, Any]]:
     """The register as rows; a rule that applies to several versions appears once."""
     from xlpy.rules.engine import effective
-    from xlpy.rules.register import load_register
+    from xlpy.rules.register import load_register, rule_order
     from xlpy.schema import known_versions
 
     rows: dict[str, dict[str, Any]] = {}
@@ -31,16 +31,7 @@ def listing(format_version: str | None = None, config: Any = None) -> list[dict[
             severity, enabled = effective(rule, config, config.options if config is not None else {})
             row.update(severity=severity, enabled=enabled and rule.status != "retired", description=rule.description)
             rows[rule.id] = row
-    return sorted(rows.values(), key=lambda r: _order(r["id"]))
-
-
-_PREFIX = ["F", "M", "D", "R", "N", "X", "C", "L"]
-
-
-def _order(rid: str) -> tuple[Any, ...]:
-    head, *rest = rid.split("-")
-    return (_PREFIX.index(head) if head in _PREFIX else len(_PREFIX), head,
-            *[(int(p) if p.isdigit() else -1, p) for p in rest])
+    return sorted(rows.values(), key=lambda r: rule_order(r["id"]))
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

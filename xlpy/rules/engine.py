@@ -34,10 +34,15 @@ def values(register: Register, instance: dict[str, Any] | None, last: dict[str, 
                 node = node.get(key) if type(node) is dict else None
             if type(node) is not dict:
                 continue
-            for leaf, slot in leaves:
+            for leaf, slot, whole in leaves:
                 v = node.get(leaf)
                 t = type(v)
-                out[slot] = v if t is int else ex.number(v) if t is float else None
+                if t is int:
+                    out[slot] = v
+                elif t is float:
+                    # A count read from Excel may arrive as 15.0; 1.5 in a count cell is the schema
+                    # check's finding (R-S3-4), not the start of a 勾稽 cascade.
+                    out[slot] = (int(v) if v.is_integer() else None) if whole else ex.number(v)
     return out
 
 

@@ -80,8 +80,8 @@ class Register:
     by_id: dict[str, Rule]
     slots: tuple[str, ...]  # this year's paths, slot i
     last_slots: tuple[str, ...]  # last year's paths, slot len(slots) + j
-    plan: tuple[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], ...]  # parent keys -> ((leaf, slot) …)
-    last_plan: tuple[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], ...]
+    plan: tuple[tuple[tuple[str, ...], tuple[tuple[str, int, bool], ...]], ...]  # parent -> ((leaf, slot, whole) …)
+    last_plan: tuple[tuple[tuple[str, ...], tuple[tuple[str, int, bool], ...]], ...]
     _prefixes: tuple[tuple[tuple[str, ...], Rule], ...] = ()
 
     def schema_rule_for(self, path: str) -> Rule | None:
@@ -391,10 +391,30 @@ class _Compiler:
                     for i in r.instances)
                 r = _replace(r, instances=insts)
             fixed.append(r)
+        fixed.sort(key=lambda r: rule_order(r.id))
         prefixes = sorted(((tuple(p.split(".")) if p else (), r) for r in fixed for p in r.paths),
                           key=lambda pr: -len(pr[0]))
         return Register(self.version, tuple(fixed), {r.id: r for r in fixed}, tuple(self.slot), tuple(self.last_slot),
-                        _plan(self.slot, 0), _plan(self.last_slot, n), tuple(prefixes))
+                        self.plan(self.slot, 0), self.plan(self.last_slot, n), tuple(prefixes))
+
+    def plan(self, table: dict[str, int], offset: int) -> tuple[Any, ...]:
+        """Group leaf paths by parent so a run resolves each row dict once, then reads its cells."""
+        groups: dict[tuple[str, ...], list[tuple[str, int, bool]]] = {}
+        for path, i in table.items():
+            *parent, leaf = path.split(".")
+            whole = self.fields[path].kind != "money"  # counts must be whole numbers
+            groups.setdefault(tuple(parent), []).append((leaf, i + offset, whole))
+        return tuple((k, tuple(v)) for k, v in groups.items())
+
+
+_PREFIX = ["F", "M", "D", "R", "N", "X", "C", "L"]  # the order of rules.md: format, metadata, tables, text, years
+
+
+def rule_order(rid: str) -> tuple[Any, ...]:
+    """Sort key: F-0, M-1, D-1, R-S2-1 … R-S4-2, N-1 … N-10, X-1 …, C-1 …, L-1, then anything new."""
+    head, *rest = rid.split("-")
+    return (_PREFIX.index(head) if head in _PREFIX else len(_PREFIX), head,
+            *[(int(p) if p.isdigit() else -1, p) for p in rest])
 
 
 def _shift(refs: tuple[tuple[int, int], ...], n: int) -> tuple[tuple[int, int], ...]:
@@ -405,15 +425,6 @@ def _replace(rule: Rule, **changes: Any) -> Rule:
     import dataclasses
 
     return dataclasses.replace(rule, **changes)
-
-
-def _plan(table: dict[str, int], offset: int) -> tuple[tuple[tuple[str, ...], tuple[tuple[str, int], ...]], ...]:
-    """Group leaf paths by parent so a run resolves each row dict once, then reads its cells."""
-    groups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
-    for path, i in table.items():
-        *parent, leaf = path.split(".")
-        groups.setdefault(tuple(parent), []).append((leaf, i + offset))
-    return tuple((k, tuple(v)) for k, v in groups.items())
 
 
 def _match(pattern: tuple[str, ...], parts: list[str]) -> bool:
