@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from typing import TextIO
@@ -60,7 +61,9 @@ def run(argv: list[str], stdout: TextIO | None = None, stderr: TextIO | None = N
     command = next((a for a in argv if a in COMMANDS), None)
     parser = build_parser(only=command)
     try:
-        args = parser.parse_args(argv)
+        # argparse writes help/usage straight to sys.stdout/sys.stderr; route them to our streams.
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     if not args.command:
