@@ -56,6 +56,12 @@ class Table:
     widths: list[int]  # twips per grid column, summing to the type area
     md: list[MdTable] = field(default_factory=list)
 
+    @property
+    def percents(self) -> list[str]:
+        """Column widths as percentages of the table, for HTML <col> elements."""
+        total = sum(self.widths)
+        return [f"{100 * w / total:.2f}" for w in self.widths]
+
     def grid(self) -> list[list[Slot]]:
         """Head and body rows as Word needs them: covered cells of vertical merges made explicit."""
         out: list[list[Slot]] = []
