@@ -21,7 +21,7 @@ from xlpy.server.errors import ApiError, input_error
 
 ensure_license()
 
-from xlpy.excel import scripts  # noqa: E402  (imports xlwings after the licence key is set)
+from xlpy.excel import scripts  # imports xlwings after the licence key is set
 
 log = logging.getLogger("xlpy.server")
 router = APIRouter(tags=["Excel"])

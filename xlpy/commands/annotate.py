@@ -1,0 +1,37 @@
+"""`xlpy annotate`: write a copy of a workbook with the 校验结果 sheet and marked cells (for WPS users)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="年报工作簿（.xlsx 或 .xlsm）；原文件不会被修改")
+    p.add_argument("-o", "--output", help="输出文件（默认：原文件名加“-校验结果”）；不能与原文件相同")
+    p.add_argument("--last-year", help="上年度的工作簿或 JSON（执行跨年度规则）")
+    p.add_argument("--config", help="部署配置文件（TOML）：调整规则级别、停用规则、地方选项")
+
+
+def default_output(source: Path) -> Path:
+    suffix = source.suffix if source.suffix.lower() in (".xlsx", ".xlsm") else ".xlsx"
+    return source.with_name(f"{source.stem}-校验结果{suffix}")
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy.annotate import annotate_path
+    from xlpy.config import load_config
+
+    source = Path(args.file)
+    output = Path(args.output) if args.output else default_output(source)
+    config = load_config(args.config)
+    report = annotate_path(source, output, last_year=args.last_year, config=config)
+    if report.unusable:
+        message = report.findings[0].message if report.findings else "工作簿无法使用"
+        stderr.write(f"xlpy：{message}\n")
+        return 2
+    from xlpy.findings_sheet import status_line
+
+    stdout.write(f"{status_line(report)}\n已写入：{output}\n")
+    return report.exit_code

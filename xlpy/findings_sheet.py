@@ -1,0 +1,172 @@
+"""The 校验结果 sheet as data: rows, links and cell marks built from a Report, shared by every writer.
+
+The xlwings scripts (Excel buttons) and `xlpy annotate` (openpyxl, for WPS) write the very same
+sheet; only the way a row, a link or a colour reaches the workbook differs. Nothing here imports
+xlwings or openpyxl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding, Report
+
+RESULTS_SHEET = "校验结果"  # tool-owned sheet with the findings
+BODY_SHEET = "报告正文"  # tool-owned sheet with the generated report text
+EXPLAIN_SHEET = "说明"  # clerk-owned sheet with explanations of warnings
+
+# Fills as #RRGGBB (what the xlwings clients take); Excel's own "Bad" and "Neutral" cell styles,
+# so a clerk reads them as red = must fix, yellow = check or explain.
+ERROR_FILL = "#FFC7CE"
+WARNING_FILL = "#FFEB9C"
+HEADER_FILL = "#D9E1F2"
+MARK_FILL = {ERROR: ERROR_FILL, WARNING: WARNING_FILL}
+
+HEADER = ["序号", "规则", "严重程度", "问题", "位置（点击跳转）", "说明"]
+LINK_COLUMN = 4  # 0-based column of 位置
+TITLE_ROW, STATUS_ROW, HEADER_ROW = 0, 1, 3  # 0-based rows; findings start below the header
+FIRST_FINDING_ROW = HEADER_ROW + 1
+
+# A string starting with one of these is a formula to Excel (and to openpyxl): text echoed from a
+# clerk's workbook must never become one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An internal hyperlink in the results sheet: row/column (0-based) → target cell."""
+
+    row: int
+    column: int
+    sheet: str
+    cell: str  # "D7"
+    text: str  # what the cell shows, "表三!D7"
+
+    @property
+    def address(self) -> str:
+        """The link address Excel clients understand as 'a place in this workbook'."""
+        return f"#{quote_sheet(self.sheet)}!{self.cell}"
+
+    @property
+    def location(self) -> str:
+        """The same target without the '#', as openpyxl's Hyperlink.location and Office.js documentReference."""
+        return f"{quote_sheet(self.sheet)}!{self.cell}"
+
+
+@dataclass(slots=True)
+class ResultsSheet:
+    """Everything a writer needs: the cell values from A1, the links, and which input cells to colour."""
+
+    rows: list[list[Any]]
+    links: list[Link]
+    marks: dict[tuple[str, str], str]  # (sheet, "D7") -> error | warning
+    status: str  # the one-line summary (also the alert text)
+    summary: dict[str, int] = field(default_factory=dict)
+    final_ok: bool = False
+
+    @property
+    def width(self) -> int:
+        return len(HEADER)
+
+    def marked_cells(self, severity: str) -> list[tuple[str, str]]:
+        return sorted(k for k, v in self.marks.items() if v == severity)
+
+
+def split_cell(ref: str) -> tuple[str, str] | None:
+    """ "表三!D7" or "'一、总体情况'!C9" → (sheet, "D7"); None for "-" or anything without a sheet."""
+    if not ref or "!" not in ref:
+        return None
+    sheet, cell = ref.rsplit("!", 1)
+    if len(sheet) >= 2 and sheet[0] == sheet[-1] == "'":
+        sheet = sheet[1:-1].replace("''", "'")
+    cell = cell.replace("$", "").upper()
+    if not sheet or not cell:
+        return None
+    return sheet, cell
+
+
+def quote_sheet(sheet: str) -> str:
+    """Sheet name as Excel writes it in a reference (always quoted: safe for 、（） and spaces)."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def is_formula_like(text: Any) -> bool:
+    return isinstance(text, str) and text.startswith(FORMULA_STARTS)
+
+
+def excel_text(value: Any) -> Any:
+    """A value safe to hand to Excel as a cell value: formula-looking text gets the ' text prefix.
+
+    Excel (VBA `Range.Value`, Office.js `range.values`) treats a leading apostrophe as "this is
+    text" and does not show it; without it `=1+1` or `-3件` typed by a clerk would be evaluated.
+    """
+    if is_formula_like(value):
+        return "'" + value
+    return value
+
+
+def status_line(report: Report) -> str:
+    """The one-line summary shown on top of the sheet and in the alert."""
+    s = report.summary
+    if report.unusable:
+        return "无法校验：" + (report.findings[0].message if report.findings else "工作簿无法读取")
+    counts = f"错误 {s['errors']} 项，警告 {s['warnings']} 项"
+    if s["explained"]:
+        counts += f"（另有已说明的警告 {s['explained']} 项）"
+    counts += f"，提示 {s['hints']} 项"
+    if report.final_ok:
+        verdict = "可以生成正式报告。" if s["hints"] == 0 and s["explained"] == 0 else "不影响生成正式报告。"
+        if not report.findings:
+            return "校验通过：未发现问题，可以生成正式报告。"
+        return f"校验通过：{counts}，{verdict}"
+    return f"校验未通过：{counts}。请修改错误、对警告填写说明后再生成正式报告（草稿仍可生成）。"
+
+
+def explanation_text(f: Finding) -> str:
+    """The 说明 column: the clerk's explanation, or how to add one."""
+    if f.severity == WARNING:
+        if f.explained:
+            return "已说明：" + (f.explanation or "")
+        return (
+            f"如情况属实，请在“{EXPLAIN_SHEET}”工作表新增一行：规则填 {f.rule}，"
+            f"位置填 {f.location}，并写明原因；说明后不再影响正式报告。"
+        )
+    if f.severity == ERROR:
+        return "须修改，不能以说明代替。"
+    return ""
+
+
+def build(report: Report, *, input_cells: Iterable[str] | None = None, title: str | None = None) -> ResultsSheet:
+    """The results sheet for a report. `input_cells` ("表三!D7", …) limits the marks to input cells."""
+    allowed = None
+    if input_cells is not None:
+        allowed = {c for c in (split_cell(x) for x in input_cells) if c}
+    if title is None:
+        title = "政府信息公开工作年度报告 校验结果"
+        if report.org or report.year:
+            title = f"{report.org or ''}{report.year or ''}年政府信息公开工作年度报告 校验结果"
+    status = status_line(report)
+    rows: list[list[Any]] = [[title], [status], [], list(HEADER)]
+    links: list[Link] = []
+    marks: dict[tuple[str, str], str] = {}
+    for n, f in enumerate(report.findings, 1):
+        target = split_cell(f.cells[0]) if f.cells else None
+        location = f"{target[0]}!{target[1]}" if target else ""
+        rows.append([n, f.rule, SEVERITY_ZH.get(f.severity, f.severity), f.message, location, explanation_text(f)])
+        if target:
+            links.append(Link(len(rows) - 1, LINK_COLUMN, target[0], target[1], location))
+        # Explained warnings and hints stay unmarked: nothing for the clerk to do there.
+        if f.severity == ERROR or (f.severity == WARNING and not f.explained):
+            for ref in f.cells:
+                cell = split_cell(ref)
+                if cell is None or (allowed is not None and cell not in allowed):
+                    continue
+                if marks.get(cell) != ERROR:
+                    marks[cell] = f.severity
+    if not report.findings:
+        rows.append(["", "", "", "未发现问题。", "", ""])
+    width = len(HEADER)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return ResultsSheet(rows, links, marks, status, dict(report.summary), report.final_ok)
