@@ -1,0 +1,218 @@
+"""The upload page in real headless Chromium (Debian's) against a real uvicorn on loopback."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import socket
+import threading
+import time
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "workbook" / "examples"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+XSS = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+]
+
+
+@contextmanager
+def live_server(app: Any) -> Iterator[str]:
+    """uvicorn on a free loopback port in a thread; yields the base URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
+
+
+def example_data(name: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def write(path: Path, data: dict[str, Any]) -> Path:
+    from xlpy.workbook import build_workbook
+
+    build_workbook(data["meta"]["year"], data=data).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("upload")
+    failing = copy.deepcopy(example_data("huaian-2024"))
+    failing["s3"]["new_received"]["total"] += 7
+    hostile = copy.deepcopy(example_data("huaian-2024"))
+    hostile["meta"]["org_name"] = "淮安市" + XSS + "人民政府"
+    hostile["text"]["problems"] = XSS + hostile["text"]["problems"]
+    (root / "notes.txt").write_text("hello", encoding="utf-8")
+    (root / "garbage.xlsx").write_bytes("这不是工作簿".encode())
+    return {
+        "clean": write(root / "淮安市-2024.xlsx", example_data("huaian-2024")),
+        "failing": write(root / "失败-2024.xlsx", failing),
+        "hostile": write(root / "hostile-2024.xlsx", hostile),
+        "text": root / "notes.txt",
+        "garbage": root / "garbage.xlsx",
+    }
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    from xlpy.server import create_app
+
+    with live_server(create_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(20000)
+    pg.requests = []  # type: ignore[attr-defined]
+    pg.on("request", lambda r: pg.requests.append(r.url))  # type: ignore[attr-defined]
+    pg.console_errors = []  # type: ignore[attr-defined]
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))  # type: ignore[attr-defined]
+    pg.goto(base_url + "/")
+    yield pg
+    # Offline-ready: nothing but this server was ever asked for anything.
+    assert all(u.startswith((base_url, "data:", "blob:")) for u in pg.requests), pg.requests  # type: ignore[attr-defined]
+    assert pg.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]") == [0, 0, ""]
+    context.close()
+
+
+def validate_with_keyboard(page: Any, path: Path) -> None:
+    page.set_input_files("#file", str(path))
+    page.focus("#validate-btn")
+    page.keyboard.press("Enter")
+
+
+def test_failing_workbook_shows_findings_grouped_by_section(page: Any, files: dict[str, Path]) -> None:
+    assert page.title() == "政府信息公开工作年度报告 · 在线校验"
+    validate_with_keyboard(page, files["failing"])
+    page.wait_for_selector("#results:not([hidden])")
+    assert "存在阻止生成正式报告的问题" in page.inner_text("#summary")
+    group = page.locator("table.findings[data-section='三']")
+    assert group.count() == 1
+    row = group.locator("tr.sev-row-error").first
+    assert row.locator("td.sev").inner_text() == "错误"
+    assert "表三!" in row.locator("td.cells").inner_text()
+    heading = page.locator("section.group h3").all_inner_texts()
+    assert any(h.startswith("三、") for h in heading)
+    # Blocked: the report download explains itself instead of downloading.
+    page.click("#dl-html")
+    page.wait_for_selector("#dl-status.error")
+    assert "草稿" in page.inner_text("#dl-status")
+
+
+def test_clean_workbook_downloads_report_and_annotated_copy(page: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    validate_with_keyboard(page, files["clean"])
+    page.wait_for_selector("#results:not([hidden])")
+    assert "可以生成正式报告" in page.inner_text("#summary")
+    got = {}
+    for button, ext in (("#dl-html", ".html"), ("#dl-docx", ".docx"), ("#dl-md", ".md"), ("#dl-annotate", ".xlsx")):
+        with page.expect_download() as info:
+            page.click(button)
+        download = info.value
+        assert download.suggested_filename.endswith(ext), download.suggested_filename
+        target = tmp_path / f"out{ext}"
+        download.save_as(target)
+        got[ext] = target.read_bytes()
+        page.wait_for_selector("#dl-status.ok")
+    assert "淮安市人民政府" in got[".html"].decode("utf-8")
+    assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(got[".docx"])).namelist()
+    assert got[".md"].decode("utf-8").strip()
+    from openpyxl import load_workbook
+
+    assert "校验结果" in load_workbook(io.BytesIO(got[".xlsx"])).sheetnames
+
+
+def test_script_in_workbook_text_is_shown_as_text(page: Any, browser: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    validate_with_keyboard(page, files["hostile"])
+    page.wait_for_selector("#results:not([hidden])")
+    assert "<script>window.__xss=1</script>" in page.inner_text("#summary")
+    assert page.locator("#results script, #results img").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    # The HTML report escapes it too: opened in a browser, nothing runs and the text is visible.
+    page.check("#draft")
+    with page.expect_download() as info:
+        page.click("#dl-html")
+    html_path = tmp_path / "report.html"
+    info.value.save_as(html_path)
+    report = browser.new_page()
+    report.goto(html_path.as_uri())
+    assert report.evaluate("() => window.__xss") is None
+    assert "<script>window.__xss=1</script>" in report.inner_text("body")
+    report.close()
+
+
+def test_wrong_files_get_clear_messages(page: Any, files: dict[str, Path]) -> None:
+    page.set_input_files("#file", str(files["text"]))
+    page.click("#validate-btn")
+    page.wait_for_selector("#status.error")
+    assert "不是年报工作簿" in page.inner_text("#status")
+    page.set_input_files("#file", str(files["garbage"]))
+    page.click("#validate-btn")
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('不是 Excel 工作簿')")
+    assert page.locator("#results").is_hidden()
+    page.set_input_files("#file", [])
+    page.click("#validate-btn")
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('请先选择文件')")
+
+
+def test_blank_template_download(page: Any, tmp_path: Path) -> None:
+    from xlpy.reader import read_workbook
+
+    page.select_option("#year", "2020")
+    page.fill("#org", "测试镇人民政府")
+    with page.expect_download() as info:
+        page.click("#template-btn")
+    target = tmp_path / "t.xlsx"
+    info.value.save_as(target)
+    assert info.value.suggested_filename.endswith(".xlsx")
+    data = read_workbook(target)
+    assert data.version == "2019" and data.instance["meta"]["org_name"] == "测试镇人民政府"
+
+
+def test_keyboard_reaches_every_control(page: Any) -> None:
+    reached = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("() => document.activeElement.id"))
+    assert {"file", "last-year", "validate-btn", "clear-btn", "year", "org", "template-btn"} <= reached
