@@ -15,6 +15,7 @@ ENV = "XLPY_CONFIG"
 # Locality options and their defaults. require_proposals: 一/六 must report 人大代表建议和政协提案 (rule L-1).
 DEFAULT_OPTIONS: dict[str, Any] = {"require_proposals": False, "deadlines": {}}
 _TOP = {"rules", "options", "templates_dir"}
+_OTHERS = {"server"}  # the same file's [server] table belongs to xlpy/server/settings.py
 _RULE_KEYS = {"severity", "enabled", "params"}
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
@@ -120,7 +121,7 @@ def parse_config(data: dict[str, Any], name: str = "<config>", *, base: Path | N
     def fail(problem: str) -> RegisterError:
         return RegisterError(f"配置文件 {name}：{problem}", file=name)
 
-    unknown = set(data) - _TOP
+    unknown = set(data) - _TOP - _OTHERS
     if unknown:
         raise fail(f"未知的配置项 {', '.join(sorted(unknown))}（可用：{', '.join(sorted(_TOP))}）")
     known_ids = all_rule_ids()
