@@ -115,8 +115,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
 
 def parse_config(data: dict[str, Any], name: str = "<config>", *, base: Path | None = None) -> Config:
     """Check a parsed configuration: unknown keys, unknown rule IDs, bad severities, bad deadlines."""
-    from xlpy.rules.register import all_rule_ids, load_register
-    from xlpy.schema import known_versions, org_types
+    from xlpy.rules.register import all_rule_ids, declared_params
+    from xlpy.schema import org_types
 
     def fail(problem: str) -> RegisterError:
         return RegisterError(f"配置文件 {name}：{problem}", file=name)
@@ -144,8 +144,7 @@ def parse_config(data: dict[str, Any], name: str = "<config>", *, base: Path | N
         if enabled is not None and not isinstance(enabled, bool):
             raise fail(f'[rules."{rid}"] enabled 应为 true 或 false')
         params = setting.get("params", {})
-        declared = set().union(*(load_register(v).by_id[rid].params for v in known_versions()
-                                 if rid in load_register(v).by_id)) - {"fields"}  # fields are checked at load
+        declared = declared_params(rid) - {"fields"}  # fields are checked and expanded when the register loads
         if not isinstance(params, dict) or set(params) - declared:
             raise fail(f'[rules."{rid}"] params 只能改写规则已有的参数（{", ".join(sorted(declared)) or "无"}）')
         rules[rid] = RuleSetting(severity, enabled, dict(params))

@@ -244,11 +244,25 @@ def load_register(version: str) -> Register:
     return build_register(version)
 
 
+@cache
+def declared() -> dict[str, dict[str, Any]]:
+    """Every rule of the register files by ID, as written (read and meta-validated, not compiled):
+    enough to check a configuration without importing checkers."""
+    return {e["id"]: e for _, e in read_files(sorted(rules_dir().glob("*.yaml")))}
+
+
 def all_rule_ids() -> set[str]:
     """Every rule ID of every version (for configuration checks)."""
-    from xlpy import schema
+    return set(declared())
 
-    return {r.id for v in schema.known_versions() for r in load_register(v).rules}
+
+def declared_params(rule_id: str) -> set[str]:
+    """The parameter names a rule declares in any version (a configuration may override those)."""
+    entry = declared()[rule_id]
+    names = set(entry.get("params", {}))
+    for variant in entry.get("by_version", {}).values():
+        names |= set(variant.get("params", {}))
+    return names
 
 
 class _Compiler:
