@@ -13,8 +13,8 @@ FORMATS = ("md", "html", "docx", "json")
 _BLANKS = re.compile(r"\n{3,}")
 
 
-def _text(fmt: str) -> Callable[[dict[str, Any], Any], bytes]:
-    def render_text(context: dict[str, Any], env: Any) -> bytes:
+def _text(fmt: str) -> Callable[[dict[str, Any], Any, bool], bytes]:
+    def render_text(context: dict[str, Any], env: Any, override: bool) -> bytes:
         from xlpy.render.env import select
 
         version = context["version"]
@@ -28,13 +28,14 @@ def _text(fmt: str) -> Callable[[dict[str, Any], Any], bytes]:
     return render_text
 
 
-def _docx(context: dict[str, Any], env: Any) -> bytes:
+def _docx(context: dict[str, Any], env: Any, override: bool) -> bytes:
     from xlpy.render.word import render_docx
 
-    return render_docx(context, env)
+    # A deployment's body template may emit broken XML; Word would refuse the file, so check it.
+    return render_docx(context, env, check=override)
 
 
-_RENDERERS: dict[str, Callable[[dict[str, Any], Any], bytes]] = {"md": _text("md"), "html": _text("html"), "docx": _docx}
+_RENDERERS: dict[str, Callable[[dict[str, Any], Any, bool], bytes]] = {"md": _text("md"), "html": _text("html"), "docx": _docx}
 
 
 def render(
@@ -61,7 +62,7 @@ def render(
             if fmt == "json":
                 out[fmt] = (json.dumps(instance, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
             else:
-                out[fmt] = _RENDERERS[fmt](context, env)
+                out[fmt] = _RENDERERS[fmt](context, env, templates_dir is not None)
     except jinja2.UndefinedError as exc:
         # StrictUndefined: a template (often a deployment override) names a field that does not exist.
         raise RenderError(f"报告模板引用了不存在的数据：{exc.message}") from exc

@@ -101,11 +101,21 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
     return _environment(None)
 
 
+_SELECTED: dict[tuple[int, tuple[str, ...]], jinja2.Template] = {}
+
+
 def select(env: jinja2.Environment, names: list[str]) -> jinja2.Template:
     """The most specific template that exists (deployment override first, then built-ins)."""
+    # Remembered per environment: a miss costs a stat() and an exception on every render otherwise.
+    key = (id(env), tuple(names))
+    found = _SELECTED.get(key)
+    if found is not None:
+        return found
     try:
-        return env.select_template(names)
+        found = env.select_template(names)
     except jinja2.TemplatesNotFound as exc:
         raise RenderError(f"找不到报告模板：{'、'.join(names)}") from exc
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"报告模板有语法错误：{exc.filename or exc.name} 第 {exc.lineno} 行：{exc.message}") from exc
+    _SELECTED[key] = found
+    return found
