@@ -72,7 +72,7 @@ def run(ctx: RuleContext, register: Register, config: Config | None = None) -> t
             if vals is None:
                 vals = values(register, ctx.instance, ctx.last)
             for inst in rule.instances:
-                f = _evaluate(rule, inst, vals, ctx, severity)
+                f = _evaluate(rule, inst, vals, ctx, severity, register.index)
                 if f is not None:
                     findings.append(f)
             if rule.cross_year:
@@ -143,7 +143,8 @@ def _version_gap(rule: Rule, ctx: RuleContext) -> str | None:
     return None
 
 
-def _evaluate(rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity: str) -> Finding | None:
+def _evaluate(rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity: str,
+              index: dict[tuple[str, bool], int]) -> Finding | None:
     lhs: Any = inst.lconst
     for coef, slot in inst.lhs:
         v = vals[slot]
@@ -159,12 +160,13 @@ def _evaluate(rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity
     op = inst.linear.op
     if (lhs == rhs) if op == "==" else (lhs <= rhs) if op == "<=" else (lhs >= rhs):
         return None
-    return _finding(rule, inst, ctx, severity, lhs, rhs)
+    return _finding(rule, inst, ctx, severity, lhs, rhs, vals, index)
 
 
-def _finding(rule: Rule, inst: Any, ctx: RuleContext, severity: str, lhs: Any, rhs: Any) -> Finding:
+def _finding(rule: Rule, inst: Any, ctx: RuleContext, severity: str, lhs: Any, rhs: Any,
+             vals: list[Any], index: dict[tuple[str, bool], int]) -> Finding:
     def get(path: str, last: bool) -> Any:
-        return ctx.value(path, last=last)
+        return vals[index[(path, last)]]
 
     outcome = inst.linear.evaluate(get)
     lin = inst.linear

@@ -83,6 +83,7 @@ class Register:
     plan: tuple[tuple[tuple[str, ...], tuple[tuple[str, int, bool], ...]], ...]  # parent -> ((leaf, slot, whole) …)
     last_plan: tuple[tuple[tuple[str, ...], tuple[tuple[str, int, bool], ...]], ...]
     _prefixes: tuple[tuple[tuple[str, ...], Rule], ...] = ()
+    index: dict[tuple[str, bool], int] = field(default_factory=dict)  # (path, last year?) -> slot
 
     def schema_rule_for(self, path: str) -> Rule | None:
         """The rule a JSON-Schema error at `path` belongs to (longest declared prefix wins)."""
@@ -409,7 +410,8 @@ class _Compiler:
         prefixes = sorted(((tuple(p.split(".")) if p else (), r) for r in fixed for p in r.paths),
                           key=lambda pr: -len(pr[0]))
         return Register(self.version, tuple(fixed), {r.id: r for r in fixed}, tuple(self.slot), tuple(self.last_slot),
-                        self.plan(self.slot, 0), self.plan(self.last_slot, n), tuple(prefixes))
+                        self.plan(self.slot, 0), self.plan(self.last_slot, n), tuple(prefixes),
+                        {**{(p, False): i for p, i in self.slot.items()}, **{(p, True): n + j for p, j in self.last_slot.items()}})
 
     def plan(self, table: dict[str, int], offset: int) -> tuple[Any, ...]:
         """Group leaf paths by parent so a run resolves each row dict once, then reads its cells."""
