@@ -1,0 +1,1 @@
+"""Reading the clerk's free text: numerals, sentences, and the quantities a sentence claims."""

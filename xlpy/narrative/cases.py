@@ -1,0 +1,161 @@
+"""Claims about 行政复议 and 行政诉讼 (表四): case counts, result breakdowns and "均获维持 / 无败诉"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from xlpy.narrative.claims import _COMPARE, _SUBUNITS, CASE_UNITS, Claim, Statement
+from xlpy.narrative.sentences import Sentence, blank_parens, sentences
+
+REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
+RESULTS = ("total", "upheld", "corrected", "other", "pending")
+
+_TOPIC = re.compile(
+    r"(?P<direct>(?:未经(?:行政)?复议)?直接(?:提起)?(?:行政)?(?:起诉|诉讼))"
+    r"|(?P<after_review>经?(?:行政)?复议后(?:提起)?(?:行政)?(?:起诉|诉讼))"
+    r"|(?P<review>行政复议)"
+    r"|(?P<litigation>行政诉讼|行政应诉)"
+)
+_RESULT = re.compile(
+    r"(?P<upheld>(?:结果)?维持(?:原(?:行政)?(?:行为|决定))?)"
+    r"|(?P<corrected>(?:结果)?(?:被)?纠正|被纠错)"
+    r"|(?P<other>其他结果)"
+    r"|(?P<pending>尚未审结|未审结|正在审理|仍在审理|审理中)"
+)
+_KEYWORD = re.compile(_TOPIC.pattern + "|" + _RESULT.pattern)
+_AFTER_RESULT = re.compile(r"^(?:案件)?(?:均|已|被)?" + "(?:" + _RESULT.pattern + ")")
+_FILLER = re.compile(r"(?:政府信息公开|信息公开|类|的|案件|申请|共计|合计|共|计|为|了|有|件数|数量|总数|\s)*")
+# The reviewer's or the court's side of a case, not this agency as respondent.
+_REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办理|作出")
+_NEGATED = ("不", "未", "没有", "无")
+
+_ALL_UPHELD = re.compile(r"(?:均|全部|全)(?:获|被|予以|得到|为|已)?(?:依法)?维持")
+_NO_LOSS = re.compile(r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|败诉率为?(?:0|零)")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseClaim:
+    """A number read as a 表四 figure; `also` lists other topics the sentence makes plausible."""
+
+    claim: Claim
+    topic: str  # review | litigation | direct | after_review
+    result: str  # total | upheld | corrected | other | pending
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeStatement:
+    """"均获维持" (mode upheld) or "无败诉 / 未被纠错" (mode not_lost) about review, litigation or both."""
+
+    statement: Statement
+    mode: str
+    topics: tuple[str, ...]
+
+
+def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
+    """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
+    out = []
+    prev_info = always
+    for s in sentences(text):
+        info = always or "信息公开" in s.norm
+        out.append((s, (info or prev_info) and bool(_TOPIC.search(s.norm) or "败诉" in s.norm)))
+        prev_info = info
+    return out
+
+
+@lru_cache(maxsize=256)
+def case_claims(text: str, year: int | None, always: bool = False) -> tuple[CaseClaim, ...]:
+    """Claims about 表四 figures in a paragraph."""
+    out: list[CaseClaim] = []
+    for s, topical in _topical(text, always):
+        if not topical:
+            continue
+        blanked = blank_parens(s.norm)
+        for n in s.numbers:
+            if n.unit not in CASE_UNITS or n.approx or not s.about_year(n.num_start, year):
+                continue
+            read = _read(s, n, blanked)
+            if read is not None:
+                topic, result, also = read
+                out.append(CaseClaim(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n)), topic, result, also))
+    return tuple(out)
+
+
+def _read(s: Sentence, n, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
+    before = s.before(n)
+    if _COMPARE.search(before) or _SUBUNITS.search(s.norm[:n.num_start]):
+        return None
+    matches = list(_KEYWORD.finditer(before))
+    if matches:
+        m = matches[-1]
+        if not _FILLER.fullmatch(before[m.end():]) or before[:m.start()].endswith(_NEGATED):
+            return None
+        if _REVIEWER.search(before[:m.start()]):
+            return None
+        group = m.lastgroup or ""
+        if group in (REVIEW, LITIGATION, DIRECT, AFTER_REVIEW):
+            return group, "total", ()
+        pos = s.clause_start(n.num_start) + before.rfind(m.group())
+    else:
+        a = _AFTER_RESULT.match(s.after(n))
+        if a is None:
+            return None
+        group, pos = a.lastgroup or "", n.num_start
+    # A result: its topic is the nearest one before it (parenthesised asides skipped when outside them).
+    text = s.norm if _inside_parens(s.norm, pos) else blanked
+    topics = [t for t in _TOPIC.finditer(text, 0, pos)]
+    if not topics:
+        return None
+    topic = topics[-1].lastgroup or ""
+    if _REVIEWER.search(s.norm[:topics[-1].start()][-6:]):
+        return None
+    kinds = {t.lastgroup for t in topics}
+    also: tuple[str, ...] = ()
+    if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in kinds:
+        also = (LITIGATION,)
+    elif topic == LITIGATION and kinds & {DIRECT, AFTER_REVIEW}:
+        also = tuple(sorted(kinds & {DIRECT, AFTER_REVIEW}))
+    return topic, group, also
+
+
+def _inside_parens(s: str, pos: int) -> bool:
+    depth = 0
+    for ch in s[:pos]:
+        depth += ch in "（("
+        depth -= ch in "）)" and depth > 0
+    return depth > 0
+
+
+@lru_cache(maxsize=256)
+def outcome_statements(text: str, year: int | None, always: bool = False) -> tuple[OutcomeStatement, ...]:
+    """"均获维持 / 无败诉 / 未被纠错" statements and the case types they are about."""
+    out: list[OutcomeStatement] = []
+    topical = _topical(text, always)
+    for i, (s, is_topical) in enumerate(topical):
+        found = [(m, "upheld") for m in _ALL_UPHELD.finditer(s.norm)]
+        found += [(m, "not_lost") for m in _NO_LOSS.finditer(s.norm)]
+        if not found:
+            continue
+        topics = _topics_of(s.norm)
+        if not topics and i > 0 and topical[i - 1][1]:
+            topics = _topics_of(topical[i - 1][0].norm)
+        if not (is_topical or (i > 0 and topical[i - 1][1])) or not topics:
+            continue
+        for m, mode in found:
+            if not s.about_year(m.start(), year):
+                continue
+            frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
+            out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, topics))
+    return tuple(out)
+
+
+def _topics_of(text: str) -> tuple[str, ...]:
+    kinds = {m.lastgroup for m in _TOPIC.finditer(text)}
+    out = []
+    if REVIEW in kinds:
+        out.append(REVIEW)
+    if kinds & {LITIGATION, DIRECT, AFTER_REVIEW} or "败诉" in text:
+        out.append(LITIGATION)
+    return tuple(out)

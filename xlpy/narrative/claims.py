@@ -1,0 +1,207 @@
+"""Sentence → claimed quantities: which table figure a number in the clerk's text states.
+
+Precision over recall: a number is claimed only when the words right before it (or, for a few
+kinds, right after it) name the quantity and everything in between is harmless filler. Anything
+else — another population (热线, 信访, 建议提案), another year, a comparison (比上年增加), a
+sub-count (其中网上申请), an approximation (余/近/约) — is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from xlpy.narrative.numerals import Number
+from xlpy.narrative.sentences import Sentence, sentences
+
+# Kinds of claims (the checkers map each kind to table cells).
+NEW, HANDLED, ANSWERED = "s3.new", "s3.handled", "s3.answered"  # 一；一+二；（七）
+CARRIED_OVER, CARRIED_FORWARD = "s3.carried_over", "s3.carried_forward"  # 二；四
+OUTCOMES = {  # outcome word → kind (the 总计 column of a group of 三、本年度办理结果)
+    "予以公开": "s3.granted", "同意公开": "s3.granted", "部分公开": "s3.partly", "不予公开": "s3.withheld",
+    "不予以公开": "s3.withheld", "无法提供": "s3.unable", "不予处理": "s3.not_processed", "其他处理": "s3.other",
+}
+PERCENT = "pct."  # prefix: "pct.s3.granted" — a share of an outcome
+
+# Units a count of applications or cases is given in.
+CASE_UNITS = frozenset({"件", "件次", "宗", "份", "个", "起"})
+
+_S3_KEYWORDS = re.compile(
+    r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?(?:继续)?(?:办理|答复)?|下一?年度?继续办理)"
+    r"|(?P<over>(?:上一?年度?|去年)(?:的)?(?:结转|转入|未办结))"
+    r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)"
+    r"|(?P<new>新收到|新收|共收到|收到|受理|接到|接收)"
+    r"|(?P<handled>共收办|收办|办理)"
+    r"|(?P<answered>答复|回复|办结)"
+)
+_AFTER_KEYWORDS = re.compile(
+    r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
+    r"(?:(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?)"
+    r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理))"
+)
+# What may stand between the keyword and the number ("收到公民、法人和其他组织提出的政府信息公开申请共 20 件").
+_FILLER = re.compile(
+    r"(?:政府信息公开|信息公开|依申请公开|政府信息|公民|法人|其他组织|其它组织|社会组织|个人|企业|群众"
+    r"|和|或者|或|及|以及|、|的|提出|提交|各类|本年度|本年|全年|年度|新|了|共计|总计|合计|共|计|为|达|是"
+    r"|申请|数量|件数|总数|有|依法|依申请|\s)*"
+)
+_NEGATED = ("不予", "不", "未", "没有", "尚未", "延期", "延长", "逾期", "超期", "无需", "主动", "拒绝")
+# A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
+_PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
+# Sub-populations of a government's report (the table counts the agency itself).
+_SUBUNITS = re.compile(r"各(?:级|部门|县|区|乡镇|镇|街道|单位|地|委办局)|县区|区县|下属|所属")
+_COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
+_OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
+_PCT_OF = re.compile(r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
+                     r"(?:的)?(?:比例|比重)?(?:为|达|是|达到)?\s*$")
+_PCT_NAMED = re.compile(r"(?P<outcome>予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?(?:申请)?"
+                        r"(?:率|比例|比率|占比|比重)(?:为|达|是|达到)?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A number in the text read as a statement about one table quantity."""
+
+    kind: str
+    value: Decimal
+    number: Number
+    sentence: Sentence
+    fragment: str  # the clause as written, for the message
+
+    @property
+    def decimals(self) -> int:
+        return self.number.decimals
+
+
+def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sentence, bool]]:
+    """Each sentence with whether it talks about 政府信息公开申请 (or carries that topic from the one before)."""
+    out = []
+    prev = always
+    for s in sentences(text):
+        own = always or ("申请" in s.norm and "公开" in s.norm)
+        carried = prev and not _OTHER_POPULATION.search(s.norm) and bool(
+            re.search(r"公开|提供|处理|答复|办结|结转|顺延", s.norm))
+        topical = own or carried
+        out.append((s, topical))
+        prev = topical
+    return out
+
+
+@lru_cache(maxsize=256)
+def s3_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim, ...]:
+    """Claims about 表三 quantities (and shares of outcomes) in a paragraph."""
+    out: list[Claim] = []
+    for s, topical in application_sentences(text, always=always):
+        if not topical:
+            continue
+        by_number: dict[int, str] = {}
+        for n in s.numbers:
+            kind = _s3_kind(s, n) if n.unit in CASE_UNITS or (n.unit is None and _is_bare_zero(s, n)) else None
+            fragment = s.fragment(n)
+            if n.is_percent:
+                kind, lo = _pct_kind(s, n, by_number)
+                if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
+                    fragment = s.text[s.clause_start(lo):s.clause_end(n.end)].strip()
+            if kind is None or n.approx or not s.about_year(n.num_start, year):
+                continue
+            by_number[n.num_start] = kind
+            out.append(Claim(kind, n.value, n, s, fragment))
+    return tuple(out)
+
+
+def _is_bare_zero(s: Sentence, n: Number) -> bool:
+    """"申请数量为0" / "为零": a zero without a unit right after 为/是."""
+    return n.value == 0 and s.norm[:n.num_start].rstrip().endswith(("为", "是"))
+
+
+def _s3_kind(s: Sentence, n: Number) -> str | None:
+    before = s.before(n)
+    if _COMPARE.search(before) or _SUBUNITS.search(s.norm[:n.num_start]):
+        return None
+    matches = list(_S3_KEYWORDS.finditer(before))
+    if not matches:
+        a = _AFTER_KEYWORDS.match(s.after(n))
+        if a is None:
+            return None
+        return CARRIED_FORWARD if a.group("fwd") else OUTCOMES[a.group("outcome")]
+    m = matches[-1]
+    between = before[m.end():]
+    if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before):
+        return None
+    lead = before[:m.start()]
+    if lead.endswith(_NEGATED):
+        return None
+    group = m.lastgroup
+    if group == "fwd":
+        return CARRIED_FORWARD
+    if group == "over":
+        return CARRIED_OVER
+    if group == "outcome":
+        return OUTCOMES[m.group()]
+    if _PART.search(lead):
+        return None  # a part of the total ("其中…受理 20 件")
+    if group in ("new", "handled") and "申请" not in between:
+        return None
+    return {"new": NEW, "handled": HANDLED, "answered": ANSWERED}[group or ""]
+
+
+def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | None, int | None]:
+    """The outcome a percentage is the share of, and where the count it refers back to starts."""
+    before = s.before(n)
+    if _COMPARE.search(before.replace("比例", "").replace("占比", "").replace("比重", "").replace("比率", "")):
+        return None, None
+    m = _PCT_NAMED.search(before)
+    if m:
+        return PERCENT + OUTCOMES[m.group("outcome")], None
+    if not _PCT_OF.match(before):
+        return None, None
+    # "予以公开1362件，占44.66%": the share of the count stated just before.
+    prev = [m for m in s.numbers if m.end <= n.num_start]
+    if not prev:
+        return None, None
+    kind = by_number.get(prev[-1].num_start)
+    between = s.norm[prev[-1].end:n.num_start]
+    if kind in OUTCOMES.values() and re.fullmatch(r"[\s，,]*(?:占|比例)[^，,。；;\d]*", between):
+        return PERCENT + kind, prev[-1].num_start
+    return None, None
+
+
+_NONE_RECEIVED = re.compile(
+    r"(?:未|没有)(?:发生|产生|开展|涉及)?依申请公开(?:事项|工作|情况|业务|申请)?(?P<tail3>[^，。；;、]*)"
+    r"|(?:未|没有|未曾|尚未|并未|均未)新?(?:收到|接到|受理|接收|发生|产生|出现)过?(?P<mid>[^，。；;：:\d]{0,40}?)申请"
+    r"(?P<tail>[^，。；;、]*)"
+    r"|(?:无|没有)(?P<mid2>[^，。；;：:\d]{0,20}?)(?:政府信息公开|依申请公开|信息公开)申请(?P<tail2>[^，。；;、]*)"
+    r"|(?:政府信息公开|依申请公开)申请(?:数量|件数)?(?:为|是)(?:零|0)件?(?P<tail4>[^，。；;、]*)"
+)
+_NONE_TAIL = re.compile(r"(?:事项|情况|的情况|件|数量)?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A sentence-level statement without a number (e.g. "未收到政府信息公开申请")."""
+
+    sentence: Sentence
+    fragment: str
+    start: int  # offset in the sentence
+
+
+@lru_cache(maxsize=256)
+def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
+    """Statements that no 政府信息公开申请 was received in the report year."""
+    out = []
+    for s in sentences(text):
+        for m in _NONE_RECEIVED.finditer(s.norm):
+            mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
+            tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3"), m.group("tail4"))
+                         if t is not None), "")
+            if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail):
+                continue
+            if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()):m.end()]):
+                continue
+            if not s.about_year(m.start(), year):
+                continue
+            frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
+            out.append(Statement(s, frag, m.start()))
+    return tuple(out)

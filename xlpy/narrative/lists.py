@@ -1,0 +1,106 @@
+"""Itemised lists: "共 X 条，其中 A 条、B 条…" / "X 条，…包括：甲 3 条、乙 2 条…" and whether they add up."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from xlpy.narrative.numerals import COUNT_UNITS, Number
+from xlpy.narrative.sentences import Sentence, blank_parens, sentences
+
+# "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
+_MARKER = re.compile(r"(?P<part>其中)|(?P<full>具体包括|主要包括|类别包括|包括|包含|涵盖|分别为|分别是|具体为|具体是)")
+_ITEM_SEP = re.compile(r"([、，,；;])")
+_RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
+_LABEL = re.compile(r"[\u4e00-\u9fff]")
+_CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemList:
+    """A stated total and the items listed as its parts."""
+
+    sentence: Sentence
+    total: Number
+    items: tuple[tuple[str, Number], ...]  # (label, number)
+    complete: bool  # the wording presents the items as all of the total
+
+    @property
+    def items_sum(self) -> Decimal:
+        return sum((n.value for _, n in self.items), Decimal(0))
+
+    @property
+    def fragment(self) -> str:
+        s = self.sentence
+        return s.text[s.clause_start(self.total.num_start):self.items[-1][1].end].strip()
+
+
+@lru_cache(maxsize=256)
+def item_lists(text: str) -> tuple[ItemList, ...]:
+    """Every itemised list with a total in a paragraph."""
+    out = []
+    for s in sentences(text):
+        blanked = blank_parens(s.norm)
+        for m in _MARKER.finditer(blanked):
+            found = _list_at(s, blanked, m)
+            if found is not None:
+                out.append(found)
+    return tuple(out)
+
+
+def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
+    numbers = [n for n in s.numbers if blanked[n.num_start] != " "]  # numbers inside （…） are asides
+    before = [n for n in numbers if n.end <= m.start()]
+    if not before:
+        return None
+    total = before[-1]
+    gap = blanked[total.end:m.start()]
+    if not total.is_count or total.approx or len(gap) > 15 or re.search(r"[\d。；;]", gap):
+        return None
+    # The items: "label N unit" segments after the marker, up to the first segment that is not one.
+    rest_start = m.end()
+    tail = blanked[rest_start:]
+    items: list[tuple[str, Number]] = []
+    pos = rest_start
+    list_rank: int | None = None
+    parts = _ITEM_SEP.split(tail)
+    for k in range(0, len(parts), 2):
+        seg = parts[k]
+        seg_start, seg_end = pos, pos + len(seg)
+        sep = parts[k + 1] if k + 1 < len(parts) else "。"
+        pos = seg_end + len(sep)
+        inside = [n for n in numbers if seg_start <= n.num_start < seg_end]
+        label = _CONNECTIVE.sub("", blanked[seg_start:inside[0].start]).strip() if len(inside) == 1 else ""
+        trailing = blanked[inside[0].end:seg_end].strip(" 。") if len(inside) == 1 else "x"
+        if (len(inside) != 1 or inside[0].unit != total.unit or inside[0].approx or trailing
+                or not _LABEL.search(label) or "各" in label or _MARKER.search(label)):
+            if len(inside) == 1 and "各" in label:
+                return None  # "预算、决算各 1 条": the items cannot be added up
+            if list_rank is not None and _irregular(parts, k, list_rank, numbers, seg_start, total.unit):
+                return None  # the list goes on irregularly ("A 3 条、B、C 2 条…"): no safe sum
+            break
+        items.append((label, inside[0]))
+        # The list is joined by one separator; a stronger one ("；" after a "、" list) ends it.
+        rank = _RANK.get(sep, 3)
+        if list_rank is None:
+            list_rank = rank
+        if rank > list_rank:
+            break
+    if len(items) < 2:
+        return None
+    complete = m.group("full") is not None and not re.match(r"\s*等", blanked[items[-1][1].end:])
+    return ItemList(s, total, tuple(items), complete)
+
+
+def _irregular(parts: list[str], k: int, rank: int, numbers: list[Number], start: int, unit: str | None) -> bool:
+    """Whether a same-unit number follows in the same run of the list (before a stronger separator)."""
+    end = start
+    for j in range(k, len(parts), 2):
+        end += len(parts[j])
+        sep = parts[j + 1] if j + 1 < len(parts) else ""
+        if not sep or _RANK.get(sep, 3) > rank:
+            break
+        end += len(sep)
+    return any(start <= n.num_start < end and n.unit == unit for n in numbers)

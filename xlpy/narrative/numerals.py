@@ -1,0 +1,165 @@
+"""Numbers as clerks write them: Arabic (3,119 / full-width), Chinese (十二, 一百零五, 两), units, approximation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+# Full-width digits and signs are mapped one character to one character, so offsets stay valid.
+# NFKC is not used on purpose: it would also turn "，" into "," and "（" into "(".
+_WIDTH = str.maketrans("０１２３４５６７８９％．\u3000\u00a0", "0123456789%.  ")
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
+CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+CN_BIG = {"万": 10_000, "亿": 100_000_000}
+_CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
+
+# Counting units of the reports. Longest first so "人次" is not read as "人".
+UNITS = ("个百分点", "万元", "件次", "人次", "元", "件", "条", "个", "篇", "次", "项", "宗", "起", "期", "场",
+         "份", "部", "家", "人", "%")
+COUNT_UNITS = frozenset(u for u in UNITS if u not in ("个百分点", "万元", "元", "%"))
+
+_NUMBER = re.compile(
+    r"百分之(?P<pct>[" + _CN + r"]+|\d+(?:\.\d+)?)"
+    r"|(?P<arabic>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<big>\s*[万亿](?!元))?"
+    r"|(?P<cn>[" + _CN + r"]+)"
+)
+_AFTER = re.compile(r"\s*(?P<post>余|多)?\s*(?P<unit>" + "|".join(re.escape(u) for u in UNITS) + r")?"
+                    r"(?P<post2>以上|左右)?")
+# Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
+_APPROX_BEFORE = ("超过", "将近", "大约", "接近", "不足", "不到", "约为", "大概", "近", "约", "逾", "超")
+_APPROX_BEFORE_CN = ("上", "数", "几")  # 上千件, 数百条, 几十件 — only before Chinese numerals
+# Fixed expressions that contain a numeral and a unit but state no count.
+_IDIOMS = ("一件事", "一次性", "一条龙", "一站式", "一个窗口", "一次办", "一件件", "一条条", "一项项", "两个维护",
+           "一批次")
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """One number in a text: its value, unit and where it stands."""
+
+    value: Decimal
+    start: int  # offset of the numeral (or of an approximation word before it)
+    end: int  # offset after the unit (or the numeral when there is no unit)
+    num_start: int  # offset of the numeral itself
+    text: str  # as written, e.g. "3,119件", "300 余篇"
+    unit: str | None  # "件", "条", "%", …; None when no unit follows
+    approx: bool  # "余/多/近/约/超过…": never compare as exact
+    decimals: int  # digits after the decimal point as written (precision of a percentage)
+
+    @property
+    def is_percent(self) -> bool:
+        return self.unit == "%"
+
+    @property
+    def is_count(self) -> bool:
+        return self.unit in COUNT_UNITS
+
+
+def normalise(text: str) -> str:
+    """Full-width digits and signs to ASCII, same length (offsets into the original stay valid)."""
+    return text.translate(_WIDTH)
+
+
+def parse_chinese(s: str) -> int | None:
+    """Value of a Chinese numeral (十二 → 12, 一百零五 → 105, 两 → 2, 二〇二〇 → 2020), None if malformed."""
+    if not s:
+        return None
+    if all(ch in CN_DIGITS for ch in s):
+        if len(s) == 1:
+            return CN_DIGITS[s]
+        if "两" in s:
+            return None
+        return int("".join(str(CN_DIGITS[ch]) for ch in s))  # digit by digit, as in years
+    total = section = 0
+    digit: int | None = None
+    last_small = 10**9
+    for ch in s:
+        if ch in CN_DIGITS:
+            if digit not in (None, 0):
+                return None  # "三五" inside a unit-numeral
+            digit = CN_DIGITS[ch]
+        elif ch in CN_SMALL:
+            mult = CN_SMALL[ch]
+            if mult >= last_small:
+                return None  # "十百"
+            section += (1 if digit is None else digit) * mult
+            digit, last_small = None, mult
+        else:
+            if section == 0 and not digit:
+                return None
+            total += (section + (digit or 0)) * CN_BIG[ch]
+            section, digit, last_small = 0, None, 10**9
+    return total + section + (digit or 0)
+
+
+def find_numbers(text: str) -> list[Number]:
+    """Every number stated in a text, in order. Chinese numerals only count with a unit (or as "为零")."""
+    t = normalise(text)
+    out: list[Number] = []
+    for m in _NUMBER.finditer(t):
+        start, end = m.start(), m.end()
+        decimals = 0
+        is_cn = False
+        if m.group("pct") is not None:
+            raw = m.group("pct")
+            value = _value(raw)
+            if value is None:
+                continue
+            decimals = len(raw.split(".")[1]) if "." in raw else 0
+            out.append(Number(value, start, end, start, text[start:end], "%", _approx_before(t, start, False), decimals))
+            continue
+        if m.group("arabic") is not None:
+            if start > 0 and (t[start - 1].isascii() and t[start - 1].isalnum()):
+                continue  # part of a code such as "G20"
+            raw = m.group("arabic").replace(",", "")
+            value = Decimal(raw)
+            decimals = len(raw.split(".")[1]) if "." in raw else 0
+            if m.group("big"):
+                value *= CN_BIG[m.group("big").strip()]
+        else:
+            is_cn = True
+            raw = m.group("cn")
+            if start > 0 and t[start - 1] == "第":
+                continue  # ordinal
+            if any(t.startswith(idiom, start) for idiom in _IDIOMS) or any(
+                    t.startswith(idiom, max(0, start - 1)) and idiom[0] not in _CN for idiom in _IDIOMS):
+                continue
+            v = parse_chinese(raw)
+            if v is None:
+                continue
+            value = Decimal(v)
+        a = _AFTER.match(t, end)
+        assert a is not None  # the pattern matches the empty string
+        unit = a.group("unit")
+        if is_cn and unit is None and not (raw == "零" and t[max(0, start - 1):start] in ("为", "是")):
+            continue
+        if unit is not None or a.group("post"):
+            end = a.end()
+        approx = bool(a.group("post") or a.group("post2")) or _approx_before(t, start, is_cn)
+        num_start = start
+        out.append(Number(value, start, end, num_start, text[start:end].strip(), unit, approx, decimals))
+    return out
+
+
+def _value(raw: str) -> Decimal | None:
+    if raw[0].isdigit():
+        return Decimal(raw)
+    v = parse_chinese(raw)
+    return None if v is None else Decimal(v)
+
+
+def _approx_before(t: str, start: int, is_cn: bool) -> bool:
+    before = t[max(0, start - 6):start].rstrip()
+    if any(before.endswith(w) for w in _APPROX_BEFORE):
+        return True
+    return is_cn and any(before.endswith(w) for w in _APPROX_BEFORE_CN)
+
+
+@lru_cache(maxsize=256)
+def numbers_in(text: str) -> tuple[Number, ...]:
+    """Cached find_numbers (a checker per rule reads the same paragraphs)."""
+    return tuple(find_numbers(text))

@@ -1,0 +1,133 @@
+"""N-1 … N-4, N-7: application figures in the clerk's text (收到、答复、结转、办理结果) against 表三."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any, Iterator
+
+from xlpy.model import Finding
+from xlpy.narrative import claims as cl
+from xlpy.rules.checkers.narrative_common import (
+    Quantity, TextField, finding, fmt, located, mismatch, report_year, s3_quantities, table_value, text_fields)
+from xlpy.rules.context import RuleContext, checker
+
+# Which figures a claim may legitimately mean; the first is the one the rule names and the message cites.
+# 受理/收到 is sometimes written for 一+二 and 办理 for （七）: accepting those costs no real error.
+_CANDIDATES = {
+    cl.NEW: (cl.NEW, cl.HANDLED),
+    cl.HANDLED: (cl.HANDLED, cl.ANSWERED),
+    cl.ANSWERED: (cl.ANSWERED,),
+    cl.CARRIED_OVER: (cl.CARRIED_OVER,),
+    cl.CARRIED_FORWARD: (cl.CARRIED_FORWARD,),
+}
+_N1 = (cl.NEW, cl.HANDLED)
+_N2 = (cl.ANSWERED, cl.CARRIED_OVER, cl.CARRIED_FORWARD)
+_N3 = tuple(dict.fromkeys(cl.OUTCOMES.values()))
+# Denominators a share may be computed on: （七）总计 (the rule), or 一 / 一+二 (seen in real reports).
+_DENOMINATORS = (cl.ANSWERED, cl.NEW, cl.HANDLED)
+
+
+def _claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
+    year = report_year(ctx)
+    for field in text_fields(ctx):
+        for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead"):
+            yield field, claim
+
+
+def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Finding]:
+    quantities = s3_quantities(ctx.version)
+    for field, claim in _claims(ctx):
+        if claim.kind in kinds:
+            candidates = [quantities[k] for k in _CANDIDATES.get(claim.kind, (claim.kind,))]
+            f = mismatch(ctx, rule, field, claim, candidates)
+            if f is not None:
+                yield f
+
+
+@checker("N-1")
+def received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"收到/受理/新收 … 申请 X 件" = 一 总计; "共办理 … X 件" = 一 + 二."""
+    yield from _compare(ctx, rule, _N1)
+
+
+@checker("N-2")
+def answered(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"答复/办结 Y 件" = （七）总计; "上年结转 Z 件" = 二; "结转/顺延下年度 W 件" = 四."""
+    yield from _compare(ctx, rule, _N2)
+
+
+@checker("N-3")
+def outcomes(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """予以公开 / 部分公开 / 不予公开 / 无法提供 / 不予处理 / 其他处理 counts = the 总计 of their group."""
+    yield from _compare(ctx, rule, _N3)
+
+
+@checker("N-4")
+def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """A share stated for an outcome = its count ÷ （七）总计 (to the precision written); shares add up to ≤ 100 %."""
+    quantities = s3_quantities(ctx.version)
+    by_sentence: dict[tuple[str, int], list[cl.Claim]] = {}
+    fields: dict[str, TextField] = {}
+    for field, claim in _claims(ctx):
+        if not claim.kind.startswith(cl.PERCENT):
+            continue
+        fields[field.path] = field
+        by_sentence.setdefault((field.path, claim.sentence.start), []).append(claim)
+        outcome = quantities[claim.kind[len(cl.PERCENT):]]
+        f = _share(ctx, rule, field, claim, outcome, quantities)
+        if f is not None:
+            yield f
+    for (path, _), group in by_sentence.items():
+        f = _shares_sum(ctx, rule, fields[path], group)
+        if f is not None:
+            yield f
+
+
+def _share(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outcome: Quantity,
+           quantities: dict[str, Quantity]) -> Finding | None:
+    count = table_value(ctx, outcome.paths)
+    dens = [(quantities[k], table_value(ctx, quantities[k].paths)) for k in _DENOMINATORS]
+    main_q, main_den = dens[0]
+    if count is None or main_den is None or main_den == 0:
+        return None
+    step = Decimal(1).scaleb(-claim.decimals)
+    for _, den in dens:
+        if den:
+            exact_share = Decimal(count) * 100 / Decimal(den)
+            if claim.value in (exact_share.quantize(step, ROUND_HALF_UP), exact_share.quantize(step, ROUND_DOWN)):
+                return None
+    computed = (Decimal(count) * 100 / Decimal(main_den)).quantize(step, ROUND_HALF_UP)
+    message = (f"“{claim.fragment}”中的 {fmt(claim.value)}% 与表三计算值不一致：{outcome.label} {count}"
+               f"{located(ctx, outcome.paths)} ÷ “（七）总计” {main_den}{located(ctx, main_q.paths)} = {fmt(computed)}%")
+    return finding(ctx, rule, field, message, outcome.paths + main_q.paths,
+                   lhs=claim.value, rhs=computed, diff=claim.value - computed)
+
+
+def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Claim]) -> Finding | None:
+    """Shares of different outcomes in one sentence cannot add up to more than 100 % (plus rounding)."""
+    distinct = {c.kind: c for c in group}
+    if len(distinct) < 2:
+        return None
+    total = sum((c.value for c in distinct.values()), Decimal(0))
+    slack = sum((Decimal(5).scaleb(-1 - c.decimals) for c in distinct.values()), Decimal(0))
+    if total <= 100 + slack:
+        return None
+    listed = "、".join(f"{fmt(c.value)}%" for c in distinct.values())
+    message = (f"“{group[0].sentence.text.strip()}”中各项办理结果的占比（{listed}）合计 {fmt(total)}%，"
+               f"超过 100%")
+    return finding(ctx, rule, field, message, lhs=total, rhs=Decimal(100), diff=total - 100)
+
+
+@checker("N-7")
+def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"未收到/未接到 … 政府信息公开申请" only when 一 总计 = 0."""
+    year = report_year(ctx)
+    new = s3_quantities(ctx.version)[cl.NEW]
+    value = table_value(ctx, new.paths)
+    if value is None or value == 0:
+        return
+    for field in text_fields(ctx):
+        for st in cl.none_received(field.text, year):
+            message = (f"文字称“{st.fragment}”，但{new.label}为 {value}{located(ctx, new.paths)}，"
+                       f"请核对文字或表格")
+            yield finding(ctx, rule, field, message, new.paths, lhs=0, rhs=value, diff=-value)

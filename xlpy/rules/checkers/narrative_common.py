@@ -1,0 +1,145 @@
+"""What the narrative checkers share: the text fields, table figures by claim kind, and finding construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterator
+
+from xlpy import schema
+from xlpy.model import Finding
+from xlpy.narrative import claims as cl
+from xlpy.rules.context import RuleContext
+
+
+@dataclass(frozen=True, slots=True)
+class TextField:
+    """One free-text slot of the report."""
+
+    path: str  # "text.overview.parts.2.body"
+    text: str
+    section: str  # 一 … 六, for grouping findings
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A table figure a claim can be compared with: a label for the clerk and the cells summed."""
+
+    label: str
+    paths: tuple[str, ...]
+
+
+def text_fields(ctx: RuleContext, *, titles: bool = True) -> Iterator[TextField]:
+    """Every text field with content, in report order."""
+    for path, section in (("text.preamble", "一"), ("text.overview.lead", "一")):
+        yield from _field(ctx, path, section)
+    parts = ctx.value("text.overview.parts")
+    for i, _ in enumerate(parts if isinstance(parts, list) else []):
+        if titles:
+            yield from _field(ctx, f"text.overview.parts.{i}.title", "一")
+        yield from _field(ctx, f"text.overview.parts.{i}.body", "一")
+    for path, section in (("text.s2_lead", "二"), ("text.s3_lead", "三"), ("text.s4_lead", "四"),
+                          ("text.problems", "五"), ("text.other", "六")):
+        yield from _field(ctx, path, section)
+
+
+def _field(ctx: RuleContext, path: str, section: str) -> Iterator[TextField]:
+    value = ctx.value(path)
+    if isinstance(value, str) and value.strip():
+        yield TextField(path, value, section)
+
+
+def report_year(ctx: RuleContext) -> int | None:
+    year = ctx.value("meta.year")
+    return year if type(year) is int else None
+
+
+def table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
+    """The sum of the cells, or None when any is blank or not an integer (the schema check reports those)."""
+    total = 0
+    for p in paths:
+        v = ctx.value(p)
+        if type(v) is not int:
+            return None
+        total += v
+    return total
+
+
+def group_totals(version: str, prefix: str) -> tuple[str, ...]:
+    """The 总计 cells of a group of 表三 rows ("s3.results.withheld." → its 8 rows)."""
+    return tuple(p for p in schema.fields(version) if p.startswith(prefix) and p.endswith(".total"))
+
+
+def s3_quantities(version: str) -> dict[str, Quantity]:
+    """Claim kind → the 表三 figure it states."""
+    r = "s3.results."
+    return {
+        cl.NEW: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
+        cl.HANDLED: Quantity("表三“一、本年新收”与“二、上年结转”总计之和",
+                             ("s3.new_received.total", "s3.carried_over.total")),
+        cl.ANSWERED: Quantity("表三“三、本年度办理结果”的“（七）总计”", (r + "total.total",)),
+        cl.CARRIED_OVER: Quantity("表三“二、上年结转政府信息公开申请数量”总计", ("s3.carried_over.total",)),
+        cl.CARRIED_FORWARD: Quantity("表三“四、结转下年度继续办理”总计", ("s3.carried_forward.total",)),
+        "s3.granted": Quantity("表三“（一）予以公开”总计", (r + "granted.total",)),
+        "s3.partly": Quantity("表三“（二）部分公开”总计", (r + "partly_granted.total",)),
+        "s3.withheld": Quantity("表三“（三）不予公开”各项总计之和", group_totals(version, r + "withheld.")),
+        "s3.unable": Quantity("表三“（四）无法提供”各项总计之和", group_totals(version, r + "unable.")),
+        "s3.not_processed": Quantity("表三“（五）不予处理”各项总计之和", group_totals(version, r + "not_processed.")),
+        "s3.other": Quantity("表三“（六）其他处理”总计" if version == "2019" else "表三“（六）其他处理”各项总计之和",
+                             group_totals(version, r + "other.")),
+    }
+
+
+def cells_text(ctx: RuleContext, paths: tuple[str, ...]) -> str:
+    """The cells for a message: "表三!J7", "表三!J11、表三!J12" or "表三!J11…J18"; empty for JSON input."""
+    cells = [c for c in (ctx.cell(p) for p in paths) if c]
+    if not cells:
+        return ""
+    if len(cells) <= 3:
+        return "、".join(cells)
+    sheet, _, last = cells[-1].rpartition("!")
+    return f"{cells[0]}…{last}" if cells[0].startswith(sheet + "!") else f"{cells[0]}…{cells[-1]}"
+
+
+def located(ctx: RuleContext, paths: tuple[str, ...]) -> str:
+    """"（表三!J7）" or "" when there are no cells."""
+    where = cells_text(ctx, paths)
+    return f"（{where}）" if where else ""
+
+
+def fmt(value: Any) -> str:
+    """A number as a clerk writes it (no exponent, no trailing zeros)."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return str(int(value))
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def exact(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value
+
+
+def finding(ctx: RuleContext, rule: Any, field: TextField, message: str, table_paths: tuple[str, ...] = (),
+            lhs: Any = None, rhs: Any = None, diff: Any = None, last_year: Any = None) -> Finding:
+    """A finding located first at the text cell, then at the table cells it disagrees with."""
+    paths = [field.path, *table_paths]
+    cells = [c for c in (ctx.cell(p) for p in paths) if c]
+    return Finding(rule=rule.id, severity=rule.severity, message=message, cells=cells, paths=paths,
+                   lhs=lhs, rhs=rhs, diff=diff, last_year=last_year, section=field.section)
+
+
+def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim,
+             candidates: list[Quantity]) -> Finding | None:
+    """A finding when the stated number equals none of the candidate figures (the first one is cited)."""
+    values = [(q, table_value(ctx, q.paths)) for q in candidates]
+    if any(v is None for _, v in values[:1]):
+        return None  # the cited figure is blank: the schema check reports it
+    if any(v is not None and Decimal(v) == claim.value for _, v in values):
+        return None
+    q, v = values[0]
+    stated = exact(claim.value)
+    unit = claim.number.unit or ""
+    message = (f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths)}不一致，"
+               f"相差 {fmt(claim.value - v)}")
+    return finding(ctx, rule, field, message, q.paths, lhs=stated, rhs=v, diff=stated - v)

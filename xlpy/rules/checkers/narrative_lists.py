@@ -1,0 +1,61 @@
+"""N-9 (itemised lists add up to their total) and N-10 (规章 / 行政规范性文件 counts against 表二)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from xlpy.model import Finding
+from xlpy.narrative import documents as dc
+from xlpy.narrative.lists import item_lists
+from xlpy.rules.checkers.narrative_common import Quantity, exact, finding, fmt, mismatch, report_year, text_fields
+from xlpy.rules.context import RuleContext, checker
+
+_NOUN_ZH = {dc.RULES: "规章", dc.NORMATIVE: "行政规范性文件"}
+_COLUMNS = {  # (version, column) → (schema leaf, official column title)
+    ("2021", dc.MADE): ("issued", "本年制发件数"),
+    ("2021", dc.PUBLISHED): ("issued", "本年制发件数"),
+    ("2021", dc.REPEALED): ("repealed", "本年废止件数"),
+    ("2021", dc.IN_FORCE): ("in_force", "现行有效件数"),
+    ("2019", dc.MADE): ("new_made", "本年新制作数量"),
+    ("2019", dc.PUBLISHED): ("new_published", "本年新公开数量"),
+}
+
+
+@checker("N-9")
+def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"共 X 条，其中 A 条、B 条…" adds up to X (a "其中" list may be partial: then only a sum above X fails)."""
+    for field in text_fields(ctx):
+        for lst in item_lists(field.text):
+            total, items = lst.total.value, lst.items_sum
+            if items == total or (items < total and not lst.complete):
+                continue
+            unit = lst.total.unit or ""
+            listed = " + ".join(fmt(n.value) for _, n in lst.items)
+            message = (f"“{lst.fragment}”中所列各项 {listed} = {fmt(items)}{unit}，与所述总数 {fmt(total)}{unit}"
+                       f"不一致，相差 {fmt(items - total)}")
+            yield finding(ctx, rule, field, message, lhs=exact(items), rhs=exact(total), diff=exact(items - total))
+
+
+def _quantity(version: str, noun: str, column: str) -> Quantity | None:
+    col = _COLUMNS.get((version, column))
+    if col is None:
+        return None
+    label = "规范性文件" if version == "2019" and noun == dc.NORMATIVE else _NOUN_ZH[noun]
+    return Quantity(f"表二“{label}”的“{col[1]}”", (f"s2.art20_1.{noun}.{col[0]}",))
+
+
+@checker("N-10")
+def documents(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"新增/制发 规章 N 件" = 表二 规章 本年制发件数 (2019: 本年新制作数量); the same for 行政规范性文件."""
+    year = report_year(ctx)
+    for field in text_fields(ctx):
+        for c in dc.document_claims(field.text, year):
+            main = _quantity(ctx.version, c.noun, c.column)
+            if main is None:
+                continue
+            # 2019 has both 新制作 and 新公开; a clerk's "新增" may mean either.
+            other = {dc.MADE: dc.PUBLISHED, dc.PUBLISHED: dc.MADE}.get(c.column) if ctx.version == "2019" else None
+            candidates = [main] + ([q] if other and (q := _quantity(ctx.version, c.noun, other)) else [])
+            f = mismatch(ctx, rule, field, c.claim, candidates)
+            if f is not None:
+                yield f

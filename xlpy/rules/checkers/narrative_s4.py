@@ -1,0 +1,62 @@
+"""N-5, N-6: 行政复议 / 行政诉讼 figures and "均获维持 / 无败诉" claims in the text against 表四."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from xlpy.model import Finding
+from xlpy.narrative import cases as cs
+from xlpy.rules.checkers.narrative_common import (
+    Quantity, finding, located, mismatch, report_year, table_value, text_fields)
+from xlpy.rules.context import RuleContext, checker
+
+_RESULT_ZH = {"total": "总计", "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结"}
+_TOPIC_ZH = {cs.REVIEW: "行政复议", cs.LITIGATION: "行政诉讼", cs.DIRECT: "行政诉讼“未经复议直接起诉”",
+             cs.AFTER_REVIEW: "行政诉讼“复议后起诉”"}
+
+
+def quantity(topic: str, result: str) -> Quantity:
+    """The 表四 figure of a topic and result; 行政诉讼 is the sum of its two kinds of suit."""
+    zh = _RESULT_ZH[result]
+    if topic == cs.LITIGATION:
+        return Quantity(f"表四行政诉讼“未经复议直接起诉”与“复议后起诉”的“{zh}”之和",
+                        (f"s4.litigation.direct.{result}", f"s4.litigation.after_review.{result}"))
+    path = "s4.review" if topic == cs.REVIEW else f"s4.litigation.{topic}"
+    return Quantity(f"表四{_TOPIC_ZH[topic]}“{zh}”", (f"{path}.{result}",))
+
+
+@checker("N-5")
+def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"行政复议 N 件" = 表四 行政复议 总计; "行政诉讼 M 件" = 两类起诉总计之和; result breakdowns likewise."""
+    year = report_year(ctx)
+    for field in text_fields(ctx):
+        for c in cs.case_claims(field.text, year, field.path == "text.s4_lead"):
+            candidates = [quantity(c.topic, c.result)] + [quantity(t, c.result) for t in c.also]
+            f = mismatch(ctx, rule, field, c.claim, candidates)
+            if f is not None:
+                yield f
+
+
+@checker("N-6")
+def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"均获维持" needs 结果纠正, 其他结果 and 尚未审结 all 0; "无败诉 / 未被纠错" needs 结果纠正 0."""
+    year = report_year(ctx)
+    for field in text_fields(ctx):
+        for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
+            results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
+            parts, paths, total = [], [], 0
+            for topic in st.topics:
+                for result in results:
+                    q = quantity(topic, result)
+                    v = table_value(ctx, q.paths)
+                    if v is None:
+                        return
+                    total += v
+                    paths.extend(q.paths)
+                    parts.append(f"{_TOPIC_ZH[topic]}{_RESULT_ZH[result]} {v}{located(ctx, q.paths)}")
+            if total == 0:
+                continue
+            claim = "均获维持" if st.mode == "upheld" else "没有败诉或被纠错"
+            message = (f"文字称“{st.statement.fragment}”（{claim}），但表四中{'、'.join(parts)}，"
+                       f"不全为 0")
+            yield finding(ctx, rule, field, message, tuple(paths), lhs=0, rhs=total, diff=-total)

@@ -1,0 +1,95 @@
+"""X-1 … X-4: what the text must contain (信息处理费, 考核/评议/追究, 五 not empty), read across sections."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from xlpy import schema
+from xlpy.model import Finding
+from xlpy.rules.checkers.narrative_common import TextField, finding, located, text_fields
+from xlpy.rules.context import RuleContext, checker
+
+_UNPAID_FEE = "s3.results.other.unpaid_fee.total"
+_FEE = re.compile(r"处理费|收费通知|缴费通知")
+# 六 may say it in other words: "未收取任何费用", "申请人收费0元".
+_FEE_LOOSE = re.compile(r"(?:收取|收费|费用|缴费|缴纳)")
+_NO_NOTICE = re.compile(r"(?:未|没有|未曾|无)(?:发出|下发|出具|送达|发放|产生|开具)?(?:过)?(?:信息处理费)?(?:的)?"
+                        r"(?:收费通知|缴费通知)")
+
+# 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each with the words reports use for it.
+_TOPICS = (
+    ("工作考核", re.compile(r"考核|考评|绩效评估|绩效评价|目标管理"), "如“考核”“考评”"),
+    ("社会评议", re.compile(r"评议|满意度|测评|社会评价|公众评价|群众评价|第三方评估"), "如“社会评议”“群众评议”“满意度测评”"),
+    ("责任追究", re.compile(r"追究|问责|追责|责任倒查"), "如“责任追究”“问责”"),
+)
+# What an empty 五 looks like once punctuation and spaces are gone.
+_EMPTY_PROBLEMS = frozenset({"", "无", "暂无", "没有", "无问题", "暂无问题", "不涉及", "略", "无内容", "空"})
+_PUNCT = re.compile(r"[\s\W_]+")
+
+
+def _other(ctx: RuleContext) -> TextField:
+    value = ctx.value("text.other")
+    return TextField("text.other", value if isinstance(value, str) else "", "六")
+
+
+@checker("X-1")
+def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """2021: 表三（六）2 (逾期未缴纳信息处理费) > 0 → 六 reports the fee notices and amounts."""
+    if ctx.version != "2021":
+        return
+    n = ctx.value(_UNPAID_FEE)
+    if type(n) is not int or n <= 0:
+        return
+    other = _other(ctx)
+    where = located(ctx, (_UNPAID_FEE,))
+    head = f"表三“（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用”为 {n}{where}，说明本年发出过收费通知，"
+    if not _FEE.search(other.text):
+        yield finding(ctx, rule, other, head + "“六、其他需要报告的事项”应报告信息处理费的收费通知发出情况和收费金额",
+                      (_UNPAID_FEE,), lhs=None, rhs=n)
+    elif m := _NO_NOTICE.search(other.text):
+        yield finding(ctx, rule, other, head + f"但“六、其他需要报告的事项”写有“{m.group()}”，请核对",
+                      (_UNPAID_FEE,), rhs=n)
+
+
+@checker("X-2")
+def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """2021: 六 reports the 信息处理费 collected — "未收取信息处理费" and "收取信息处理费0元" both count."""
+    if ctx.version != "2021":
+        return
+    other = _other(ctx)
+    if _FEE.search(other.text):
+        return
+    for sentence in re.split(r"[。；;\n]", other.text):
+        if _FEE_LOOSE.search(sentence) and re.search(r"信息公开|申请", sentence):
+            return
+    yield finding(ctx, rule, other, "“六、其他需要报告的事项”未报告政府信息公开信息处理费的收取情况"
+                  "（未收取的写明“未收取信息处理费”或“收取信息处理费0元”）")
+
+
+@checker("X-3")
+def government_topics(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """A 人民政府's report covers 工作考核、社会评议和责任追究结果情况 (《条例》第五十条（四））."""
+    org_type = ctx.value("meta.org_type")
+    if not schema.org_types().get(org_type if isinstance(org_type, str) else "", {}).get("is_government"):
+        return
+    text = "\n".join(f.text for f in text_fields(ctx))
+    missing = [(name, hint) for name, pattern, hint in _TOPICS if not pattern.search(text)]
+    if not missing:
+        return
+    listed = "；".join(f"{name}（{hint}）" for name, hint in missing)
+    message = (f"{org_type}的年度报告应包括工作考核、社会评议和责任追究结果情况（《条例》第五十条第（四）项），"
+               f"文字中未见：{listed}。可在“六、其他需要报告的事项”中补充")
+    yield finding(ctx, rule, _other(ctx), message)
+
+
+@checker("X-4")
+def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """五、存在的主要问题及改进情况 is neither empty nor just "无"."""
+    value = ctx.value("text.problems")
+    text = value if isinstance(value, str) else ""
+    if _PUNCT.sub("", text) not in _EMPTY_PROBLEMS:
+        return
+    said = f"只写了“{text.strip()}”" if text.strip() else "为空"
+    message = f"“五、存在的主要问题及改进情况”{said}，应如实写明存在的主要问题和改进措施"
+    yield finding(ctx, rule, TextField("text.problems", text, "五"), message)
