@@ -6,13 +6,14 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from xlpy.render import render  # noqa: E402
+from xlpy.render import render
 
 EXAMPLES = {"beigou-2020 (2019)": "beigou-2020.json", "huaian-2024 (2021)": "huaian-2024.json"}
 TARGETS_MS = {"md+html": 5.0, "docx": 60.0}
@@ -33,9 +34,9 @@ def main(repeat: int = 50) -> int:
     rows = []
     for label, name in EXAMPLES.items():
         inst = json.loads((ROOT / "workbook" / "examples" / name).read_text(encoding="utf-8"))
-        base = timed(lambda: json.dumps(inst, ensure_ascii=False, indent=1), repeat)
-        text = timed(lambda: render(inst, ("md", "html")), repeat)
-        word = timed(lambda: render(inst, ("docx",)), repeat)
+        base = timed(lambda inst=inst: json.dumps(inst, ensure_ascii=False, indent=1), repeat)
+        text = timed(lambda inst=inst: render(inst, ("md", "html")), repeat)
+        word = timed(lambda inst=inst: render(inst, ("docx",)), repeat)
         rows.append((label, base, text, word))
     print(f"{'report':<22}{'json.dumps ms':>14}{'md+html ms':>12}{'×base':>8}{'docx ms':>10}{'×base':>8}")
     ok = True

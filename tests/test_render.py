@@ -46,7 +46,7 @@ def test_markdown_equals_reviewed_golden(version):
 @pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_six_headings_in_order_then_date(version):
     text = markdown(load(version))
-    found = re.findall(r"^## (.+)$", text, flags=re.M)
+    found = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
     assert found == HEADINGS
     assert text.startswith("# ")
     assert text.rstrip().splitlines()[-1] == fmt_date(load(version)["meta"]["date"])
@@ -96,7 +96,7 @@ def _md_rows(md: str) -> dict[str, list[str]]:
 def test_beigou_tables_carry_every_seed_figure_with_official_labels():
     md = markdown(load("2019"))
     rows = _md_rows(md)
-    norm = lambda s: re.sub(r"）\s+", "）", s.replace("(", "（").replace(")", "）"))  # noqa: E731 - seed's brackets
+    norm = lambda s: re.sub(r"）\s+", "）", s.replace("(", "（").replace(")", "）"))
     table_lines = [line for line in _seed_lines() if "\t" in line]
     checked = 0
     for line in table_lines:

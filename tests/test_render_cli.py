@@ -113,6 +113,6 @@ def test_config_templates_dir_overrides_a_template(validation, tmp_path):
 
 def test_end_to_end_with_the_real_validator(tmp_path):
     # No stand-in: the lead's validate_path on the example JSON; --draft renders whatever it finds.
-    code, out, err = cli(str(EXAMPLES / "beigou-2020.json"), "-o", str(tmp_path), "--draft", "--to", "md")
+    code, _, err = cli(str(EXAMPLES / "beigou-2020.json"), "-o", str(tmp_path), "--draft", "--to", "md")
     assert code == 0, err
     assert (tmp_path / "蓬莱区北沟镇人民政府2020年政府信息公开工作年度报告.md").exists()

@@ -127,7 +127,7 @@ def _merge(tc) -> tuple[int, str | None]:
 
 
 def test_header_cells_are_merged_in_word(huaian):
-    s2, s3, s4 = huaian.tables
+    _, s3, s4 = huaian.tables
     assert _merge(_tc(s3, 0, S3_NOTE)) == (3, "restart")
     assert _merge(_tc(s3, 0, "申请人情况")) == (7, None)
     assert _merge(_tc(s3, 1, "自然人")) == (1, "restart")

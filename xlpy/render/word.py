@@ -191,7 +191,7 @@ def _check_body(body: str) -> None:
     from xlpy.errors import RenderError
 
     try:
-        etree.fromstring(f'<w:body xmlns:w="{W_NS}">{body}</w:body>'.encode("utf-8"))
+        etree.fromstring(f'<w:body xmlns:w="{W_NS}">{body}</w:body>'.encode())
     except etree.XMLSyntaxError as exc:
         raise RenderError(f"DOCX 正文模板生成的 XML 无效：{exc}") from exc
 
