@@ -7,11 +7,12 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from xlpy import schema
-from xlpy.cellvalue import coerce
+from xlpy.cellvalue import NUMERIC, coerce
 from xlpy.errors import InputError
 from xlpy.layout import Layout, layout
 from xlpy.safety import DEFAULT_LIMITS, Limits, check_zip, sniff
@@ -82,6 +83,7 @@ class CalamineView:
         self.name = name
         self._defined = defined
         self._zf = zf
+        self.cache_key: str | None = None  # workbook.xml text, when names came from it
         try:
             self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises several error types for broken parts
@@ -97,11 +99,11 @@ class CalamineView:
             grid = list(self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row))
         except Exception as exc:
             raise InputError(f"{self.name}：工作表「{sheet}」无法读取（{exc}）。", code="corrupt") from exc
-        if self._zf is not None:
-            for (r, c), err in error_cells(self._zf, sheet).items():
-                if r <= len(grid) and c <= len(grid[r - 1]) and grid[r - 1][c - 1] == "":
-                    grid[r - 1][c - 1] = err
         return grid
+
+    def errors(self, sheet: str) -> dict[tuple[int, int], str]:
+        """Formula-error cells of a sheet (only asked for when an input cell reads as blank)."""
+        return error_cells(self._zf, sheet) if self._zf is not None else {}
 
     def names(self) -> dict[str, tuple[str, str]]:
         return self._defined
@@ -135,27 +137,25 @@ class PayloadView:
 
 
 _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
-_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_NAME_ATTR = re.compile(r'\bname="([^"]*)"')
 
 
-def workbook_names(zf: Any, name: str) -> dict[str, tuple[str, str]]:
-    """Workbook-scoped defined names of an OOXML workbook (python-calamine does not expose them).
+@lru_cache(maxsize=64)
+def _names_from_xml(text: str) -> dict[str, tuple[str, str]]:
+    """Workbook-scoped defined names of workbook.xml (python-calamine does not expose them).
 
     A regular-expression scan, not an XML parser: it expands no entities (so no XML bomb can
-    reach it) and is ~20x faster than ElementTree on the ~400 names of a template.
+    reach it) and is ~20x faster than ElementTree on the ~400 names of a template. Cached per
+    text: workbooks filled from one template share it. Callers never mutate the result.
     """
-    try:
-        text = zf.read("xl/workbook.xml").decode("utf-8")
-    except Exception as exc:
-        raise InputError(f"{name}：工作簿结构损坏（xl/workbook.xml 无法读取）。", code="corrupt") from exc
     out: dict[str, tuple[str, str]] = {}
     for attrs, body in _DEFINED_NAME.findall(text):
-        a = dict(_ATTR.findall(attrs))
-        if "localSheetId" in a:
+        if "localSheetId=" in attrs:
             continue
-        ref = parse_ref(html.unescape(body))
+        m = _NAME_ATTR.search(attrs)
+        ref = parse_ref(html.unescape(body)) if m else None
         if ref:
-            out[html.unescape(a.get("name", ""))] = ref
+            out[html.unescape(m.group(1))] = ref
     return out
 
 
@@ -202,18 +202,26 @@ def read_view(view: WorkbookView, *, by_layout: bool = False) -> ReadResult:
     sheets = view.sheet_names()
     version = _version(view, names, sheets, by_layout)
     lay = layout(version)
-    cells = _locate(view, lay, names, sheets, by_layout)
-    max_rows: dict[str, int] = {}
-    for sheet, r, _ in cells.values():
-        max_rows[sheet] = max(r, max_rows.get(sheet, 0))
+    cells, max_rows = _locate(view.name, lay, names, tuple(sheets), by_layout, getattr(view, "cache_key", None))
     grids = {sheet: view.values(sheet, max_row) for sheet, max_row in max_rows.items()}
     raw: dict[str, Any] = {}
-    refs: dict[str, str] = {}
-    for path, (sheet, r, c) in cells.items():
+    blank_sheets: set[str] = set()
+    numeric = _plan(version).numeric
+    for path, (sheet, r, c, _) in cells.items():
         grid = grids[sheet]
-        raw[path] = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
-        refs[path] = f"{sheet}!{_col_letters(c)}{r}"
-    instance, refs = _assemble(lay, raw, refs)
+        value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
+        raw[path] = value
+        if value == "" and path in numeric:
+            blank_sheets.add(sheet)
+    errors = getattr(view, "errors", None)
+    if errors is not None and blank_sheets:
+        # Some readers deliver a formula error as "" — look for real error cells where a blank was read.
+        found = {(s, r, c): e for s in blank_sheets for (r, c), e in errors(s).items()}
+        if found:
+            for path, (s, r, c, _) in cells.items():
+                if (s, r, c) in found and raw[path] == "":
+                    raw[path] = found[(s, r, c)]
+    instance, refs = _assemble(lay, raw, {p: c[3] for p, c in cells.items()})
     template_version = raw.get("template_version")
     return ReadResult(instance, refs, version, str(template_version) if template_version not in (None, "") else None,
                       view.name, sheets)
@@ -251,65 +259,109 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
     return version
 
 
-def _locate(view: WorkbookView, lay: Layout, names: dict[str, tuple[str, str]], sheets: list[str],
-            by_layout: bool) -> dict[str, tuple[str, int, int]]:
+Located = dict[str, tuple[str, int, int, str]]  # path -> (sheet, row, col, "表三!D8")
+# Workbooks filled from one template share workbook.xml byte for byte, so batch and HTTP runs
+# locate the fields once per template. Keyed by that XML text (bounded; cleared when full).
+_LOCATED: dict[tuple[str, str, tuple[str, ...]], tuple[Located, dict[str, int]]] = {}
+
+
+def _locate(label: str, lay: Layout, names: dict[str, tuple[str, str]], sheets: tuple[str, ...],
+            by_layout: bool, cache_key: str | None = None) -> tuple[Located, dict[str, int]]:
+    """Every field's cell, and how many rows of each sheet to read."""
+    key = (cache_key, lay.version, sheets) if cache_key is not None else None
+    if key is not None and key in _LOCATED:
+        return _LOCATED[key]
+    out: Located = {}
     if by_layout:
-        return {p: (i.sheet, i.row, i.col) for p, i in lay.inputs.items()}
-    missing_sheets = [s for s in lay.sheet_names if s not in sheets]
-    if missing_sheets:
-        raise InputError(
-            f"{view.name}：缺少工作表「{'」「'.join(missing_sheets)}」（可能被重命名或删除）。"
-            f"请把工作表名称改回「{'」「'.join(missing_sheets)}」，或用新模板重新填写。", code="sheet_missing")
-    out: dict[str, tuple[str, int, int]] = {}
-    missing: list[str] = []
-    for path, inp in lay.inputs.items():
-        ref = names.get(lay.name_prefix + path)
-        if ref is None or ref[0] not in sheets:
-            missing.append(f"{inp.sheet}!{inp.a1}（{inp.label}）")
-        else:
-            out[path] = (ref[0], *a1_to_rc(ref[1]))
-    if missing:
-        more = f" 等 {len(missing)} 处" if len(missing) > 3 else ""
-        raise InputError(
-            f"{view.name}：模板的定义名称缺失或失效：{'；'.join(missing[:3])}{more}。"
-            "可能删除了行列或工作表。请用 `xlpy new` 生成新模板并把数据复制过去。", code="names_missing")
-    return out
+        out = {p: (i.sheet, i.row, i.col, i.ref) for p, i in lay.inputs.items()}
+    else:
+        missing_sheets = [s for s in lay.sheet_names if s not in sheets]
+        if missing_sheets:
+            raise InputError(
+                f"{label}：缺少工作表「{'」「'.join(missing_sheets)}」（可能被重命名或删除）。"
+                f"请把工作表名称改回「{'」「'.join(missing_sheets)}」，或用新模板重新填写。", code="sheet_missing")
+        missing: list[str] = []
+        for path, inp in lay.inputs.items():
+            ref = names.get(lay.name_prefix + path)
+            if ref is None or ref[0] not in sheets:
+                missing.append(f"{inp.sheet}!{inp.a1}（{inp.label}）")
+            else:
+                r, c = a1_to_rc(ref[1])
+                out[path] = (ref[0], r, c, f"{ref[0]}!{ref[1]}")
+        if missing:
+            more = f" 等 {len(missing)} 处" if len(missing) > 3 else ""
+            raise InputError(
+                f"{label}：模板的定义名称缺失或失效：{'；'.join(missing[:3])}{more}。"
+                "可能删除了行列或工作表。请用 `xlpy new` 生成新模板并把数据复制过去。", code="names_missing")
+    max_rows: dict[str, int] = {}
+    for sheet, r, _, _ in out.values():
+        max_rows[sheet] = max(r, max_rows.get(sheet, 0))
+    if key is not None:
+        if len(_LOCATED) >= 64:
+            _LOCATED.clear()
+        _LOCATED[key] = (out, max_rows)
+    return out, max_rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to build the nested instance of a version from flat cell values, computed once."""
+
+    containers: tuple[tuple[str, str, str], ...]  # (path, parent path, key), parents first
+    leaves: tuple[tuple[str, str, str, str], ...]  # (path, parent path, key, kind)
+    slots: tuple[tuple[str, str, str, int, tuple[str, ...]], ...]  # (group, parent, key, slots, item keys)
+    numeric: frozenset[str]  # paths of number cells (where a formula error may hide behind a blank)
+
+
+@lru_cache(maxsize=None)
+def _plan(version: str) -> _Plan:
+    lay = layout(version)
+    fields = schema.fields(version)
+    containers: dict[str, tuple[str, str, str]] = {}
+
+    def parent_of(path: str) -> tuple[str, str]:
+        parent, _, key = path.rpartition(".")
+        if parent and parent not in containers:
+            grand, gkey = parent_of(parent)
+            containers[parent] = (parent, grand, gkey)
+        return parent, key
+
+    leaves = []
+    slot_keys: dict[str, list[str]] = {g: [] for g in lay.slots}
+    for path in lay.inputs:
+        group = next((g for g in lay.slots if path.startswith(g + ".")), None)
+        if group is not None:
+            key = path.rsplit(".", 1)[1]
+            if key not in slot_keys[group]:
+                slot_keys[group].append(key)
+        elif path != "template_version":
+            parent, key = parent_of(path)
+            leaves.append((path, parent, key, fields[path].kind if path in fields else schema.TEXT))
+    slots = tuple((group, *parent_of(group), lay.slots[group], tuple(keys)) for group, keys in slot_keys.items())
+    numeric = frozenset(p for p, _, _, kind in leaves if kind in NUMERIC)
+    return _Plan(tuple(containers.values()), tuple(leaves), slots, numeric)
 
 
 def _assemble(lay: Layout, raw: dict[str, Any], refs: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Nested instance from flat raw values; repeated slots are compacted (blank slots dropped)."""
-    fields = schema.fields(lay.version)
-    instance: dict[str, Any] = {}
+    plan = _plan(lay.version)
+    nodes: dict[str, dict[str, Any]] = {"": {}}
+    for path, parent, key in plan.containers:
+        nodes[path] = nodes[parent][key] = {}
     cells: dict[str, str] = {}
-    slot_rows: dict[str, dict[int, dict[str, tuple[Any, str]]]] = {p: {} for p in lay.slots}
-    for path, value in raw.items():
-        if path == "template_version":
-            continue
-        group = next((g for g in lay.slots if path.startswith(g + ".")), None)
-        if group is not None:
-            index, _, key = path[len(group) + 1:].partition(".")
-            slot_rows[group].setdefault(int(index), {})[key] = (coerce(schema.TEXT, value), refs[path])
-            continue
-        kind = fields[path].kind if path in fields else schema.TEXT
-        _set(instance, path, coerce(kind, value))
+    for path, parent, key, kind in plan.leaves:
+        nodes[parent][key] = coerce(kind, raw[path])
         cells[path] = refs[path]
-    for group, rows in slot_rows.items():
+    for group, parent, gkey, n, keys in plan.slots:
         items = []
-        for index in sorted(rows):
-            row = rows[index]
-            if any(v for v, _ in row.values()):
-                for key, (_, ref) in row.items():
-                    cells[f"{group}.{len(items)}.{key}"] = ref
-                items.append({k: v for k, (v, _) in row.items()})
-        _set(instance, group, items)
-    return instance, cells
-
-
-def _set(node: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
+        for i in range(n):
+            item = {k: coerce(schema.TEXT, raw[f"{group}.{i}.{k}"]) for k in keys}
+            if any(item.values()):
+                for k in keys:
+                    cells[f"{group}.{len(items)}.{k}"] = refs[f"{group}.{i}.{k}"]
+                items.append(item)
+        nodes[parent][gkey] = items
+    return nodes[""], cells
 
 
 # --- entry points ---------------------------------------------------------------------------
@@ -325,7 +377,13 @@ def read_workbook(source: str | Path | bytes, *, name: str | None = None, limits
         # coordinates only if the format-version cell is where the template put it.
         return read_view(CalamineView(data, name, {}), by_layout=True)
     zf = check_zip(data, name, limits)
-    return read_view(CalamineView(data, name, workbook_names(zf, name), zf))
+    try:
+        xml = zf.read("xl/workbook.xml").decode("utf-8")
+    except Exception as exc:
+        raise InputError(f"{name}：工作簿结构损坏（xl/workbook.xml 无法读取）。", code="corrupt") from exc
+    view = CalamineView(data, name, _names_from_xml(xml), zf)
+    view.cache_key = xml
+    return read_view(view)
 
 
 def read_payload(payload: dict[str, Any]) -> ReadResult:

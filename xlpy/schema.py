@@ -135,6 +135,8 @@ def _resolved_with_base(version: str, path: str) -> tuple[dict[str, Any], dict[s
     for part in path.split(".") if path else []:
         if node.get("type") == "array":
             node, base = _resolve(node["items"], base)
+            if part.isdigit():
+                continue  # "parts.0" names an item
         node, base = _resolve(node["properties"][part], base)
     return node, base
 
