@@ -180,3 +180,35 @@ def test_draft_is_marked_in_title_area_and_page_header():
 def test_document_dates_come_from_the_report_not_the_clock(huaian):
     assert huaian.core_properties.created.date().isoformat() == "2025-03-20"
     assert huaian.core_properties.author == "淮安市人民政府"
+
+
+def test_package_is_well_formed_reproducible_and_without_the_template_thumbnail():
+    import zipfile
+
+    from xlpy.render.context import build
+    from xlpy.render.env import environment
+    from xlpy.render.word import render_docx
+
+    inst = load("2021")
+    env = environment()
+    data = render_docx(build(inst, env), env, check=True)  # parses the body: well-formed XML
+    assert data == docx_bytes(inst)  # no clock in the zip or in core.xml
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "docProps/thumbnail.jpeg" not in names
+    assert b"thumbnail" not in zipfile.ZipFile(io.BytesIO(data)).read("_rels/.rels")
+    assert names.count("word/document.xml") == 1
+
+
+def test_table_properties_follow_the_schema_order(huaian):
+    order = ["tblW", "jc", "tblBorders", "tblLayout", "tblCellMar"]
+    for t in huaian.tables:
+        assert [c.tag.split("}")[1] for c in t._tbl.tblPr] == order
+
+
+def test_broken_override_body_is_a_render_error(tmp_path):
+    from xlpy.errors import RenderError
+
+    (tmp_path / "report" / "common").mkdir(parents=True)
+    (tmp_path / "report" / "common" / "report.xml.j2").write_text("<w:p><w:r>", encoding="utf-8")
+    with pytest.raises(RenderError, match="XML 无效"):
+        render(load("2021"), ("docx",), templates_dir=tmp_path)
