@@ -276,3 +276,29 @@ def test_workbook_renders_the_same_markdown_as_its_json(version):
         pytest.skip("example workbook not built")
     data = read_workbook(workbook)
     assert markdown(data.instance) == (GOLDEN / f"{name}.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("year", [2020, 2024])
+def test_a_blank_workbook_renders_as_a_draft_in_every_format(year):
+    import io
+
+    from xlpy.reader import read_workbook
+    from xlpy.workbook import build_workbook
+
+    buf = io.BytesIO()
+    build_workbook(year).save(buf)
+    data = read_workbook(buf.getvalue(), name="blank.xlsx")
+    out = render(data.instance, draft=True)
+    md = out["md"].decode("utf-8")
+    assert md.startswith("**草稿：未通过校验**") and f"# {year}年政府信息公开工作年度报告" in md
+    assert "None" not in md and "None" not in out["html"].decode("utf-8")
+
+
+def test_table_header_data_file_names_only_schema_columns():
+    from xlpy.render.tables import _col_tree_from_spec, _leaves, _spec
+
+    for version in VERSIONS:
+        spec = _spec("s3")
+        nodes = _col_tree_from_spec(version, spec["columns"], f"s3.{spec['column_titles_from']}")
+        assert [k for k, _ in _leaves(nodes)] == [
+            "natural_person", "commercial", "research", "public_interest", "legal_service", "other", "total"]

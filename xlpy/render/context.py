@@ -117,10 +117,12 @@ def _sentence(env: jinja2.Environment, version: str, name: str, **values: Any) -
 def build(instance: dict[str, Any], env: jinja2.Environment, *, draft: bool = False) -> dict[str, Any]:
     """Everything the templates of every format need, computed once per report."""
     version = str(instance["format_version"])
-    meta = instance["meta"]
-    text = instance["text"]
+    meta = instance.get("meta") or {}
+    text = instance.get("text") or {}
+    overview = text.get("overview") or {}
     year = meta.get("year")
-    title = _sentence(env, version, "title", org_name=meta.get("org_name") or "", year=year)
+    # A draft may lack the year; print nothing rather than "None".
+    title = _sentence(env, version, "title", org_name=meta.get("org_name") or "", year="" if year is None else year)
     s3 = s3_figures(instance)
     s4 = s4_figures(instance)
     tbl = tables_mod.tables(version, instance)
@@ -135,7 +137,7 @@ def build(instance: dict[str, Any], env: jinja2.Environment, *, draft: bool = Fa
         "date_iso": meta.get("date"),
         "headings": headings(version),
         "preamble": paragraphs(text.get("preamble")),
-        "overview": {"lead": paragraphs(text["overview"].get("lead")), "parts": overview_parts(text["overview"].get("parts"))},
+        "overview": {"lead": paragraphs(overview.get("lead")), "parts": overview_parts(overview.get("parts"))},
         "s2": {"lead": paragraphs(text.get("s2_lead")), "table": tbl["s2"]},
         "s3": {
             "summary": _sentence(env, version, "s3_summary", year=year, f=s3) if s3 else "",

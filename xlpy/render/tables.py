@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from xlpy import schema
+from xlpy.errors import RegisterError
 from xlpy.render.env import fmt_number
 from xlpy.resources import load_json
 
@@ -89,8 +90,21 @@ class Table:
         return out
 
 
+_SPEC_KEYS = {"s2": ("corner", "unit_suffix", "ncols", "label_mm"), "s3": ("corner", "columns", "column_titles_from", "label_mm"),
+              "s4": ("label_mm",)}
+
+
+@cache
 def _spec(key: str) -> dict[str, Any]:
-    return dict(load_json("report-tables.json")["tables"][key])
+    """A table's entry of schemas/report-tables.json, checked on first use."""
+    try:
+        spec = dict(load_json("report-tables.json")["tables"][key])
+    except (OSError, KeyError, ValueError) as exc:
+        raise RegisterError(f"数据文件 schemas/report-tables.json 缺少表 {key} 的定义：{exc}") from exc
+    missing = [k for k in _SPEC_KEYS[key] if k not in spec]
+    if missing:
+        raise RegisterError(f"数据文件 schemas/report-tables.json 中表 {key} 缺少：{'、'.join(missing)}")
+    return spec
 
 
 @cache
@@ -154,6 +168,8 @@ def _col_tree_from_spec(version: str, nodes: list[Any], source: str) -> list[dic
     out: list[dict[str, Any]] = []
     for n in nodes:
         if isinstance(n, str):
+            if n not in titles:
+                raise RegisterError(f"数据文件 schemas/report-tables.json：表三的栏目 {n} 不在格式版本 {version} 的数据结构中")
             out.append({"title": titles[n], "key": n})
         else:
             out.append({"title": n["title"], "children": _col_tree_from_spec(version, n["children"], source)})
