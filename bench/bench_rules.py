@@ -7,17 +7,18 @@ import dataclasses
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from xlpy.errors import RegisterError  # noqa: E402
-from xlpy.rules import register as reg_mod  # noqa: E402
-from xlpy.rules.context import RuleContext  # noqa: E402
-from xlpy.rules.engine import run  # noqa: E402
-from xlpy.schema import fields  # noqa: E402
+from xlpy.errors import RegisterError
+from xlpy.rules import register as reg_mod
+from xlpy.rules.context import RuleContext
+from xlpy.rules.engine import run
+from xlpy.schema import fields
 
 N = 2000
 

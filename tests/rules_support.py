@@ -85,9 +85,16 @@ def register_for(version: str) -> reg_mod.Register:
     return dataclasses.replace(full, rules=rules, by_id={r.id: r for r in rules})
 
 
-def run_rules(inst: dict[str, Any], version: str, last: dict[str, Any] | None = None, *,
-              cells: dict[str, str] | None = None, config: Any = None, options: dict[str, Any] | None = None,
-              only: set[str] | None = None) -> tuple[list[Any], list[dict[str, str]]]:
+def run_rules(
+    inst: dict[str, Any],
+    version: str,
+    last: dict[str, Any] | None = None,
+    *,
+    cells: dict[str, str] | None = None,
+    config: Any = None,
+    options: dict[str, Any] | None = None,
+    only: set[str] | None = None,
+) -> tuple[list[Any], list[dict[str, str]]]:
     ctx = RuleContext(inst, cells or {}, version, last=last, options=dict(options or {}))
     findings, skipped = run(ctx, register_for(version), config)
     if only is not None:

@@ -47,23 +47,26 @@ def test_server_table_belongs_to_the_server(tmp_path: Path) -> None:
     assert load_config(_write(tmp_path, "[server]\nmax_upload_bytes = 10\n"), env={}).rules == {}
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("colour = 1\n", "未知的配置项 colour"),
-    ('[rules."Z-9"]\nseverity = "error"\n', "未知的规则编号 Z-9"),
-    ('[rules."N-1"]\nseverity = "fatal"\n', "severity"),
-    ('[rules."N-1"]\nenabled = "no"\n', "enabled"),
-    ('[rules."N-1"]\nlevel = 1\n', "level"),
-    ('[rules."C-5"]\nparams = {speed = 3}\n', "params"),
-    ('[rules."C-5"]\nparams = {fields = ["s3"]}\n', "params"),
-    ("[options]\nrequire_proposal = true\n", "require_proposal"),
-    ("[options]\nrequire_proposals = 1\n", "require_proposals"),
-    ('[options.deadlines]\n"乡政府" = "01-31"\n', "乡政府"),
-    ('[options.deadlines]\n"乡镇人民政府" = "1月31日"\n', "MM-DD"),
-    ('[options.deadlines]\n"乡镇人民政府" = "13-01"\n', "MM-DD"),
-    ("templates_dir = 3\n", "templates_dir"),
-    ("rules = [1]\n", "[rules]"),
-    ("not toml = = =\n", "TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("colour = 1\n", "未知的配置项 colour"),
+        ('[rules."Z-9"]\nseverity = "error"\n', "未知的规则编号 Z-9"),
+        ('[rules."N-1"]\nseverity = "fatal"\n', "severity"),
+        ('[rules."N-1"]\nenabled = "no"\n', "enabled"),
+        ('[rules."N-1"]\nlevel = 1\n', "level"),
+        ('[rules."C-5"]\nparams = {speed = 3}\n', "params"),
+        ('[rules."C-5"]\nparams = {fields = ["s3"]}\n', "params"),
+        ("[options]\nrequire_proposal = true\n", "require_proposal"),
+        ("[options]\nrequire_proposals = 1\n", "require_proposals"),
+        ('[options.deadlines]\n"乡政府" = "01-31"\n', "乡政府"),
+        ('[options.deadlines]\n"乡镇人民政府" = "1月31日"\n', "MM-DD"),
+        ('[options.deadlines]\n"乡镇人民政府" = "13-01"\n', "MM-DD"),
+        ("templates_dir = 3\n", "templates_dir"),
+        ("rules = [1]\n", "[rules]"),
+        ("not toml = = =\n", "TOML"),
+    ],
+)
 def test_bad_config_names_the_file(tmp_path: Path, text: str, problem: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(RegisterError) as info:
@@ -116,9 +119,11 @@ def test_apply_config_to_schema_findings() -> None:
     from tests.rules_support import register_for
 
     reg = register_for("2021")
-    made = [Finding("R-S3-4", "error", "空白", paths=["s3.new_received.total"]),
-            Finding("R-S4-2", "error", "空白", paths=["s4.review.total"]),
-            Finding("INPUT", "error", "x")]
+    made = [
+        Finding("R-S3-4", "error", "空白", paths=["s3.new_received.total"]),
+        Finding("R-S4-2", "error", "空白", paths=["s4.review.total"]),
+        Finding("INPUT", "error", "x"),
+    ]
     cfg = parse_config({"rules": {"R-S3-4": {"severity": "warning"}, "R-S4-2": {"enabled": False}}})
     out = apply_config(made, reg, cfg)
     assert [(f.rule, f.severity, f.section) for f in out] == [("R-S3-4", "warning", "三"), ("INPUT", "error", "")]

@@ -12,8 +12,12 @@ from xlpy.rules import expr as ex
 
 def _resolver(fields: dict[str, Any]):  # type: ignore[no-untyped-def]
     def resolve(node: ex.Path) -> list[str]:
-        hits = [p for p in fields if len(p.split(".")) == len(node.segments)
-                and all(a in ("*", b) for a, b in zip(node.segments, p.split(".")))]
+        hits = [
+            p
+            for p in fields
+            if len(p.split(".")) == len(node.segments)
+            and all(a in ("*", b) for a, b in zip(node.segments, p.split(".")))
+        ]
         if not hits:
             raise ex.ExprError(f"unknown {node.dotted}")
         return hits
@@ -123,16 +127,19 @@ def test_substitute_and_placeholders() -> None:
         ex.substitute("s3.{row}", {})
 
 
-@pytest.mark.parametrize(("text", "match"), [
-    ("a + b", "比较运算符"),
-    ("a == b == c", "多余"),
-    ("a == (b + c", "不完整|应为"),
-    ("a == b )", "多余"),
-    ("a == b ; c", "无法识别"),
-    ("a == last.", "无法识别|缺少"),
-    ("== a", "不应出现"),
-    ("a = b", "无法识别|缺少"),
-])
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("a + b", "比较运算符"),
+        ("a == b == c", "多余"),
+        ("a == (b + c", "不完整|应为"),
+        ("a == b )", "多余"),
+        ("a == b ; c", "无法识别"),
+        ("a == last.", "无法识别|缺少"),
+        ("== a", "不应出现"),
+        ("a = b", "无法识别|缺少"),
+    ],
+)
 def test_syntax_errors(text: str, match: str) -> None:
     with pytest.raises(ex.ExprError, match=match):
         ex.parse(text)

@@ -15,9 +15,39 @@ from xlpy.errors import RegisterError
 from xlpy.resources import load_json
 from xlpy.rules import register as reg_mod
 
-RULES_MD = ["R-S3-1", "R-S3-2", "R-S3-3", "R-S3-4", "R-S2-1", "R-S2-2", "R-S2-4", "R-S4-1", "R-S4-2",
-            "N-1", "N-2", "N-3", "N-4", "N-5", "N-6", "N-7", "N-9", "N-10", "X-1", "X-2", "X-3", "X-4",
-            "C-1", "C-2", "C-3", "C-4", "C-5", "F-0", "F-4", "M-1", "D-1"]
+RULES_MD = [
+    "R-S3-1",
+    "R-S3-2",
+    "R-S3-3",
+    "R-S3-4",
+    "R-S2-1",
+    "R-S2-2",
+    "R-S2-4",
+    "R-S4-1",
+    "R-S4-2",
+    "N-1",
+    "N-2",
+    "N-3",
+    "N-4",
+    "N-5",
+    "N-6",
+    "N-7",
+    "N-9",
+    "N-10",
+    "X-1",
+    "X-2",
+    "X-3",
+    "X-4",
+    "C-1",
+    "C-2",
+    "C-3",
+    "C-4",
+    "C-5",
+    "F-0",
+    "F-4",
+    "M-1",
+    "D-1",
+]
 ONLY = {"R-S2-4": "2019", "C-3": "2019", "X-1": "2021", "X-2": "2021", "C-2": "2021", "F-4": "2021"}
 MISSING = missing_checkers()
 needs_all_checkers = pytest.mark.skipif(bool(MISSING), reason=f"checkers not written yet: {sorted(MISSING)}")
@@ -25,8 +55,11 @@ needs_all_checkers = pytest.mark.skipif(bool(MISSING), reason=f"checkers not wri
 
 def _full(version: str) -> dict[str, Any]:
     """All entries of the register for a version, including rules whose checker is still missing."""
-    return {e["id"]: e for _, e in reg_mod.read_files(sorted(reg_mod.rules_dir().glob("*.yaml")))
-            if version in e["versions"]}
+    return {
+        e["id"]: e
+        for _, e in reg_mod.read_files(sorted(reg_mod.rules_dir().glob("*.yaml")))
+        if version in e["versions"]
+    }
 
 
 @pytest.mark.parametrize("version", ["2019", "2021"])
@@ -62,28 +95,42 @@ def test_domains_derived_from_the_schema() -> None:
     r19, r21 = register_for("2019"), register_for("2021")
     assert len(r19.by_id["R-S3-3"].instances) == 23 and len(r21.by_id["R-S3-3"].instances) == 25
     assert [i.binding["col"] for i in r21.by_id["R-S3-1"].instances] == [
-        "natural_person", "commercial", "research", "public_interest", "legal_service", "other", "total"]
-    assert [i.titles["grp"] for i in r21.by_id["R-S4-1"].instances] == ["行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉"]
+        "natural_person",
+        "commercial",
+        "research",
+        "public_interest",
+        "legal_service",
+        "other",
+        "total",
+    ]
+    assert [i.titles["grp"] for i in r21.by_id["R-S4-1"].instances] == [
+        "行政复议",
+        "行政诉讼 未经复议直接起诉",
+        "行政诉讼 复议后起诉",
+    ]
     assert len(r19.by_id["C-3"].instances) == 5  # rows of 表二 that have 上一年项目数量
     # R-S3-2: （六） is one row in 2019 and three in 2021
     assert len(r19.by_id["R-S3-2"].instances[0].rhs) == 19 and len(r21.by_id["R-S3-2"].instances[0].rhs) == 21
 
 
-@pytest.mark.parametrize(("version", "path", "rule"), [
-    ("2021", "s3.results.total.total", "R-S3-4"),
-    ("2021", "s3", "R-S3-4"),
-    ("2021", "s4.litigation.direct.pending", "R-S4-2"),
-    ("2021", "s2.art20_8.unit", "F-4"),
-    ("2021", "s2.art20_8.fees.amount", "R-S2-1"),
-    ("2019", "s2.art20_9.unit", "R-S2-4"),
-    ("2019", "s2.art20_8.fees.change", "R-S2-1"),
-    ("2019", "meta.date", "M-1"),
-    ("2019", "meta", "M-1"),
-    ("2021", "format_version", "F-0"),
-    ("2021", "text.other", None),
-    ("2021", "", None),
-    ("2021", "s30.x", None),
-])
+@pytest.mark.parametrize(
+    ("version", "path", "rule"),
+    [
+        ("2021", "s3.results.total.total", "R-S3-4"),
+        ("2021", "s3", "R-S3-4"),
+        ("2021", "s4.litigation.direct.pending", "R-S4-2"),
+        ("2021", "s2.art20_8.unit", "F-4"),
+        ("2021", "s2.art20_8.fees.amount", "R-S2-1"),
+        ("2019", "s2.art20_9.unit", "R-S2-4"),
+        ("2019", "s2.art20_8.fees.change", "R-S2-1"),
+        ("2019", "meta.date", "M-1"),
+        ("2019", "meta", "M-1"),
+        ("2021", "format_version", "F-0"),
+        ("2021", "text.other", None),
+        ("2021", "", None),
+        ("2021", "s30.x", None),
+    ],
+)
 def test_schema_rule_for_longest_prefix(version: str, path: str, rule: str | None) -> None:
     found = register_for(version).schema_rule_for(path)
     assert (found.id if found else None) == rule
@@ -120,14 +167,24 @@ def test_rules_command_lists_the_register() -> None:
 # ---------------------------------------------------------------- broken registers
 
 
-GOOD: dict[str, Any] = {"id": "T-1", "title": "测试规则", "severity": "error", "versions": ["2021"], "scope": "表四",
-                        "section": "四", "kind": "arithmetic", "expr": "s4.review.total == s4.review.upheld",
-                        "message": "总计 {lhs}，维持 {rhs}"}
+GOOD: dict[str, Any] = {
+    "id": "T-1",
+    "title": "测试规则",
+    "severity": "error",
+    "versions": ["2021"],
+    "scope": "表四",
+    "section": "四",
+    "kind": "arithmetic",
+    "expr": "s4.review.total == s4.review.upheld",
+    "message": "总计 {lhs}，维持 {rhs}",
+}
 
 
 def _build(tmp_path: Path, *entries: dict[str, Any], raw: str | None = None) -> reg_mod.Register:
     file = tmp_path / "broken.yaml"
-    file.write_text(raw if raw is not None else yaml.safe_dump({"rules": list(entries)}, allow_unicode=True), encoding="utf-8")
+    file.write_text(
+        raw if raw is not None else yaml.safe_dump({"rules": list(entries)}, allow_unicode=True), encoding="utf-8"
+    )
     return reg_mod.build_register("2021", [file], checkers={"OK": None})
 
 
@@ -136,22 +193,25 @@ def test_a_good_file_builds(tmp_path: Path) -> None:
     assert reg.by_id["T-1"].instances and reg.slots == ("s4.review.total", "s4.review.upheld")
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    ({"sevrity": "error"}, "未知字段 sevrity"),
-    ({"severity": "fatal"}, "fatal"),
-    ({"expr": "s4.review.total == s4.review.nope"}, "s4.review.nope"),
-    ({"expr": "s4.review.total == meta.org_name"}, "不是数值"),
-    ({"expr": "s4.review.total == s4.*.zzz"}, "没有匹配"),
-    ({"expr": "s4.{grp}.total == 0"}, "占位符"),
-    ({"expr": "s4.review.total + 1"}, "比较运算符"),
-    ({"message": "总计 {lhs}，{nope}"}, "{nope}"),
-    ({"kind": "checker", "checker": "NOPE", "expr": None, "message": None}, "NOPE"),
-    ({"kind": "schema", "paths": ["s4.nothing"], "expr": None}, "s4.nothing"),
-    ({"versions": ["2030"]}, "2030"),
-    ({"status": "retired"}, "reason"),
-    ({"params": {"fields": ["s9.x"]}}, "s9.x"),
-    ({"for_each": {"grp": {"rows_of": "s9"}}, "expr": "s4.{grp}.total == 0"}, "s9"),
-])
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"sevrity": "error"}, "未知字段 sevrity"),
+        ({"severity": "fatal"}, "fatal"),
+        ({"expr": "s4.review.total == s4.review.nope"}, "s4.review.nope"),
+        ({"expr": "s4.review.total == meta.org_name"}, "不是数值"),
+        ({"expr": "s4.review.total == s4.*.zzz"}, "没有匹配"),
+        ({"expr": "s4.{grp}.total == 0"}, "占位符"),
+        ({"expr": "s4.review.total + 1"}, "比较运算符"),
+        ({"message": "总计 {lhs}，{nope}"}, "{nope}"),
+        ({"kind": "checker", "checker": "NOPE", "expr": None, "message": None}, "NOPE"),
+        ({"kind": "schema", "paths": ["s4.nothing"], "expr": None}, "s4.nothing"),
+        ({"versions": ["2030"]}, "2030"),
+        ({"status": "retired"}, "reason"),
+        ({"params": {"fields": ["s9.x"]}}, "s9.x"),
+        ({"for_each": {"grp": {"rows_of": "s9"}}, "expr": "s4.{grp}.total == 0"}, "s9"),
+    ],
+)
 def test_broken_entry_names_file_and_rule(tmp_path: Path, change: dict[str, Any], problem: str) -> None:
     entry = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
     with pytest.raises(RegisterError) as info:

@@ -71,8 +71,26 @@ def test_every_owned_rule_has_a_passing_and_a_failing_case() -> None:
     for _, version, case in CASES:
         expected = case.get("expect_by_version", {}).get(version, case.get("expect")) or case.get("schema_expect")
         by_rule.setdefault(case["rule"], set()).add("fail" if expected else "pass")
-    owned = {"R-S3-1", "R-S3-2", "R-S3-3", "R-S3-4", "R-S4-1", "R-S4-2", "R-S2-1", "R-S2-2", "R-S2-4",
-             "C-1", "C-2", "C-3", "C-5", "F-0", "F-4", "M-1", "D-1", "L-1"}
+    owned = {
+        "R-S3-1",
+        "R-S3-2",
+        "R-S3-3",
+        "R-S3-4",
+        "R-S4-1",
+        "R-S4-2",
+        "R-S2-1",
+        "R-S2-2",
+        "R-S2-4",
+        "C-1",
+        "C-2",
+        "C-3",
+        "C-5",
+        "F-0",
+        "F-4",
+        "M-1",
+        "D-1",
+        "L-1",
+    }
     assert {r for r, kinds in by_rule.items() if kinds == {"pass", "fail"}} >= owned
 
 
@@ -83,16 +101,27 @@ def test_cells_primary_first_and_complete() -> None:
     cells = {p: f"表三!{chr(65 + i % 26)}{i}" for i, p in enumerate(_s3_paths())}
     findings, _ = run_rules(inst, "2021", cells=cells, only={"R-S3-1"})
     f = next(f for f in findings if f.paths[0].endswith("natural_person"))
-    assert f.paths == ["s3.results.total.natural_person", "s3.new_received.natural_person",
-                       "s3.carried_over.natural_person", "s3.carried_forward.natural_person"]
+    assert f.paths == [
+        "s3.results.total.natural_person",
+        "s3.new_received.natural_person",
+        "s3.carried_over.natural_person",
+        "s3.carried_forward.natural_person",
+    ]
     assert f.cells == [cells[p] for p in f.paths]
     assert (f.lhs, f.rhs, f.diff) == (0, 1, -1)
     assert f.message.endswith("相差 1")
 
 
 def test_cross_year_cells_only_this_year() -> None:
-    this = apply(zero_instance("2021"), {"s3.carried_over.total": 2, "s3.carried_forward.total": 2,
-                                         "s3.carried_over.natural_person": 2, "s3.carried_forward.natural_person": 2})
+    this = apply(
+        zero_instance("2021"),
+        {
+            "s3.carried_over.total": 2,
+            "s3.carried_forward.total": 2,
+            "s3.carried_over.natural_person": 2,
+            "s3.carried_forward.natural_person": 2,
+        },
+    )
     last = zero_instance("2021", 2023)
     cells = {"s3.carried_over.total": "表三!K6"}
     findings, _ = run_rules(this, "2021", last, cells=cells, only={"C-1"})

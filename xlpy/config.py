@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from xlpy.errors import RegisterError
 from xlpy.model import SEVERITIES
@@ -159,12 +160,12 @@ def parse_config(data: dict[str, Any], name: str = "<config>", *, base: Path | N
             raise fail("require_proposals 应为 true 或 false")
         if key == "deadlines":
             if not isinstance(value, dict):
-                raise fail("[options.deadlines] 应为表：机关类型 = \"MM-DD\"")
+                raise fail('[options.deadlines] 应为表：机关类型 = "MM-DD"')
             for org_type, mmdd in value.items():
                 if org_type not in org_types():
                     raise fail(f"[options.deadlines] 中未知的机关类型 {org_type}")
                 if not isinstance(mmdd, str) or not _MMDD.match(mmdd):
-                    raise fail(f"[options.deadlines] {org_type} 的期限应写成 \"MM-DD\"，实为 {mmdd!r}")
+                    raise fail(f'[options.deadlines] {org_type} 的期限应写成 "MM-DD"，实为 {mmdd!r}')
             value = dict(value)
         options[key] = value
     templates = data.get("templates_dir")

@@ -11,8 +11,9 @@ from xlpy.model import SEVERITY_ZH
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
-    parser.add_argument("--version", dest="format_version", choices=("2019", "2021"),
-                        help="只列出某一格式版本适用的规则")
+    parser.add_argument(
+        "--version", dest="format_version", choices=("2019", "2021"), help="只列出某一格式版本适用的规则"
+    )
     parser.add_argument("--config", help="配置文件（TOML）：按配置显示级别和是否启用；也可用环境变量 XLPY_CONFIG")
 
 

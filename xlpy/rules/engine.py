@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from xlpy.model import Finding
 from xlpy.rules import expr as ex
@@ -14,7 +15,7 @@ from xlpy.rules.register import Register, Rule, load_register
 if TYPE_CHECKING:
     from xlpy.config import Config
 
-__all__ = ["load_register", "run", "apply_config", "values"]
+__all__ = ["apply_config", "load_register", "run", "values"]
 
 NO_LAST_YEAR = "未提供上年度数据（--last-year），跨年度规则未执行"
 DISABLED = "已在配置中停用"
@@ -46,7 +47,9 @@ def values(register: Register, instance: dict[str, Any] | None, last: dict[str, 
     return out
 
 
-def run(ctx: RuleContext, register: Register, config: Config | None = None) -> tuple[list[Finding], list[dict[str, str]]]:
+def run(
+    ctx: RuleContext, register: Register, config: Config | None = None
+) -> tuple[list[Finding], list[dict[str, str]]]:
     """Run every enabled rule of the register (schema-kind rules are reported by the schema check)."""
     findings: list[Finding] = []
     skipped: list[dict[str, str]] = []
@@ -143,8 +146,9 @@ def _version_gap(rule: Rule, ctx: RuleContext) -> str | None:
     return None
 
 
-def _evaluate(rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity: str,
-              index: dict[tuple[str, bool], int]) -> Finding | None:
+def _evaluate(
+    rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity: str, index: dict[tuple[str, bool], int]
+) -> Finding | None:
     lhs: Any = inst.lconst
     for coef, slot in inst.lhs:
         v = vals[slot]
@@ -163,8 +167,16 @@ def _evaluate(rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity
     return _finding(rule, inst, ctx, severity, lhs, rhs, vals, index)
 
 
-def _finding(rule: Rule, inst: Any, ctx: RuleContext, severity: str, lhs: Any, rhs: Any,
-             vals: list[Any], index: dict[tuple[str, bool], int]) -> Finding:
+def _finding(
+    rule: Rule,
+    inst: Any,
+    ctx: RuleContext,
+    severity: str,
+    lhs: Any,
+    rhs: Any,
+    vals: list[Any],
+    index: dict[tuple[str, bool], int],
+) -> Finding:
     def get(path: str, last: bool) -> Any:
         return vals[index[(path, last)]]
 
@@ -175,14 +187,22 @@ def _finding(rule: Rule, inst: Any, ctx: RuleContext, severity: str, lhs: Any, r
     for _, path, last in lin.refs():
         (last_paths if last else this_paths).append(path)
     this_paths = list(dict.fromkeys(this_paths))
-    last_terms = [(t, v) for t, v in zip(lin.lhs + lin.rhs, outcome.lhs_terms + outcome.rhs_terms)
-                  if t.refs and all(r[2] for r in t.refs)]
-    last_value = last_terms[0][1] if len(last_terms) == 1 else (
-        sum((v for _, v in last_terms), 0) if last_terms else None)
+    last_terms = [
+        (t, v)
+        for t, v in zip(lin.lhs + lin.rhs, outcome.lhs_terms + outcome.rhs_terms)
+        if t.refs and all(r[2] for r in t.refs)
+    ]
+    last_value = (
+        last_terms[0][1] if len(last_terms) == 1 else (sum((v for _, v in last_terms), 0) if last_terms else None)
+    )
     diff = lhs - rhs
     args: dict[str, Any] = {
-        "lhs": ex.fmt(lhs), "rhs": ex.fmt(rhs), "diff": ex.fmt(abs(diff)), "signed_diff": ex.fmt(diff),
-        "lhs_terms": ex.terms_text(lin.lhs, outcome.lhs_terms), "rhs_terms": ex.terms_text(lin.rhs, outcome.rhs_terms),
+        "lhs": ex.fmt(lhs),
+        "rhs": ex.fmt(rhs),
+        "diff": ex.fmt(abs(diff)),
+        "signed_diff": ex.fmt(diff),
+        "lhs_terms": ex.terms_text(lin.lhs, outcome.lhs_terms),
+        "rhs_terms": ex.terms_text(lin.rhs, outcome.rhs_terms),
         "lhs_label": rule.lhs_label or "+".join(t.label for t in lin.lhs),
         "rhs_label": rule.rhs_label or "+".join(t.label for t in lin.rhs),
         "last": ex.fmt(last_value) if last_value is not None else "",
@@ -192,9 +212,16 @@ def _finding(rule: Rule, inst: Any, ctx: RuleContext, severity: str, lhs: Any, r
         args[f"{name}_title"] = inst.titles[name]
     cells = [c for c in (ctx.cell(p) for p in this_paths) if c]
     return Finding(
-        rule=rule.id, severity=severity, message=(rule.message or "").format_map(args),
-        cells=list(dict.fromkeys(cells)), paths=this_paths + [f"last.{p}" for p in dict.fromkeys(last_paths)],
-        lhs=_exact(lhs), rhs=_exact(rhs), diff=_exact(diff), last_year=last_value, section=rule.section,
+        rule=rule.id,
+        severity=severity,
+        message=(rule.message or "").format_map(args),
+        cells=list(dict.fromkeys(cells)),
+        paths=this_paths + [f"last.{p}" for p in dict.fromkeys(last_paths)],
+        lhs=_exact(lhs),
+        rhs=_exact(rhs),
+        diff=_exact(diff),
+        last_year=last_value,
+        section=rule.section,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Union
+from typing import Any
 
-Number = Union[int, Decimal]
+Number = int | Decimal
 OPS = ("==", "<=", ">=")
 
 
@@ -29,7 +31,7 @@ def number(value: Any) -> Number | None:
     if t is int:
         return value  # type: ignore[no-any-return]
     if t is float:
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             return None
         return Decimal(str(value))
     if t is Decimal:
@@ -71,7 +73,7 @@ class Path:
 class Group:
     """A parenthesised or `sum(...)` sub-expression: a side in its own right."""
 
-    side: "Side"
+    side: Side
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +105,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExprError(f"表达式第 {pos + 1} 个字符无法识别：{text[pos:pos + 12]!r}（{text}）")
+            raise ExprError(f"表达式第 {pos + 1} 个字符无法识别：{text[pos : pos + 12]!r}（{text}）")
         kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()
@@ -286,7 +288,7 @@ def compare(lhs: Number, op: str, rhs: Number) -> bool:
 
 
 def terms_text(terms: Iterable[LinearTerm], values: Iterable[Number]) -> str:
-    """"本年新收 15 + 上年结转 5" — each term with its label and value, signs between."""
+    """Each term with its label and value, signs between: 本年新收 15 + 上年结转 5."""
     out = []
     for i, (t, v) in enumerate(zip(terms, values)):
         piece = f"{t.label} {fmt(v)}"

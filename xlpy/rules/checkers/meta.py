@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 from xlpy.model import Finding
 from xlpy.rules.context import RuleContext, checker
@@ -39,9 +40,14 @@ def format_version(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     have = ctx.value("format_version") or ctx.version
     if right is None or right == have:
         return
-    yield Finding(rule.id, rule.severity, rule.message.format(version=have, year=year, right=right),
-                  cells=_cells(ctx, "meta.year", "format_version"), paths=["meta.year", "format_version"],
-                  section=rule.section)
+    yield Finding(
+        rule.id,
+        rule.severity,
+        rule.message.format(version=have, year=year, right=right),
+        cells=_cells(ctx, "meta.year", "format_version"),
+        paths=["meta.year", "format_version"],
+        section=rule.section,
+    )
 
 
 @checker("M-1")
@@ -50,8 +56,14 @@ def date_after_year(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     year, written = ctx.value("meta.year"), _date(ctx.value("meta.date"))
     if type(year) is not int or written is None or written.year > year:
         return
-    yield Finding(rule.id, rule.severity, rule.message.format(date=zh_date(written), year=year),
-                  cells=_cells(ctx, "meta.date", "meta.year"), paths=["meta.date", "meta.year"], section=rule.section)
+    yield Finding(
+        rule.id,
+        rule.severity,
+        rule.message.format(date=zh_date(written), year=year),
+        cells=_cells(ctx, "meta.date", "meta.year"),
+        paths=["meta.date", "meta.year"],
+        section=rule.section,
+    )
 
 
 @checker("D-1")
@@ -68,7 +80,14 @@ def deadline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     due = date(year + 1, month, day)
     if written <= due:
         return
-    msg = rule.message.format(date=zh_date(written), deadline=zh_date(due), org_type=org_type,
-                              deadline_md=f"{month}月{day}日")
-    yield Finding(rule.id, rule.severity, msg, cells=_cells(ctx, "meta.date", "meta.org_type"),
-                  paths=["meta.date", "meta.org_type"], section=rule.section)
+    msg = rule.message.format(
+        date=zh_date(written), deadline=zh_date(due), org_type=org_type, deadline_md=f"{month}月{day}日"
+    )
+    yield Finding(
+        rule.id,
+        rule.severity,
+        msg,
+        cells=_cells(ctx, "meta.date", "meta.org_type"),
+        paths=["meta.date", "meta.org_type"],
+        section=rule.section,
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from xlpy.model import Finding
 from xlpy.rules.context import RuleContext, checker
@@ -29,5 +30,11 @@ def rules_without_power(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     listed = "、".join(f"{index[p].title} {fmt(v)}" for p, v in hits)
     paths = [p for p, _ in hits] + ["meta.org_type"]
     cells = [c for c in (ctx.cell(p) for p in paths) if c]
-    yield Finding(rule.id, rule.severity, rule.message.format(org_type=org_type, cells=listed),
-                  cells=cells, paths=paths, section=rule.section)
+    yield Finding(
+        rule.id,
+        rule.severity,
+        rule.message.format(org_type=org_type, cells=listed),
+        cells=cells,
+        paths=paths,
+        section=rule.section,
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from xlpy.model import Finding
 from xlpy.rules.context import RuleContext, checker
@@ -32,11 +33,22 @@ def big_change(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         elif now > last * factor:
             change = f"为上年的 {now / last:.1f} 倍"
         elif now * factor < last:
-            change = "为 0" if now == 0 else f"不足上年的五分之一（{now / last:.0%}）" if factor == 5 else \
-                f"不足上年的 1/{factor}"
+            change = (
+                "为 0"
+                if now == 0
+                else f"不足上年的五分之一（{now / last:.0%}）"
+                if factor == 5
+                else f"不足上年的 1/{factor}"
+            )
         else:
             continue
         cells = [c for c in [ctx.cell(path)] if c]
-        yield Finding(rule.id, rule.severity,
-                      rule.message.format(label=label(ctx.version, path), value=fmt(now), last=fmt(last), change=change),
-                      cells=cells, paths=[path, f"last.{path}"], last_year=last, section=rule.section)
+        yield Finding(
+            rule.id,
+            rule.severity,
+            rule.message.format(label=label(ctx.version, path), value=fmt(now), last=fmt(last), change=change),
+            cells=cells,
+            paths=[path, f"last.{path}"],
+            last_year=last,
+            section=rule.section,
+        )
