@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from xlpy.model import Report
 
 _FORMATS = ("md", "html", "docx", "json")
 
@@ -26,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="部署配置文件（TOML），可指定报告模板覆盖目录 templates_dir")
 
 
-def _blocking(report) -> list[str]:  # type: ignore[no-untyped-def]
+def _blocking(report: Report) -> list[str]:
     """The findings that stop the final report, one short line each: rule, cell, message."""
     lines = []
     for f in report.findings:

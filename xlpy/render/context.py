@@ -103,9 +103,9 @@ def s4_figures(instance: dict[str, Any]) -> dict[str, Any] | None:
 @cache
 def s4_labels(version: str) -> dict[str, str]:
     """The 表四 labels the sentence uses (行政复议, 结果维持 …), from the schema titles."""
-    labels = {key: title for key, title, _ in tables_mod._kids(version, "s4.review")}
-    labels.update({key: title for key, title, _ in tables_mod._kids(version, "s4")})
-    labels.update({key: title for key, title, _ in tables_mod._kids(version, "s4.litigation")})
+    labels = {key: title for key, title, _ in tables_mod.kids(version, "s4.review")}
+    labels.update({key: title for key, title, _ in tables_mod.kids(version, "s4")})
+    labels.update({key: title for key, title, _ in tables_mod.kids(version, "s4.litigation")})
     return labels
 
 

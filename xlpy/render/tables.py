@@ -108,14 +108,14 @@ def _spec(key: str) -> dict[str, Any]:
 
 
 @cache
-def _kids(version: str, path: str) -> tuple[tuple[str, str, bool], ...]:
+def kids(version: str, path: str) -> tuple[tuple[str, str, bool], ...]:
     """(key, title, is_object) of each child of a schema object."""
     return tuple((k, str(n.get("title", "")), n.get("type") == "object") for k, n in schema.children(version, path))
 
 
 def _is_row(version: str, path: str) -> bool:
     """A data row is an object whose children are all figures."""
-    return not any(is_obj for _, _, is_obj in _kids(version, path))
+    return not any(is_obj for _, _, is_obj in kids(version, path))
 
 
 @cache
@@ -124,7 +124,7 @@ def _row_plan(version: str, path: str) -> tuple[tuple[str, str, tuple[tuple[str,
     out: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
 
     def walk(p: str, chain: tuple[tuple[str, str], ...]) -> None:
-        for key, title, is_obj in _kids(version, p):
+        for key, title, is_obj in kids(version, p):
             sub = f"{p}.{key}"
             if not is_obj:
                 continue
@@ -164,7 +164,7 @@ def _value(instance: dict[str, Any], path: str, colspan: int = 1) -> Cell:
 
 
 def _col_tree_from_spec(version: str, nodes: list[Any], source: str) -> list[dict[str, Any]]:
-    titles = {k: t for k, t, _ in _kids(version, source)}
+    titles = {k: t for k, t, _ in kids(version, source)}
     out: list[dict[str, Any]] = []
     for n in nodes:
         if isinstance(n, str):
@@ -178,7 +178,7 @@ def _col_tree_from_spec(version: str, nodes: list[Any], source: str) -> list[dic
 
 def _col_tree_from_schema(version: str, path: str, rel: str = "") -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for key, title, is_obj in _kids(version, path):
+    for key, title, is_obj in kids(version, path):
         sub_rel = f"{rel}.{key}" if rel else key
         if is_obj:
             out.append({"title": title, "children": _col_tree_from_schema(version, f"{path}.{key}", sub_rel)})
@@ -233,11 +233,11 @@ def section2(version: str, instance: dict[str, Any]) -> Table:
     units = spec.get("units", {}).get(version, {})
     body: list[list[Cell]] = []
     md: list[MdTable] = []
-    for block, caption, is_obj in _kids(version, "s2"):
+    for block, caption, is_obj in kids(version, "s2"):
         if not is_obj:
             continue
-        rows = [(k, t) for k, t, o in _kids(version, f"s2.{block}") if o]
-        cols = list(_kids(version, f"s2.{block}.{rows[0][0]}"))
+        rows = [(k, t) for k, t, o in kids(version, f"s2.{block}") if o]
+        cols = list(kids(version, f"s2.{block}.{rows[0][0]}"))
         col_titles = []
         for key, title, _ in cols:
             unit_path = units.get(f"{block}.{rows[0][0]}.{key}")
