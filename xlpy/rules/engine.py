@@ -21,6 +21,7 @@ NO_LAST_YEAR = "未提供上年度数据（--last-year），跨年度规则未�
 DISABLED = "已在配置中停用"
 OFF_BY_DEFAULT = "地方要求，默认不检查（可在配置中开启）"
 RETIRED = "规则已停用（retired）"
+RULE_ERROR = "规则执行出错，未检查（程序缺陷，请报告）"
 
 
 def values(register: Register, instance: dict[str, Any] | None, last: dict[str, Any] | None) -> list[Any]:
@@ -88,7 +89,12 @@ def run(
             if severity != rule.severity or (setting is not None and setting.params):
                 params = {**rule.params, **(setting.params if setting is not None else {})}
                 view = dataclasses.replace(rule, severity=severity, params=params)
-            for f in CHECKERS[rule.checker](ctx, view):  # type: ignore[index]
+            try:
+                made = list(CHECKERS[rule.checker](ctx, view))  # type: ignore[index]
+            except Exception as exc:  # noqa: BLE001 — one faulty checker must not sink the whole validation
+                skipped.append({"rule": rule.id, "reason": f"{RULE_ERROR}：{type(exc).__name__}: {exc}"})
+                continue
+            for f in made:
                 f.severity = severity
                 if not f.section:
                     f.section = rule.section
