@@ -72,6 +72,8 @@ def instance(case: dict) -> dict:
         _set(inst, path, value)
     inst["text"] = {"preamble": "", "overview": {"lead": "", "parts": []}, "s2_lead": "", "s3_lead": "",
                     "s4_lead": "", "problems": NEUTRAL_PROBLEMS, "other": NEUTRAL_OTHER[version]}
+    for key, value in base.get("text", {}).items():
+        inst["text"][key] = value
     text = case.get("text", "")
     for path, value in ({"text.overview.parts.0.body": text} if isinstance(text, str) else text).items():
         _set(inst, path if path.startswith("text.") else f"text.{path}", value)

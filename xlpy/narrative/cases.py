@@ -94,6 +94,8 @@ def _read(s: Sentence, n, blanked: str) -> tuple[str, str, tuple[str, ...]] | No
             return None
         if _REVIEWER.search(before[:m.start()]):
             return None
+        if m.lastgroup == REVIEW and "申请" in before[m.end():] and re.search(r"收到|接到|受理", before[:m.start()]):
+            return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
         group = m.lastgroup or ""
         if group in (REVIEW, LITIGATION, DIRECT, AFTER_REVIEW):
             return group, "total", ()

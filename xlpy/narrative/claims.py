@@ -35,7 +35,10 @@ _S3_KEYWORDS = re.compile(
     r"|(?P<new>新收到|新收|共收到|收到|受理|接到|接收)"
     r"|(?P<handled>共收办|收办|办理)"
     r"|(?P<answered>答复|回复|办结)"
+    r"|(?P<noun>(?:政府信息公开|依申请公开)申请(?:数量|件数|总数)?)"
 )
+# Before a bare "政府信息公开申请 N 件" only time and agency words may stand ("本年度政府信息公开申请 20 件").
+_NOUN_LEAD = re.compile(r"(?:本年度|本年|全年|年度|今年|\d{4}\s*年度?|我局|我委|我办|我镇|我区|我县|我市|本机关|本单位|共|共计|\s)*")
 _AFTER_KEYWORDS = re.compile(
     r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
     r"(?:(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?)"
@@ -56,8 +59,8 @@ _COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升
 _OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
 _PCT_OF = re.compile(r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
                      r"(?:的)?(?:比例|比重)?(?:为|达|是|达到)?\s*$")
-_PCT_NAMED = re.compile(r"(?P<outcome>予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?(?:申请)?"
-                        r"(?:率|比例|比率|占比|比重)(?:为|达|是|达到)?\s*$")
+_PCT_NAMED = re.compile(r"(?P<outcome>予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?(?:申请)?(?:件数)?"
+                        r"(?:率|比例|比率|占比|比重|占(?:[^，,。；;\d]{0,10}的)?(?:比例|比重)?)(?:为|达|是|达到)?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,10 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
             return None
         return CARRIED_FORWARD if a.group("fwd") else OUTCOMES[a.group("outcome")]
     m = matches[-1]
+    if m.lastgroup == "noun" and len(matches) > 1:
+        m = matches[-2]  # a verb before the noun decides ("办结政府信息公开申请 20 件")
+    elif m.lastgroup == "noun" and not _NOUN_LEAD.fullmatch(before[:m.start()]):
+        return None
     between = before[m.end():]
     if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before):
         return None
@@ -144,7 +151,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
         return None  # a part of the total ("其中…受理 20 件")
     if group in ("new", "handled") and "申请" not in between:
         return None
-    return {"new": NEW, "handled": HANDLED, "answered": ANSWERED}[group or ""]
+    return {"new": NEW, "noun": NEW, "handled": HANDLED, "answered": ANSWERED}[group or ""]
 
 
 def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | None, int | None]:
@@ -173,7 +180,6 @@ _NONE_RECEIVED = re.compile(
     r"|(?:未|没有|未曾|尚未|并未|均未)新?(?:收到|接到|受理|接收|发生|产生|出现)过?(?P<mid>[^，。；;：:\d]{0,40}?)申请"
     r"(?P<tail>[^，。；;、]*)"
     r"|(?:无|没有)(?P<mid2>[^，。；;：:\d]{0,20}?)(?:政府信息公开|依申请公开|信息公开)申请(?P<tail2>[^，。；;、]*)"
-    r"|(?:政府信息公开|依申请公开)申请(?:数量|件数)?(?:为|是)(?:零|0)件?(?P<tail4>[^，。；;、]*)"
 )
 _NONE_TAIL = re.compile(r"(?:事项|情况|的情况|件|数量)?\s*")
 
@@ -194,7 +200,7 @@ def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
     for s in sentences(text):
         for m in _NONE_RECEIVED.finditer(s.norm):
             mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
-            tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3"), m.group("tail4"))
+            tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3"))
                          if t is not None), "")
             if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail):
                 continue

@@ -14,6 +14,7 @@ _UNPAID_FEE = "s3.results.other.unpaid_fee.total"
 _FEE = re.compile(r"处理费|收费通知|缴费通知")
 # 六 may say it in other words: "未收取任何费用", "申请人收费0元".
 _FEE_LOOSE = re.compile(r"(?:收取|收费|费用|缴费|缴纳)")
+_NOTICE = re.compile(r"通知|发出|告知")
 _NO_NOTICE = re.compile(r"(?:未|没有|未曾|无)(?:发出|下发|出具|送达|发放|产生|开具)?(?:过)?(?:信息处理费)?(?:的)?"
                         r"(?:收费通知|缴费通知)")
 
@@ -25,6 +26,7 @@ _TOPICS = (
 )
 # What an empty 五 looks like once punctuation and spaces are gone.
 _EMPTY_PROBLEMS = frozenset({"", "无", "暂无", "没有", "无问题", "暂无问题", "不涉及", "略", "无内容", "空"})
+_NOTHING = re.compile(r"(?:本年度?|今年)?(?:暂|基本)?(?:无|没有|未发现)(?:明显|突出|重大|主要)?(?:的)?(?:问题|情况)?")
 _PUNCT = re.compile(r"[\s\W_]+")
 
 
@@ -44,7 +46,7 @@ def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     other = _other(ctx)
     where = located(ctx, (_UNPAID_FEE,))
     head = f"表三“（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用”为 {n}{where}，说明本年发出过收费通知，"
-    if not _FEE.search(other.text):
+    if not (_FEE.search(other.text) and _NOTICE.search(other.text)):
         yield finding(ctx, rule, other, head + "“六、其他需要报告的事项”应报告信息处理费的收费通知发出情况和收费金额",
                       (_UNPAID_FEE,), lhs=None, rhs=n)
     elif m := _NO_NOTICE.search(other.text):
@@ -88,7 +90,8 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """五、存在的主要问题及改进情况 is neither empty nor just "无"."""
     value = ctx.value("text.problems")
     text = value if isinstance(value, str) else ""
-    if _PUNCT.sub("", text) not in _EMPTY_PROBLEMS:
+    bare = _PUNCT.sub("", text)
+    if bare not in _EMPTY_PROBLEMS and not _NOTHING.fullmatch(bare):
         return
     said = f"只写了“{text.strip()}”" if text.strip() else "为空"
     message = f"“五、存在的主要问题及改进情况”{said}，应如实写明存在的主要问题和改进措施"
