@@ -235,7 +235,7 @@ BAD_VALUES = [
     ("s3.carried_over.other", 2.5, "R-S3-4", "表三!I9", "整数"),
     ("s4.review.pending", None, "R-S4-2", "表四!D8", "未填写"),
     ("s4.litigation.direct.upheld", "无", "R-S4-2", "表四!F8", "无"),
-    ("s2.art20_5.licensing.decisions", None, "R-S2-1", "表二!B11", "未填写"),
+    ("s2.art20_5.licensing.decisions", None, "R-S2-1", "表二!B12", "未填写"),
     ("meta.org_name", None, "M-1", "基本信息!B4", "机关名称"),
     ("meta.date", None, "M-1", "基本信息!B7", "成文日期"),
 ]

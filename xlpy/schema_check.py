@@ -65,7 +65,7 @@ def _message(version: str, path: str, error: Any) -> str:
     if kw in ("type", "minLength") and (value is None or value == ""):
         if kind == schema.CHOICE:
             return f"{label}未选择，请从下拉列表中选择。"
-        if kind in EXPECTED and kind != schema.DATE:
+        if kind in (schema.COUNT, schema.SIGNED, schema.MONEY):
             return f"{label}未填写。空白不等于 0：没有发生的请填 0。"
         return f"{label}未填写。"
     if kw == "type":
