@@ -246,7 +246,9 @@ class _Builder:
         depth = max(len(chain) for _, chain in rows)
         columns = _row_columns(self.version, rows[0][0])
         keys = [k for k, _ in columns]
-        groups = sd.get("column_groups", [])
+        # The header structure above the columns is shared with the rendered report's tables.
+        header = load_json(sd["headers_from"])["tables"][root] if "headers_from" in sd else {}
+        groups = _column_groups(header.get("columns", []))
         levels = max((g["level"] for g in groups), default=-1) + 1
         header_rows = levels + 1
         width = depth + len(columns)
@@ -254,7 +256,7 @@ class _Builder:
                                                                **{depth + i: 11 for i in range(1, len(columns) + 1)}})
         self.head(sheet, sd, width)
         top = TABLE_TOP
-        sheet.labels.append(Label(top, 1, sd.get("corner", ""), "header", top + header_rows - 1, depth))
+        sheet.labels.append(Label(top, 1, header.get("corner", ""), "header", top + header_rows - 1, depth))
         deepest = {k: -1 for k in keys}
         for g in groups:
             first, last = depth + 1 + keys.index(g["first"]), depth + 1 + keys.index(g["last"])
@@ -312,6 +314,21 @@ class _Builder:
             group_title = next((t for g, _, t in reversed(groups) if p.startswith(g + ".")), "")
             self.input(sheet, top + height, col_of[p], p, f"{group_title}：{title}")
         return sheet
+
+
+def _column_groups(tree: list[Any], level: int = 0) -> list[dict[str, Any]]:
+    """Header groups ({title, first, last, level}) from report-tables.json's nested column tree."""
+    out: list[dict[str, Any]] = []
+    for node in tree:
+        if isinstance(node, dict):
+            leaves = _tree_leaves(node["children"])
+            out.append({"title": node["title"], "first": leaves[0], "last": leaves[-1], "level": level})
+            out.extend(_column_groups(node["children"], level + 1))
+    return out
+
+
+def _tree_leaves(tree: list[Any]) -> list[str]:
+    return [x for node in tree for x in ([node] if isinstance(node, str) else _tree_leaves(node["children"]))]
 
 
 def _row_columns(version: str, row_path: str) -> list[tuple[str, str]]:
