@@ -10,6 +10,7 @@ SECTION_PATHS = {"基本信息": "meta", "一": "text.overview", "二": "s2", "�
                  "五": "text.problems", "六": "text.other"}
 OTHER_SECTIONS = {"跨年度": "跨年度", "说明": "说明", "": "其他"}
 MARK = {ERROR: "✗", WARNING: "!", "hint": "·"}
+MAX_CELLS = 6
 
 
 def section_heading(version: str | None, section: str) -> str:
@@ -36,7 +37,9 @@ def status_line(report: Report) -> str:
 
 
 def format_finding(f: Finding) -> list[str]:
-    where = "、".join(f.cells) if f.cells else "、".join(f.paths)
+    refs = f.cells or f.paths
+    # The first cell is the one to look at; long lists (a column sum over 22 rows) are cut short.
+    where = "、".join(refs) if len(refs) <= MAX_CELLS else "、".join(refs[:MAX_CELLS]) + f" 等 {len(refs)} 处"
     head = f"  {MARK.get(f.severity, '·')} {SEVERITY_ZH.get(f.severity, f.severity)} {f.rule}"
     lines = [f"{head}  {where}" if where else head, f"      {f.message}"]
     if f.last_year is not None:
