@@ -73,9 +73,17 @@ def _clean_name(books: dict[str, bytes]) -> str:
     pytest.fail("neither example workbook validates without blocking findings")
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def client() -> TestClient:
+    """The default app (conversions in worker processes), shared: one warm pool for the module."""
     with TestClient(create_app(Settings()), raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture()
+def thread_client() -> TestClient:
+    """An app whose jobs run in threads of this process, so a test can patch them."""
+    with TestClient(create_app(Settings(executor="threads")), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -218,8 +226,9 @@ def test_framework_errors_use_the_shape(client: TestClient) -> None:
     assert_error_shape(client.post("/api/validate", data={"file": "just text"}), 422)
 
 
-def test_unhandled_exception_is_a_generic_500(client: TestClient, books: dict[str, bytes],
+def test_unhandled_exception_is_a_generic_500(thread_client: TestClient, books: dict[str, bytes],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    client = thread_client
     def boom(*args: Any) -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
@@ -240,7 +249,7 @@ def test_time_limit_and_busy(books: dict[str, bytes], monkeypatch: pytest.Monkey
         return real(*args)
 
     monkeypatch.setattr(jobs, "check", slow)
-    app = create_app(Settings(time_limit_seconds=0.2, max_conversions=1))
+    app = create_app(Settings(time_limit_seconds=0.2, max_conversions=1, executor="threads"))
     results: list[int] = []
     with TestClient(app, raise_server_exceptions=False) as c:
         first = threading.Thread(target=lambda: results.append(post(c, "/api/validate", books["huaian"]).status_code))
@@ -259,7 +268,7 @@ def test_time_limit_and_busy(books: dict[str, bytes], monkeypatch: pytest.Monkey
 
 
 def test_oversized_upload_refused_by_content_length(books: dict[str, bytes]) -> None:
-    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024)), raise_server_exceptions=False) as c:
+    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")), raise_server_exceptions=False) as c:
         body = assert_error_shape(post(c, "/api/validate", b"\0" * (200 * 1024)), 413)
         assert "过大" in body["error"]
         assert c.get("/healthz").status_code == 200
@@ -279,7 +288,8 @@ def test_oversized_upload_refused_while_streaming(monkeypatch: pytest.MonkeyPatc
             yield b"\0" * 8192
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024)), raise_server_exceptions=False) as c:
+    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")),
+                    raise_server_exceptions=False) as c:
         r = c.post("/api/validate", content=chunks(), headers={"content-type": f"multipart/form-data; boundary={boundary}"})
         assert_error_shape(r, 413)
         assert called == []
@@ -303,9 +313,10 @@ def bomb() -> bytes:
     return zip_bomb()
 
 
-def test_zip_bomb_refused_before_inflation(client: TestClient, bomb: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_bomb_refused_before_inflation(thread_client: TestClient, bomb: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     import python_calamine
 
+    client = thread_client  # the parse would happen in this process, where the spies are
     assert len(bomb) < 1024 * 1024  # small on the wire …
     inflated: list[str] = []
     real_open = zipfile.ZipFile.open
@@ -446,7 +457,7 @@ def test_bad_values_are_findings_not_errors(client: TestClient, value: Any, rule
 
 
 def test_bearer_token(books: dict[str, bytes]) -> None:
-    with TestClient(create_app(Settings(token="s3cret")), raise_server_exceptions=False) as c:
+    with TestClient(create_app(Settings(token="s3cret", executor="threads")), raise_server_exceptions=False) as c:
         assert_error_shape(post(c, "/api/validate", books["huaian"]), 401)
         c.headers["Authorization"] = "Bearer wrong"
         r = post(c, "/api/validate", books["huaian"])
@@ -459,7 +470,7 @@ def test_bearer_token(books: dict[str, bytes]) -> None:
 
 
 def test_cors_only_for_configured_origins() -> None:
-    app = create_app(Settings(cors_origins=("https://addin.example.gov.cn",)))
+    app = create_app(Settings(cors_origins=("https://addin.example.gov.cn",), executor="threads"))
     with TestClient(app) as c:
         ok = c.options("/api/validate", headers={"Origin": "https://addin.example.gov.cn",
                                                  "Access-Control-Request-Method": "POST",
@@ -469,7 +480,7 @@ def test_cors_only_for_configured_origins() -> None:
         bad = c.options("/api/validate", headers={"Origin": "https://evil.example",
                                                   "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in bad.headers
-    with TestClient(create_app(Settings())) as c:
+    with TestClient(create_app(Settings(executor="threads"))) as c:
         r = c.get("/healthz", headers={"Origin": "https://addin.example.gov.cn"})
         assert "access-control-allow-origin" not in r.headers
 
@@ -486,7 +497,7 @@ def test_security_headers(client: TestClient) -> None:
 def test_concurrent_requests(books: dict[str, bytes]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    with TestClient(create_app(Settings(max_conversions=2)), raise_server_exceptions=False) as c:
+    with TestClient(create_app(Settings(max_conversions=2, executor="threads")), raise_server_exceptions=False) as c:
         order = ["huaian", "failing", "beigou"] * 8
         with ThreadPoolExecutor(8) as pool:
             responses = list(pool.map(lambda n: (n, post(c, "/api/validate", books[n])), order))
@@ -496,6 +507,19 @@ def test_concurrent_requests(books: dict[str, bytes]) -> None:
         by_name.setdefault(name, set()).add(json.dumps(r.json(), sort_keys=True))
     assert all(len(v) == 1 for v in by_name.values())  # same answer whatever ran beside it
     assert json.loads(next(iter(by_name["failing"])))["final_ok"] is False
+
+
+def test_zip_bomb_refused_by_the_default_app(client: TestClient, bomb: bytes) -> None:
+    assert_error_shape(post(client, "/api/validate", bomb, name="bomb.xlsx"), 413)
+    assert client.get("/healthz").status_code == 200
+
+
+def test_concurrent_requests_on_the_process_pool(client: TestClient, books: dict[str, bytes]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(6) as pool:
+        codes = list(pool.map(lambda n: post(client, "/api/validate", books[n]).status_code, ["huaian", "failing"] * 6))
+    assert codes == [200] * 12
 
 
 def test_serve_get_prints_the_response() -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from pathlib import Path
 from typing import TextIO
+
+
+CONFIG_ENV = "XLPY_SERVE_CONFIG"  # the config file handed to uvicorn worker processes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--certfile", help="HTTPS 证书文件（Excel 加载项需要 HTTPS）")
     parser.add_argument("--keyfile", help="HTTPS 私钥文件")
     parser.add_argument("--config", metavar="FILE", help="配置文件（TOML 的 [server] 表或 JSON），见 README")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="工作进程数（默认 1；多核服务器可设为 CPU 核数以提高并发吞吐量）")
     parser.add_argument("--log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug"], help="日志级别")
     parser.add_argument("--get", metavar="PATH", help="不启动服务：在进程内发送一次 GET 请求并打印响应（用于检查与测试）")
@@ -27,17 +34,25 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("xlpy：--certfile 与 --keyfile 须同时提供\n")
         return 2
     settings = load_settings(args.config)
-    app = create_app(settings)
     if args.get:
-        return _get(app, args.get, args.headers, stdout)
+        # One request needs no worker processes: run it in this process ("in-process", as promised).
+        return _get(create_app(settings.with_overrides(executor="threads")), args.get, args.headers, stdout)
+    app = create_app(settings)
     import uvicorn
 
     scheme = "https" if args.certfile else "http"
     stderr.write(f"xlpy 服务：{scheme}://{args.host}:{args.port}/ （上传页面）  {scheme}://{args.host}:{args.port}/docs （API 文档）\n")
     if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         stderr.write("xlpy：注意：服务对网络开放且未设置访问令牌（XLPY_TOKEN 或配置文件 token）\n")
-    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.certfile, ssl_keyfile=args.keyfile,
-                log_level=args.log_level, server_header=False)
+    common = dict(host=args.host, port=args.port, ssl_certfile=args.certfile, ssl_keyfile=args.keyfile,
+                  log_level=args.log_level, server_header=False)
+    if args.workers > 1:
+        # Validation is CPU-bound Python: threads share one GIL, so real parallelism needs processes.
+        # Each worker process rebuilds the app from the same config file.
+        os.environ[CONFIG_ENV] = str(Path(args.config).resolve()) if args.config else ""
+        uvicorn.run("xlpy.server.app:app_from_env", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(app, **common)
     return 0
 
 

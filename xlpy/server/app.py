@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import asyncio
+
+        await asyncio.get_running_loop().run_in_executor(None, state.conversions.warm)
         yield
         state.conversions.close()
 
@@ -83,6 +86,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     upload_page.mount(app)
     _include_xlwings(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """App factory for uvicorn worker processes (`xlpy serve --workers N`): config file from the environment."""
+    import os
+
+    from xlpy.server.settings import load_settings
+
+    return create_app(load_settings(os.environ.get("XLPY_SERVE_CONFIG") or None))
 
 
 def _include_xlwings(app: FastAPI) -> None:

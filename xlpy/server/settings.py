@@ -24,6 +24,7 @@ class Settings:
     zip_max_members: int = 500
     time_limit_seconds: float = 30.0  # per request, queueing included
     max_conversions: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))  # at once
+    executor: str = "processes"  # "processes" (parallel, default) or "threads" (one process)
     token: str | None = None  # bearer token for /api and /xlwings; None = open (loopback/intranet)
     cors_origins: tuple[str, ...] = ()  # extra origins allowed to call the API from a browser
     validate_config: Any = None  # xlpy.config.Config passed to validate(config=…); None = defaults
@@ -71,6 +72,8 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
     if "time_limit_seconds" in values and not (isinstance(values["time_limit_seconds"], (int, float))
                                                and values["time_limit_seconds"] > 0):
         raise InputError(f"配置文件 {path} 中的 time_limit_seconds 应为正数", code="config")
+    if values.get("executor", "processes") not in ("processes", "threads"):
+        raise InputError(f"配置文件 {path} 中的 executor 应为 processes 或 threads", code="config")
     if environ.get("XLPY_TOKEN"):
         values["token"] = environ["XLPY_TOKEN"]
     return Settings(**values)

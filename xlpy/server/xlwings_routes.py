@@ -63,8 +63,11 @@ async def scripts_call(name: str, request: Request) -> JSONResponse:
     pane; the VBA and Office Scripts clients read `actions` only.
     """
     if name not in scripts.SCRIPTS:
-        raise ApiError(404, f"没有名为“{name}”的脚本。可用的脚本：{'、'.join(scripts.SCRIPTS)}。",
-                       [{"code": "unknown_script", "script": name, "available": list(scripts.SCRIPTS)}])
+        raise ApiError(
+            404,
+            f"没有名为“{name}”的脚本。可用的脚本：{'、'.join(scripts.SCRIPTS)}。",
+            [{"code": "unknown_script", "script": name, "available": list(scripts.SCRIPTS)}],
+        )
     payload = await _payload(request)
     state = request.app.state.xlpy
     result = await state.conversions.run(run_script, name, payload, state.settings.validate_config)
@@ -79,8 +82,12 @@ def run_script(name: str, payload: dict[str, Any], config: Any = None) -> dict[s
     try:
         book = xw.Book(json=payload)
     except XlwingsError as exc:
-        raise ApiError(400, "Excel 端的 xlwings 版本与服务器不一致，请按 README 更新 Excel 中的 xlwings 模块"
-                       f"（服务器为 {xw.__version__}）。", [{"code": "xlwings_version", "detail": str(exc)}]) from exc
+        raise ApiError(
+            400,
+            "Excel 端的 xlwings 版本与服务器不一致，请按 README 更新 Excel 中的 xlwings 模块"
+            f"（服务器为 {xw.__version__}）。",
+            [{"code": "xlwings_version", "detail": str(exc)}],
+        ) from exc
     except (KeyError, TypeError, AttributeError) as exc:
         raise ApiError(422, "请求内容不是 xlwings 工作簿数据。", [{"code": "not_workbook"}]) from exc
     from xlwings.server import custom_scripts_call
@@ -129,8 +136,11 @@ async def manifest(request: Request) -> Response:
     base = public_base(request)
     if not base.startswith("https://"):
         log.warning("manifest served for %s: Excel loads add-ins over HTTPS only", base)
-    return Response(manifest_xml(base), media_type="application/xml; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="xlpy-manifest.xml"'})
+    return Response(
+        manifest_xml(base),
+        media_type="application/xml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="xlpy-manifest.xml"'},
+    )
 
 
 def public_base(request: Request) -> str:
@@ -144,9 +154,7 @@ def public_base(request: Request) -> str:
 def manifest_xml(base: str) -> str:
     """The add-in manifest with every URL pointing at `base` (template: workbook/addin/manifest.xml)."""
     template = (addin_dir() / "manifest.xml").read_text(encoding="utf-8")
-    return (template.replace("{{BASE}}", escape(base.rstrip("/"), quote=True))
-            .replace("{{ADDIN_ID}}", ADDIN_ID)
-            .replace("{{DOMAIN}}", escape(base.split("/")[2] if "//" in base else base, quote=True)))
+    return template.replace("{{BASE}}", escape(base.rstrip("/"), quote=True)).replace("{{ADDIN_ID}}", ADDIN_ID)
 
 
 @router.get("/addin/{filename}", summary="加载项文件")
@@ -161,20 +169,24 @@ async def addin_file(filename: str) -> Response:
         headers["Content-Security-Policy"] = (
             "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
-            "frame-ancestors https: 'self'")
+            "frame-ancestors https: 'self'"
+        )
     return Response(path.read_bytes(), media_type=media, headers=headers)
 
 
 @router.post("/addin/render", summary="按当前工作簿生成报告（DOCX/HTML）")
-async def addin_render(request: Request,
-                       format: Annotated[Literal["docx", "html"], Query(description="docx 或 html")] = "docx",
-                       draft: Annotated[bool, Query(description="存在问题时也生成（标注为草稿）")] = False) -> Response:
+async def addin_render(
+    request: Request,
+    format: Annotated[Literal["docx", "html"], Query(description="docx 或 html")] = "docx",
+    draft: Annotated[bool, Query(description="存在问题时也生成（标注为草稿）")] = False,
+) -> Response:
     """Render the report from the workbook the task pane posted (the xlwings payload shape)."""
     state = request.app.state.xlpy
     _require_token(request, state.settings.token)
     payload = await _payload(request)
-    body, stem, final_ok = await state.conversions.run(render_payload, payload, format, draft,
-                                                        state.settings.validate_config)
+    body, stem, final_ok = await state.conversions.run(
+        render_payload, payload, format, draft, state.settings.validate_config
+    )
     from xlpy.server.api import _attachment
     from xlpy.server.jobs import FORMATS
 
@@ -207,7 +219,11 @@ def render_payload(payload: dict[str, Any], fmt: str, draft: bool, config: Any =
         raise ApiError(422, findings[0]["message"] if findings else "工作簿无法使用", findings)
     if not report.final_ok and not draft:
         s = report.summary
-        raise ApiError(422, f"存在 {s['errors']} 个错误、{s['warnings']} 个未说明的警告，不能生成正式报告；"
-                            "请先点“校验”并处理问题，或选择生成草稿。", [f.to_dict() for f in report.findings if f.blocks])
+        raise ApiError(
+            422,
+            f"存在 {s['errors']} 个错误、{s['warnings']} 个未说明的警告，不能生成正式报告；"
+            "请先点“校验”并处理问题，或选择生成草稿。",
+            [f.to_dict() for f in report.findings if f.blocks],
+        )
     checked = jobs.Checked(data, report, jobs.Upload(str(payload.get("book", {}).get("name") or "工作簿"), b""))
     return jobs.render(checked, fmt, draft and not report.final_ok), jobs.report_stem(checked), report.final_ok

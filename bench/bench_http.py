@@ -1,0 +1,77 @@
+"""HTTP /api/validate against `xlpy serve` (uvicorn) on loopback: p50/p99 latency and throughput at 1, 8, 32 clients."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+import uuid
+
+from _common import example_bytes, table, verdict
+from _server import ServerProcess
+
+
+def multipart(data: bytes, name: str) -> tuple[bytes, str]:
+    """One pre-encoded body, so the load generator spends its CPU on sending, not encoding."""
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").encode()
+    body += data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+async def load(url: str, body: bytes, ctype: str, clients: int, total: int) -> tuple[list[float], int, float]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(range(total))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        async def worker() -> None:
+            nonlocal errors
+            for _ in queue:
+                t = time.perf_counter()
+                r = await client.post("/api/validate", content=body, headers={"content-type": ctype})
+                latencies.append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    errors += 1
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        wall = time.perf_counter() - start
+    return latencies, errors, wall
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400, help="requests per concurrency level")
+    parser.add_argument("--example", default="huaian-2024")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (xlpy serve --workers)")
+    args = parser.parse_args()
+    body, ctype = multipart(example_bytes(args.example), f"{args.example}.xlsx")
+    rows = []
+    with ServerProcess("--workers", str(args.workers)) as server:
+        asyncio.run(load(server.url, body, ctype, 4, 40))  # warm-up: registers compiled, pools started
+        for clients in (1, 8, 32):
+            lat, errors, wall = asyncio.run(load(server.url, body, ctype, clients, args.requests))
+            p99 = pct(lat, 0.99)
+            target = f"p99 ≤ 50 ms, 0 errors {verdict(p99 <= 0.050 and errors == 0)}" if clients == 32 else \
+                ("0 errors " + verdict(errors == 0))
+            rows.append((str(clients), str(len(lat)), f"{statistics.median(lat) * 1000:.1f} ms",
+                         f"{p99 * 1000:.1f} ms", f"{len(lat) / wall:.0f} req/s", str(errors), target))
+        rss = server.rss_mb()
+    table(f"HTTP POST /api/validate ({args.example}, uvicorn on loopback, {args.workers} worker(s), {os.cpu_count()} CPUs, client in the same machine)",
+          rows, ("clients", "requests", "p50", "p99", "throughput", "errors", "target"))
+    print(f"\nserver RSS after the run: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
