@@ -21,6 +21,12 @@ class Compiler:
         self.fields = fields
         self.slot: dict[str, int] = {}
         self.last_slot: dict[str, int] = {}
+        # numeric leaves by depth, pre-split, for wildcard matching
+        self.by_depth: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+        for p, f in fields.items():
+            if f.is_number:
+                parts = tuple(p.split("."))
+                self.by_depth.setdefault(len(parts), []).append((p, parts))
 
     # -- domains of for_each placeholders, derived from the schema
     def domain(self, spec: Any) -> list[tuple[str, str]]:
@@ -57,7 +63,7 @@ class Compiler:
             if not f.is_number:
                 raise ex.ExprError(f"字段 {path} 不是数值（{f.kind}），不能参与运算")
             return [path]
-        hits = [p for p, f in self.fields.items() if f.is_number and _match(pattern, p.split("."))]
+        hits = [p for p, parts in self.by_depth.get(len(pattern), []) if _match(pattern, parts)]
         if not hits:
             raise ex.ExprError(f"通配路径 {'.'.join(pattern)} 在 {self.version} 版格式中没有匹配的字段")
         return hits
@@ -206,5 +212,5 @@ def _shift(refs: tuple[tuple[int, int], ...], n: int) -> tuple[tuple[int, int], 
     return tuple((c, s - (1 << 20) + n if s >= 1 << 20 else s) for c, s in refs)
 
 
-def _match(pattern: tuple[str, ...], parts: list[str]) -> bool:
-    return len(pattern) == len(parts) and all(a == "*" or a == b for a, b in zip(pattern, parts))
+def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    return all(a == "*" or a == b for a, b in zip(pattern, parts))

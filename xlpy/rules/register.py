@@ -105,10 +105,12 @@ class _Map(dict):  # type: ignore[type-arg]
     line = 0
 
 
+@cache
 def _yaml_loader() -> Any:
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    # libyaml's parser when present (several times faster); the constructor stays the safe one.
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
         pass
 
     def mapping(loader: Any, node: Any) -> _Map:
@@ -139,11 +141,8 @@ def _fail(file: str, line: int, rule: str | None, problem: str) -> RegisterError
 def read_files(files: Iterable[Path]) -> list[tuple[str, dict[str, Any]]]:
     """Parse and meta-validate register files; (display name, raw entry) for every rule."""
     import yaml
-    from jsonschema import Draft202012Validator
 
-    meta = load_json("meta/rule-register.schema.json")
-    Draft202012Validator.check_schema(meta)
-    validator = Draft202012Validator(meta)
+    validator = _meta_validator()
     loader = _yaml_loader()
     out = []
     for path in files:
@@ -169,6 +168,21 @@ def read_files(files: Iterable[Path]) -> list[tuple[str, dict[str, Any]]]:
         for entry in doc["rules"]:
             out.append((name, entry))
     return out
+
+
+@cache
+def _meta_validator() -> Any:
+    from jsonschema import Draft202012Validator
+
+    meta = load_json("meta/rule-register.schema.json")
+    Draft202012Validator.check_schema(meta)
+    return Draft202012Validator(meta)
+
+
+@cache
+def _default_entries() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The shipped register files, read and meta-validated once per process (shared by both versions)."""
+    return tuple(read_files(sorted(rules_dir().glob("*.yaml"))))
 
 
 def _schema_problem(err: Any) -> str:
@@ -219,8 +233,7 @@ def build_register(
 
     if version not in schema.known_versions():
         raise RegisterError(f"未知的格式版本：{version}")
-    files = sorted(rules_dir().glob("*.yaml")) if files is None else list(files)
-    entries = read_files(files)
+    entries = _default_entries() if files is None else read_files(files)
     known = checkers if checkers is not None else import_checkers()
     seen: dict[str, str] = {}
     from xlpy.rules.compiler import Compiler
@@ -258,7 +271,7 @@ def load_register(version: str) -> Register:
 def declared() -> dict[str, dict[str, Any]]:
     """Every rule of the register files by ID, as written (read and meta-validated, not compiled):
     enough to check a configuration without importing checkers."""
-    return {e["id"]: e for _, e in read_files(sorted(rules_dir().glob("*.yaml")))}
+    return {e["id"]: e for _, e in _default_entries()}
 
 
 def all_rule_ids() -> set[str]:
