@@ -161,3 +161,41 @@ def _topics_of(text: str) -> tuple[str, ...]:
     if kinds & {LITIGATION, DIRECT, AFTER_REVIEW} or "败诉" in text:
         out.append(LITIGATION)
     return tuple(out)
+
+
+_NO_CASES = re.compile(
+    r"(?:未|没有|无)(?:发生|产生|收到|出现|涉及)?过?(?P<mid>[^，,。；;：:\d]{0,16}?)"
+    r"(?P<topics>行政复议(?:[和、及或与]?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
+)
+_NO_CASES_MID = re.compile(r"(?:因|政府信息公开|信息公开|依申请公开|工作|而|被|引发|引起|产生|提起|申请|相关|类|的|任何|\s)*")
+_NO_CASES_TAIL = re.compile(r"(?:案件|情况|事项|的情况)?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class NoCases:
+    """"未发生政府信息公开行政复议、行政诉讼案件": the totals of those topics are 0."""
+
+    statement: Statement
+    topics: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def no_cases(text: str, year: int | None, always: bool = False) -> tuple[NoCases, ...]:
+    """Statements that no review / litigation about 政府信息公开 happened in the report year."""
+    out = []
+    prev_info = always
+    for s in sentences(text):
+        info = always or "信息公开" in s.norm
+        if info or prev_info:
+            for m in _NO_CASES.finditer(s.norm):
+                if not (_NO_CASES_MID.fullmatch(m.group("mid")) and _NO_CASES_TAIL.fullmatch(m.group("tail"))):
+                    continue
+                if not s.about_year(m.start(), year):
+                    continue
+                t = m.group("topics")
+                topics = tuple(x for x, present in ((REVIEW, "复议" in t), (LITIGATION, "诉讼" in t or "应诉" in t))
+                               if present)
+                frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
+                out.append(NoCases(Statement(s, frag, m.start()), topics))
+        prev_info = info
+    return tuple(out)

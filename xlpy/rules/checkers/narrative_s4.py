@@ -35,6 +35,13 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             f = mismatch(ctx, rule, field, c.claim, candidates)
             if f is not None:
                 yield f
+        for st in cs.no_cases(field.text, year, field.path == "text.s4_lead"):
+            for topic in st.topics:
+                q = quantity(topic, "total")
+                v = table_value(ctx, q.paths)
+                if v:
+                    message = f"文字称“{st.statement.fragment}”，但{q.label}为 {v}{located(ctx, q.paths)}"
+                    yield finding(ctx, rule, field, message, q.paths, lhs=0, rhs=v, diff=-v)
 
 
 @checker("N-6")
