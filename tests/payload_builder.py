@@ -110,8 +110,13 @@ class Workbook:
                     if v not in (None, ""):
                         sheet.values[(r, c)] = v
             sheets.append(sheet)
-        return cls(sheets, copy.deepcopy(payload["names"]), payload["book"]["name"], payload["client"],
-                   payload["book"].get("active_sheet_index", 0))
+        return cls(
+            sheets,
+            copy.deepcopy(payload["names"]),
+            payload["book"]["name"],
+            payload["client"],
+            payload["book"].get("active_sheet_index", 0),
+        )
 
     def sheet(self, name: str) -> Sheet:
         return next(s for s in self.sheets if s.name == name)
@@ -126,11 +131,19 @@ class Workbook:
         client = client or self.client
         empty = None if client == "VBA" else ""
         return {
-            "client": client, "version": xlwings_version(),
+            "client": client,
+            "version": xlwings_version(),
             "book": {"name": self.name, "active_sheet_index": self.active, "selection": "A1"},
             "names": copy.deepcopy(self.names),
-            "sheets": [{"name": s.name, "values": [[empty if v is None else v for v in row] for row in s.grid()],
-                        "pictures": [], "tables": []} for s in self.sheets],
+            "sheets": [
+                {
+                    "name": s.name,
+                    "values": [[empty if v is None else v for v in row] for row in s.grid()],
+                    "pictures": [],
+                    "tables": [],
+                }
+                for s in self.sheets
+            ],
         }
 
     # --- replay -------------------------------------------------------------------------
@@ -142,8 +155,9 @@ class Workbook:
             getattr(self, "_" + func)(a)
 
     def _cells(self, a: dict[str, Any]) -> list[tuple[int, int]]:
-        return [(a["start_row"] + r, a["start_column"] + c)
-                for r in range(a["row_count"]) for c in range(a["column_count"])]
+        return [
+            (a["start_row"] + r, a["start_column"] + c) for r in range(a["row_count"]) for c in range(a["column_count"])
+        ]
 
     def _setValues(self, a: dict[str, Any]) -> None:
         sheet = self.sheets[a["sheet_position"]]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlpy import findings_sheet as fs
-from xlpy.errors import InputError
+from xlpy.errors import InputError, XlpyError
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -44,7 +44,9 @@ def annotate_bytes(data: bytes, report: Report, *, name: str | None = None) -> b
     try:
         wb = load_workbook(io.BytesIO(data), keep_vba=keep_vba, rich_text=True)
     except Exception as exc:  # openpyxl raises many types for a broken part
-        raise InputError(f"{name or '工作簿'}：无法写入校验结果（{type(exc).__name__}: {exc}）。", code="corrupt") from exc
+        raise InputError(
+            f"{name or '工作簿'}：无法写入校验结果（{type(exc).__name__}: {exc}）。", code="corrupt"
+        ) from exc
     annotate_workbook(wb, report)
     out = io.BytesIO()
     wb.save(out)
@@ -69,7 +71,7 @@ def _layout(report: Report) -> Any:
 
     try:
         return layout(report.format_version)
-    except Exception:
+    except XlpyError:  # an unknown version: no layout, so no marks (the results sheet still says why)
         return None
 
 
@@ -141,8 +143,9 @@ def _write_sheet(wb: Workbook, results: fs.ResultsSheet) -> None:
         cell.font = Font(bold=True)
     for link in results.links:
         cell = ws.cell(link.row + 1, link.column + 1)
-        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=link.location, display=link.text,
-                                   tooltip=f"跳转到 {link.text}")
+        cell.hyperlink = Hyperlink(
+            ref=cell.coordinate, location=link.location, display=link.text, tooltip=f"跳转到 {link.text}"
+        )
         cell.font = Font(color=LINK_FONT_COLOR, underline="single")
     for i, width in enumerate(COLUMN_WIDTHS):
         ws.column_dimensions[chr(65 + i)].width = width
@@ -153,15 +156,17 @@ def _write_sheet(wb: Workbook, results: fs.ResultsSheet) -> None:
     wb.active = wb.worksheets.index(ws)
 
 
-def annotate_path(source: str | Path, output: str | Path, *, last_year: str | Path | None = None,
-                  config: Any = None) -> Report:
+def annotate_path(
+    source: str | Path, output: str | Path, *, last_year: str | Path | None = None, config: Any = None
+) -> Report:
     """Read, validate and write the annotated copy of `source` to `output` (never onto `source`)."""
     from xlpy.validate import validate_path
 
     src, out = Path(source), Path(output)
     if same_file(src, out):
-        raise InputError(f"输出文件不能与输入文件相同（{out}）：xlpy 从不改写原工作簿，请用 -o 指定另一个文件名。",
-                         code="same_file")
+        raise InputError(
+            f"输出文件不能与输入文件相同（{out}）：xlpy 从不改写原工作簿，请用 -o 指定另一个文件名。", code="same_file"
+        )
     data_bytes = _read(src)
     _, report = validate_path(src, last_year=last_year, config=config)
     if report.unusable:

@@ -9,23 +9,72 @@ from typing import Any
 
 # VBA client (RunServerPython): every action is `Application.Run action("func")`, so the set is the
 # Subs taking (wb As Workbook, action As Dictionary) in xlwings/addin/Remote.bas (xlwings 0.37.8).
-# Microsoft Office Scripts (xlwings/js/xlwings.ts, its registerCallback list) replays the same 36.
-VBA = frozenset({
-    "setValues", "rangeClearContents", "rangeClearFormats", "rangeClear", "addSheet", "setSheetName",
-    "setAutofit", "setRangeColor", "activateSheet", "addHyperlink", "setNumberFormat", "setPictureName",
-    "setPictureHeight", "setPictureWidth", "deletePicture", "addPicture", "updatePicture", "alert",
-    "setRangeName", "namesAdd", "nameDelete", "runMacro", "rangeDelete", "rangeInsert", "rangeSelect",
-    "addTable", "setTableName", "resizeTable", "showAutofilterTable", "showHeadersTable", "showTotalsTable",
-    "setTableStyle", "copyRange", "sheetDelete", "sheetClear", "sheetClearContents", "sheetClearFormats",
-})
+# Microsoft Office Scripts (xlwings/js/xlwings.ts, its registerCallback list) replays the same 37.
+VBA = frozenset(
+    {
+        "setValues",
+        "rangeClearContents",
+        "rangeClearFormats",
+        "rangeClear",
+        "addSheet",
+        "setSheetName",
+        "setAutofit",
+        "setRangeColor",
+        "activateSheet",
+        "addHyperlink",
+        "setNumberFormat",
+        "setPictureName",
+        "setPictureHeight",
+        "setPictureWidth",
+        "deletePicture",
+        "addPicture",
+        "updatePicture",
+        "alert",
+        "setRangeName",
+        "namesAdd",
+        "nameDelete",
+        "runMacro",
+        "rangeDelete",
+        "rangeInsert",
+        "rangeSelect",
+        "addTable",
+        "setTableName",
+        "resizeTable",
+        "showAutofilterTable",
+        "showHeadersTable",
+        "showTotalsTable",
+        "setTableStyle",
+        "copyRange",
+        "sheetDelete",
+        "sheetClear",
+        "sheetClearContents",
+        "sheetClearFormats",
+    }
+)
 
 # Office.js: xlwings' own Office.js client is not in the PyPI wheel; the client Excel runs for xlpy is
 # our task pane (workbook/addin/taskpane.js, its `ACTIONS` table). Kept equal to that table by a test.
-OFFICE_JS = frozenset({
-    "setValues", "rangeClear", "rangeClearContents", "rangeClearFormats", "setRangeColor", "addSheet",
-    "setSheetName", "activateSheet", "rangeSelect", "addHyperlink", "setNumberFormat", "setAutofit",
-    "alert", "sheetClear", "sheetClearContents", "sheetClearFormats", "sheetDelete",
-})
+OFFICE_JS = frozenset(
+    {
+        "setValues",
+        "rangeClear",
+        "rangeClearContents",
+        "rangeClearFormats",
+        "setRangeColor",
+        "addSheet",
+        "setSheetName",
+        "activateSheet",
+        "rangeSelect",
+        "addHyperlink",
+        "setNumberFormat",
+        "setAutofit",
+        "alert",
+        "sheetClear",
+        "sheetClearContents",
+        "sheetClearFormats",
+        "sheetDelete",
+    }
+)
 
 CLIENTS: dict[str, frozenset[str]] = {
     "VBA": VBA,
@@ -57,5 +106,5 @@ def taskpane_actions(taskpane_js: str | Path) -> set[str]:
     """Action handlers in our task pane's `const ACTIONS = { name(ctx, a) {…}, … }` table."""
     text = Path(taskpane_js).read_text(encoding="utf-8")
     start = text.index("const ACTIONS = {")
-    end = text.index("\n};", start)
-    return set(re.findall(r"^  (\w+)\s*[:(]", text[start:end], re.MULTILINE))
+    end = text.index("\n  };", start)
+    return set(re.findall(r"^ {4}(\w+)\s*[:(]", text[start:end], re.MULTILINE))

@@ -55,7 +55,7 @@ class BookView:
                 continue
             try:
                 rng = n.refers_to_range
-            except Exception:  # a constant or formula name: not a cell
+            except Exception:  # noqa: BLE001, S112  (COM/AppleScript errors vary: a constant or formula name)
                 continue
             out[n.name] = (rng.sheet.name, rng.get_address(False, False))
         return out

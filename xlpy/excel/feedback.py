@@ -127,7 +127,8 @@ def write_results(book: Any, results: ResultsSheet, lay: Any | None) -> Any:
     write_rows(sheet, results.rows)
     for link in results.links:
         sheet.range((link.row + 1, link.column + 1)).add_hyperlink(
-            link.address, excel_text(link.text), f"跳转到 {link.text}")
+            link.address, excel_text(link.text), f"跳转到 {link.text}"
+        )
     sheet.range((HEADER_ROW + 1, 1), (HEADER_ROW + 1, results.width)).color = HEADER_FILL
     # Autofit from the header down: the title and status lines overflow into empty cells instead.
     sheet.range((HEADER_ROW + 1, 1), (len(results.rows), results.width)).columns.autofit()

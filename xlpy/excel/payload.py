@@ -21,8 +21,9 @@ def xlwings_version() -> str:
     return version("xlwings")
 
 
-def payload_from_workbook(wb: Any, *, name: str = "工作簿.xlsx", client: str = "VBA",
-                          active: int = 0, selection: str = "A1") -> dict[str, Any]:
+def payload_from_workbook(
+    wb: Any, *, name: str = "工作簿.xlsx", client: str = "VBA", active: int = 0, selection: str = "A1"
+) -> dict[str, Any]:
     """The payload of an openpyxl Workbook (loaded with data_only=True when it holds formulas)."""
     if client not in CLIENTS:
         raise ValueError(f"client must be one of {CLIENTS}")
@@ -40,8 +41,16 @@ def payload_from_workbook(wb: Any, *, name: str = "工作簿.xlsx", client: str 
         if len(dests) != 1 or dests[0][0] not in order or ":" in dests[0][1]:
             continue  # a constant, a formula, or a multi-area/range name: clients send single cells here
         sheet, address = dests[0]
-        names.append({"name": dn_name, "sheet_index": order.index(sheet), "address": address.replace("$", ""),
-                      "book_scope": True, "scope_sheet_name": None, "scope_sheet_index": None})
+        names.append(
+            {
+                "name": dn_name,
+                "sheet_index": order.index(sheet),
+                "address": address.replace("$", ""),
+                "book_scope": True,
+                "scope_sheet_name": None,
+                "scope_sheet_index": None,
+            }
+        )
     return {
         "client": client,
         "version": xlwings_version(),

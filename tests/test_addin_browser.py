@@ -1,0 +1,305 @@
+"""The task pane in real headless Chromium against a real xlpy server on loopback, with a fake Excel host.
+
+The page loads Office.js from its official URL; the test answers that URL with a small fake
+`Office`/`Excel` (an in-memory workbook built from a payload), and refuses every other non-loopback
+request — so the pane is shown to need nothing from the internet but Office.js itself.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("xlwings")
+
+from tests.payload_builder import example_payload, get_cell, set_cell
+from xlpy import findings_sheet as fs
+from xlpy.layout import layout
+from xlpy.server import create_app
+
+OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# A fake Office host: just the Excel.run surface taskpane.js uses, over an in-memory workbook.
+FAKE_OFFICE = r"""
+(function () {
+  function colLetter(n) { var s = ""; while (n > 0) { var m = (n - 1) % 26; s = String.fromCharCode(65 + m) + s; n = Math.floor((n - 1) / 26); } return s; }
+  function parseA1(a) { var m = /^([A-Z]+)(\d+)$/.exec(a); var c = 0; for (var i = 0; i < m[1].length; i++) c = c * 26 + m[1].charCodeAt(i) - 64; return [parseInt(m[2], 10) - 1, c - 1]; }
+  function quote(name) { return "'" + name.replace(/'/g, "''") + "'"; }
+  var p = window.__XLPY_FAKE_PAYLOAD;
+  var book = window.__fakeBook = { sheets: [], active: p.book.active_sheet_index, selection: null, names: [], log: [] };
+  p.sheets.forEach(function (s) {
+    var sheet = { name: s.name, values: {}, fills: {}, links: {} };
+    s.values.forEach(function (row, r) { row.forEach(function (v, c) { if (v !== "" && v !== null) sheet.values[r + "," + c] = v; }); });
+    book.sheets.push(sheet);
+  });
+  p.names.forEach(function (n) {
+    book.names.push({ name: n.name, type: "Range", value: quote(p.sheets[n.sheet_index].name) + "!$" + n.address.replace(/(\d+)/, "$$$1") });
+  });
+  book.cell = function (sheet, a1, what) { var rc = parseA1(a1); var s = book.sheets.filter(function (x) { return x.name === sheet; })[0]; return s ? s[what || "values"][rc[0] + "," + rc[1]] : undefined; };
+  book.sheetNames = function () { return book.sheets.map(function (s) { return s.name; }); };
+
+  function Range(sheet, r, c, rc, cc) { this.sheet = sheet; this.r = r; this.c = c; this.rc = rc; this.cc = cc; this.isNullObject = false; var self = this;
+    this.format = { fill: { clear: function () { self.each(function (k) { delete sheet.fills[k]; }); } },
+                    autofitColumns: function () {}, autofitRows: function () {} };
+    Object.defineProperty(this.format.fill, "color", { set: function (v) { self.each(function (k) { sheet.fills[k] = v; }); } });
+  }
+  Range.prototype.load = function () { return this; };
+  Range.prototype.each = function (fn) { for (var r = this.r; r < this.r + this.rc; r++) for (var c = this.c; c < this.c + this.cc; c++) fn(r + "," + c); };
+  Range.prototype.inside = function (k) { var rc = k.split(",").map(Number); return rc[0] >= this.r && rc[0] < this.r + this.rc && rc[1] >= this.c && rc[1] < this.c + this.cc; };
+  Object.defineProperty(Range.prototype, "address", { get: function () {
+    return quote(this.sheet.name) + "!" + colLetter(this.c + 1) + (this.r + 1) + ":" + colLetter(this.c + this.cc) + (this.r + this.rc); } });
+  Object.defineProperty(Range.prototype, "values", {
+    get: function () { var out = []; for (var r = this.r; r < this.r + this.rc; r++) { var row = []; for (var c = this.c; c < this.c + this.cc; c++) { var v = this.sheet.values[r + "," + c]; row.push(v === undefined ? "" : v); } out.push(row); } return out; },
+    set: function (vals) { var sheet = this.sheet, self = this;
+      vals.forEach(function (row, i) { row.forEach(function (v, j) { var k = (self.r + i) + "," + (self.c + j);
+        if (typeof v === "string" && v.charAt(0) === "'") v = v.slice(1);
+        else if (typeof v === "string" && /^[=+\-@]/.test(v)) throw new Error("formula written: " + v);
+        if (v === "" || v === null) delete sheet.values[k]; else sheet.values[k] = v; }); }); } });
+  Object.defineProperty(Range.prototype, "hyperlink", { set: function (link) { var k = this.r + "," + this.c; this.sheet.links[k] = link; this.sheet.values[k] = link.textToDisplay; } });
+  Object.defineProperty(Range.prototype, "numberFormat", { set: function () {} });
+  Range.prototype.clear = function (what) { var sheet = this.sheet, self = this;
+    ["values", "fills", "links"].forEach(function (part) {
+      if ((what === "Contents" && part !== "values") || (what === "Formats" && part === "values")) return;
+      Object.keys(sheet[part]).forEach(function (k) { if (self.inside(k)) delete sheet[part][k]; }); }); };
+  Range.prototype.select = function () { book.selection = { sheet: this.sheet.name, address: colLetter(this.c + 1) + (this.r + 1) }; book.log.push("select " + this.sheet.name); };
+
+  function Worksheet(sheet) { this.s = sheet; }
+  Worksheet.prototype.load = function () { return this; };
+  Object.defineProperty(Worksheet.prototype, "name", { get: function () { return this.s.name; }, set: function (v) { this.s.name = v; } });
+  Object.defineProperty(Worksheet.prototype, "position", {
+    get: function () { return book.sheets.indexOf(this.s); },
+    set: function (pos) { var i = book.sheets.indexOf(this.s); book.sheets.splice(i, 1); book.sheets.splice(Math.min(pos, book.sheets.length), 0, this.s); } });
+  Worksheet.prototype.getUsedRangeOrNullObject = function () {
+    var keys = Object.keys(this.s.values);
+    if (!keys.length) return { isNullObject: true, load: function () { return this; } };
+    var mr = 0, mc = 0; keys.forEach(function (k) { var rc = k.split(",").map(Number); mr = Math.max(mr, rc[0]); mc = Math.max(mc, rc[1]); });
+    return new Range(this.s, 0, 0, mr + 1, mc + 1); };
+  Worksheet.prototype.getRange = function (address) {
+    if (!address) return new Range(this.s, 0, 0, 1048576, 16384);
+    var parts = address.split(":"), a = parseA1(parts[0]), b = parseA1(parts[1] || parts[0]);
+    return new Range(this.s, a[0], a[1], b[0] - a[0] + 1, b[1] - a[1] + 1); };
+  Worksheet.prototype.getRangeByIndexes = function (r, c, rc, cc) { return new Range(this.s, r, c, rc, cc); };
+  Worksheet.prototype.activate = function () { book.active = book.sheets.indexOf(this.s); };
+  Worksheet.prototype.delete = function () { book.sheets.splice(book.sheets.indexOf(this.s), 1); };
+
+  var worksheets = {
+    load: function () { return this; },
+    get items() { return book.sheets.map(function (s) { return new Worksheet(s); }); },
+    getItem: function (name) { var s = book.sheets.filter(function (x) { return x.name === name; })[0]; if (!s) throw new Error("ItemNotFound " + name); return new Worksheet(s); },
+    getActiveWorksheet: function () { return new Worksheet(book.sheets[book.active]); },
+    add: function (name) { var s = { name: name, values: {}, fills: {}, links: {} }; book.sheets.push(s); return new Worksheet(s); },
+  };
+  var workbook = {
+    worksheets: worksheets,
+    names: { load: function () { return this; }, get items() { return book.names; } },
+    properties: { load: function () { return this; }, title: "" },
+    getSelectedRange: function () { var s = book.sheets[book.active]; var a = parseA1((book.selection && book.selection.address) || "A1"); return new Range(s, a[0], a[1], 1, 1); },
+  };
+  window.Excel = { run: function (cb) { return Promise.resolve(cb({ workbook: workbook, sync: function () { return Promise.resolve(); } })); } };
+  window.Office = { onReady: function (cb) { setTimeout(function () { cb({ host: "Excel" }); }, 0); return Promise.resolve(); },
+                    actions: { associate: function (n, f) { (window.__associated = window.__associated || []).push(n); } } };
+})();
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def open_pane(browser: Any, server: str, payload: dict[str, Any]) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(accept_downloads=True)
+    refused: list[str] = []
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        if url == OFFICE_JS:
+            r.fulfill(body=FAKE_OFFICE, content_type="text/javascript")
+        elif url.startswith(server):
+            r.continue_()
+        else:
+            refused.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(f"window.__XLPY_FAKE_PAYLOAD = {json.dumps(payload, ensure_ascii=False)};")
+    page.goto(f"{server}/addin/taskpane.html")
+    page.wait_for_selector("#btn-validate:not([disabled])", timeout=10_000)
+    assert not errors, errors
+    return context, page, refused
+
+
+def broken_payload() -> tuple[dict[str, Any], str, str]:
+    payload = example_payload("huaian", "Office.js")
+    inp = layout("2021").inputs["s3.new_received.natural_person"]
+    set_cell(payload, inp.sheet, inp.a1, get_cell(payload, inp.sheet, inp.a1) + 1)
+    return payload, inp.sheet, inp.a1
+
+
+def test_validate_marks_cells_and_findings_jump(browser: Any, server: str) -> None:
+    payload, sheet, cell = broken_payload()
+    context, page, refused = open_pane(browser, server, payload)
+    try:
+        page.click("#btn-validate")
+        page.wait_for_selector("#findings li", timeout=15_000)
+        target = f"{json.dumps(sheet)}, {json.dumps(cell)}"
+        state = page.evaluate(
+            """() => ({
+            sheets: __fakeBook.sheetNames(), active: __fakeBook.sheets[__fakeBook.active].name,
+            status: __fakeBook.cell("校验结果", "A2"), header: __fakeBook.cell("校验结果", "D4"),
+            firstRule: __fakeBook.cell("校验结果", "B5"), link: __fakeBook.cell("校验结果", "E5", "links"),
+            fill: __fakeBook.cell(TARGET, "fills"), pane: document.getElementById("status").textContent,
+            items: document.querySelectorAll("#findings li").length })""".replace("TARGET", target)
+        )
+        assert fs.RESULTS_SHEET in state["sheets"] and state["sheets"][-1] == fs.RESULTS_SHEET
+        assert state["active"] == fs.RESULTS_SHEET
+        assert state["status"].startswith("校验未通过")
+        assert state["header"] == "问题"
+        assert state["fill"] == fs.ERROR_FILL
+        assert state["link"]["documentReference"].endswith("!" + state["link"]["textToDisplay"].split("!")[1])
+        assert state["pane"].startswith("校验未通过") and state["items"] >= 2
+        # Click the first finding: its cell is selected on its sheet.
+        first = page.locator("#findings li button").first
+        where = first.locator(".where").text_content()
+        first.click()
+        page.wait_for_function("() => __fakeBook.selection && __fakeBook.selection.sheet !== '校验结果'")
+        sel = page.evaluate("() => [__fakeBook.selection, __fakeBook.sheets[__fakeBook.active].name]")
+        assert f"{sel[0]['sheet']}!{sel[0]['address']}" == where
+        assert sel[1] == sel[0]["sheet"]
+        # Run again: one results sheet, still.
+        page.click("#btn-validate")
+        page.wait_for_function("() => document.getElementById('btn-validate').disabled === false")
+        names = page.evaluate("() => __fakeBook.sheetNames()")
+        assert names.count(fs.RESULTS_SHEET) == 1
+    finally:
+        context.close()
+    assert refused == []
+
+
+def test_fill_zeros(browser: Any, server: str) -> None:
+    payload = example_payload("beigou", "Office.js")
+    inp = layout("2019").inputs["s4.review.upheld"]
+    set_cell(payload, inp.sheet, inp.a1, "")
+    context, page, refused = open_pane(browser, server, payload)
+    try:
+        page.click("#btn-fill")
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('填入 0')")
+        assert page.evaluate(f"() => __fakeBook.cell({json.dumps(inp.sheet)}, {json.dumps(inp.a1)})") == 0
+        assert "1 个" in page.text_content("#status")
+    finally:
+        context.close()
+    assert refused == []
+
+
+def test_downloads(browser: Any, server: str) -> None:
+    context, page, refused = open_pane(browser, server, example_payload("huaian", "Office.js"))
+    try:
+        with page.expect_download() as info:
+            page.click("#btn-docx")
+        download = info.value
+        assert download.suggested_filename.endswith(".docx")
+        assert Path(download.path()).read_bytes()[:2] == b"PK"
+        with page.expect_download() as info:
+            page.click("#btn-html")
+        assert info.value.suggested_filename.endswith(".html")
+    finally:
+        context.close()
+    assert refused == []
+
+
+def test_blocked_download_shows_the_reason_and_draft_works(browser: Any, server: str) -> None:
+    payload, _, _ = broken_payload()
+    context, page, _ = open_pane(browser, server, payload)
+    try:
+        page.click("#btn-html")
+        page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
+        assert "不能生成正式报告" in page.text_content("#status")
+        page.check("#opt-draft")
+        with page.expect_download() as info:
+            page.click("#btn-html")
+        assert "草稿" in info.value.suggested_filename
+    finally:
+        context.close()
+
+
+def test_page_without_excel_says_so(browser: Any, server: str) -> None:
+    context = browser.new_context()
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server) else r.abort())
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/addin/taskpane.html")
+        page.wait_for_function("() => document.getElementById('status').classList.contains('error')")
+        assert "未检测到 Excel" in page.text_content("#status")
+        assert page.is_disabled("#btn-validate")
+    finally:
+        context.close()
+
+
+def test_ribbon_commands_are_registered(browser: Any, server: str) -> None:
+    context = browser.new_context()
+    context.route(
+        "**/*",
+        lambda r: (
+            r.fulfill(body=FAKE_OFFICE, content_type="text/javascript")
+            if r.request.url == OFFICE_JS
+            else (r.continue_() if r.request.url.startswith(server) else r.abort())
+        ),
+    )
+    page = context.new_page()
+    try:
+        page.add_init_script(f"window.__XLPY_FAKE_PAYLOAD = {json.dumps(example_payload('beigou', 'Office.js'))};")
+        page.goto(f"{server}/addin/commands.html")
+        page.wait_for_function("() => (window.__associated || []).length === 2")
+        page.evaluate("() => new Promise(done => xlpyValidate({ completed: done }))")
+        assert page.evaluate("() => __fakeBook.sheetNames().includes('校验结果')")
+    finally:
+        context.close()
