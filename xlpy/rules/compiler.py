@@ -160,7 +160,8 @@ class Compiler:
         return Instance(binding, titles, linear, lhs, rhs, lconst, rconst, primary)
 
     def flat(self, terms: tuple[ex.LinearTerm, ...]) -> tuple[tuple[tuple[int, int], ...], ex.Number]:
-        refs, const = [], 0
+        refs: list[tuple[int, int]] = []
+        const: ex.Number = 0
         for t in terms:
             const = const + t.const if t.sign > 0 else const - t.const
             for coef, path, last in t.refs:

@@ -37,7 +37,7 @@ def values(register: Register, instance: dict[str, Any] | None, last: dict[str, 
             if type(node) is not dict:
                 continue
             for leaf, slot, whole in leaves:
-                v = node.get(leaf)
+                v: Any = node.get(leaf)
                 t = type(v)
                 if t is int:
                     out[slot] = v

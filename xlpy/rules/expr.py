@@ -35,7 +35,7 @@ def number(value: Any) -> Number | None:
             return None
         return Decimal(str(value))
     if t is Decimal:
-        return value if value.is_finite() else None  # type: ignore[union-attr,no-any-return]
+        return value if value.is_finite() else None
     return None
 
 
