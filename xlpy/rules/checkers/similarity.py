@@ -32,8 +32,8 @@ _SECTIONS = (  # section label, heading for the message, text paths read
 
 
 def normalise(text: str) -> str:
-    """Text without spaces and punctuation, every number replaced by "#"."""
-    return _DROP.sub("", _NUMERALS.sub("#", text))
+    """Text without spaces and punctuation, every number replaced by "〇"."""
+    return _DROP.sub("", _NUMERALS.sub("〇", text))
 
 
 def copied_share(this_year: str, last_year: str, k: int = K) -> Decimal | None:
