@@ -32,7 +32,9 @@ _REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办�
 _NEGATED = ("不", "未", "没有", "无")
 
 _ALL_UPHELD = re.compile(r"(?:均|全部|全)(?:获|被|予以|得到|为|已)?(?:依法)?维持")
-_NO_LOSS = re.compile(r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|败诉率为?(?:0|零)")
+_NO_LOSS = re.compile(r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|败诉率为?(?:0|零)"
+                      r"|(?:均|全部)(?:获)?胜诉")
+_REVIEWING_BODY = re.compile(r"复议机关|作为复议|复议决定书|审理了|法院审理")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,8 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
         found += [(m, "not_lost") for m in _NO_LOSS.finditer(s.norm)]
         if not found:
             continue
+        if _REVIEWING_BODY.search(s.norm):
+            continue  # the reviewing body's or the court's view, not this agency's cases
         topics = _topics_of(s.norm)
         if not topics and i > 0 and topical[i - 1][1]:
             topics = _topics_of(topical[i - 1][0].norm)

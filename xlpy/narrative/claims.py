@@ -50,7 +50,10 @@ _FILLER = re.compile(
     r"|和|或者|或|及|以及|、|的|提出|提交|各类|本年度|本年|全年|年度|新|了|共计|总计|合计|共|计|为|达|是"
     r"|申请|数量|件数|总数|有|依法|依申请|\s)*"
 )
-_NEGATED = ("不予", "不", "未", "没有", "尚未", "延期", "延长", "逾期", "超期", "无需", "主动", "拒绝")
+_NEGATED = ("不予", "不", "未", "没有", "尚未", "延期", "延长", "逾期", "超期", "无需", "主动", "拒绝", "终止", "不再",
+            "停止", "中止", "暂停")
+# Work done for or with another body ("协助其他部门办理…申请 10 件") is not this agency's count.
+_NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|帮助|协调|指派")
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
 _PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
 # Sub-populations of a government's report (the table counts the agency itself).
@@ -138,7 +141,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before):
         return None
     lead = before[:m.start()]
-    if lead.endswith(_NEGATED):
+    if lead.endswith(_NEGATED) or _NOT_OWN.search(lead):
         return None
     group = m.lastgroup
     if group == "fwd":
