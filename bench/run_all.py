@@ -1,0 +1,26 @@
+"""Run every xlpy benchmark in turn and print their tables (one process per bench, same machine)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = ["bench_validate.py", "bench_batch.py", "bench_http.py"]
+
+
+def main() -> int:
+    import os
+    import platform
+
+    print(f"# xlpy benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
+    failed = 0
+    for name in BENCHES:
+        result = subprocess.run([sys.executable, str(HERE / name)], cwd=HERE)
+        failed += result.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
