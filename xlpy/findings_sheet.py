@@ -138,11 +138,19 @@ def explanation_text(f: Finding) -> str:
     return ""
 
 
-def build(report: Report, *, input_cells: Iterable[str] | None = None, title: str | None = None) -> ResultsSheet:
-    """The results sheet for a report. `input_cells` ("表三!D7", …) limits the marks to input cells."""
-    allowed = None
-    if input_cells is not None:
-        allowed = {c for c in (split_cell(x) for x in input_cells) if c}
+def build(
+    report: Report, *, input_cells: Iterable[str] | Iterable[tuple[str, str]] | None = None, title: str | None = None
+) -> ResultsSheet:
+    """The results sheet for a report. `input_cells` ("表三!D7" or ("表三", "D7")) limits the marks to input cells."""
+    allowed: frozenset[tuple[str, str]] | set[tuple[str, str]] | None = None
+    if isinstance(input_cells, frozenset):
+        allowed = input_cells  # already (sheet, cell) pairs: callers cache these per layout
+    elif input_cells is not None:
+        allowed = set()
+        for x in input_cells:
+            cell = split_cell(x) if isinstance(x, str) else x
+            if cell:
+                allowed.add(cell)
     if title is None:
         title = "政府信息公开工作年度报告 校验结果"
         if report.org or report.year:

@@ -18,6 +18,12 @@ class BookView:
         self.name = str(book.name)
         api = getattr(book, "api", None)
         self._payload: dict[str, Any] | None = api if isinstance(api, dict) and "sheets" in api else None
+        self._names: dict[str, tuple[str, str]] | None = None
+
+    @property
+    def cache_key(self) -> str:
+        """Identifies the defined names, so the reader locates a template's fields once per process."""
+        return repr(sorted(self.names().items()))
 
     def sheet_names(self) -> list[str]:
         if self._payload is not None:
@@ -42,6 +48,11 @@ class BookView:
 
     def names(self) -> dict[str, tuple[str, str]]:
         """Workbook-scoped defined names that refer to one range: name -> (sheet, "D7")."""
+        if self._names is None:
+            self._names = self._read_names()
+        return self._names
+
+    def _read_names(self) -> dict[str, tuple[str, str]]:
         if self._payload is not None:
             sheets = self._payload["sheets"]
             out = {}

@@ -9,6 +9,7 @@ template's input fill again (from the layout), never "undoing" a remembered colo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from xlpy.findings_sheet import (
@@ -35,6 +36,14 @@ def hex_fill(argb: str | None, default: str = "#FFFFFF") -> str:
 
 def input_rects(lay: Any) -> dict[str, list[Rect]]:
     """The clerk-editable cells of a layout as few rectangles per sheet (one colour action each)."""
+    return _input_rects(lay.version)
+
+
+@cache
+def _input_rects(version: str) -> dict[str, list[Rect]]:
+    from xlpy.layout import layout
+
+    lay = layout(version)
     cells: dict[str, set[tuple[int, int]]] = {}
     for inp in lay.inputs.values():
         if inp.kind == "fixed":
@@ -89,23 +98,23 @@ def fresh_sheet(book: Any, name: str) -> Any:
 def restore_input_fill(book: Any, lay: Any) -> None:
     """Paint every input cell with the template's input fill: removes the marks of an earlier run."""
     fill = hex_fill(getattr(lay, "input_fill", None))
-    present = set(sheet_names(book))
+    sheets = {s.name: s for s in book.sheets}
     for sheet_name, boxes in input_rects(lay).items():
-        if sheet_name not in present:
+        sheet = sheets.get(sheet_name)
+        if sheet is None:
             continue
-        sheet = book.sheets[sheet_name]
         for r1, c1, r2, c2 in boxes:
             sheet.range((r1, c1), (r2, c2)).color = fill
 
 
 def mark_cells(book: Any, results: ResultsSheet) -> int:
     """Colour the offending input cells (errors red, unexplained warnings yellow); returns how many."""
-    present = set(sheet_names(book))
+    sheets = {s.name: s for s in book.sheets}
     n = 0
     for (sheet_name, cell), severity in sorted(results.marks.items()):
-        if sheet_name not in present:
+        if sheet_name not in sheets:
             continue
-        book.sheets[sheet_name].range(cell).color = ERROR_FILL if severity == "error" else WARNING_FILL
+        sheets[sheet_name].range(cell).color = ERROR_FILL if severity == "error" else WARNING_FILL
         n += 1
     return n
 

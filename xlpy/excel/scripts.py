@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from xlpy import findings_sheet
@@ -113,9 +114,16 @@ def check(book: Any) -> tuple[Any, Any, Any]:
     return data, report, layout(data.version)
 
 
-def input_cells(lay: Any) -> list[str]:
-    """Clerk-editable cells ("表三!D7"): the only cells the scripts ever colour."""
-    return [i.ref for i in lay.inputs.values() if i.kind != "fixed"]
+def input_cells(lay: Any) -> frozenset[tuple[str, str]]:
+    """Clerk-editable cells as (sheet, "D7"): the only cells the scripts ever colour."""
+    return _input_cells(lay.version)
+
+
+@cache
+def _input_cells(version: str) -> frozenset[tuple[str, str]]:
+    from xlpy.layout import layout
+
+    return frozenset((i.sheet, i.a1) for i in layout(version).inputs.values() if i.kind != "fixed")
 
 
 def validate_book(book: Any) -> Outcome:
