@@ -15,6 +15,10 @@ _MARKER = re.compile(r"(?P<part>其中)|(?P<full>具体包括|主要包括|类�
 _ITEM_SEP = re.compile(r"([、，,；;])")
 _RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
 _LABEL = re.compile(r"[\u4e00-\u9fff]")
+# Channels overlap (one item is posted on the site and on WeChat; one applicant writes twice): lists by
+# channel need not add up.
+_CHANNEL = re.compile(r"网站|网上|在线|微博|微信|公众号|新媒体|客户端|APP|app|抖音|头条|视频号|公报|报纸|报刊|电视|广播"
+                      r"|当面|现场|信函|邮寄|传真|电话|邮件")
 _CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
 
 
@@ -88,7 +92,7 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
             list_rank = rank
         if rank > list_rank:
             break
-    if len(items) < 2:
+    if len(items) < 2 or any(_CHANNEL.search(label) for label, _ in items):
         return None
     complete = m.group("full") is not None and not re.match(r"\s*等", blanked[items[-1][1].end:])
     return ItemList(s, total, tuple(items), complete)

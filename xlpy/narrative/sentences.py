@@ -102,6 +102,8 @@ def sentences(text: str) -> tuple[Sentence, ...]:
 
 def blank_parens(s: str) -> str:
     """The text with every closed （…） group replaced by spaces (offsets kept)."""
+    if "（" not in s and "(" not in s:
+        return s
     out = list(s)
     stack: list[int] = []
     for i, ch in enumerate(s):

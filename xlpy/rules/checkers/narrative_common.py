@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any, Iterator
 
 from xlpy import schema
@@ -65,11 +66,13 @@ def table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
     return total
 
 
+@cache
 def group_totals(version: str, prefix: str) -> tuple[str, ...]:
     """The 总计 cells of a group of 表三 rows ("s3.results.withheld." → its 8 rows)."""
     return tuple(p for p in schema.fields(version) if p.startswith(prefix) and p.endswith(".total"))
 
 
+@cache
 def s3_quantities(version: str) -> dict[str, Quantity]:
     """Claim kind → the 表三 figure it states."""
     r = "s3.results."

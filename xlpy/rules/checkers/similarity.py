@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Iterator
 
 from xlpy.model import Finding
@@ -36,17 +37,20 @@ def normalise(text: str) -> str:
     return _DROP.sub("", _NUMERALS.sub("〇", text))
 
 
+@lru_cache(maxsize=64)
 def copied_share(this_year: str, last_year: str, k: int = K) -> Decimal | None:
     """Share (0–1) of this year's normalised characters covered by k-character runs found in last year's."""
     a, b = normalise(this_year), normalise(last_year)
     if len(a) < k or len(b) < k:
         return None
     seen = {b[i:i + k] for i in range(len(b) - k + 1)}
-    covered = [False] * len(a)
+    covered = 0
+    reach = 0  # end of the covered stretch so far: count each character once
     for i in range(len(a) - k + 1):
         if a[i:i + k] in seen:
-            covered[i:i + k] = [True] * k
-    return Decimal(sum(covered)) / Decimal(len(a))
+            covered += i + k - max(i, reach)
+            reach = i + k
+    return Decimal(covered) / Decimal(len(a))
 
 
 def _section_text(ctx: RuleContext, paths: tuple[str, ...], last: bool) -> tuple[str, list[str]]:
