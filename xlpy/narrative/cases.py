@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from xlpy.narrative.claims import _COMPARE, _SUBUNITS, CASE_UNITS, Claim, Statement
+from xlpy.narrative.claims import COMPARE, SUBUNITS, CASE_UNITS, Claim, Statement
 from xlpy.narrative.sentences import Sentence, blank_parens, sentences
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
@@ -87,7 +87,7 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Case
 
 def _read(s: Sentence, n, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
     before = s.before(n)
-    if _COMPARE.search(before) or _SUBUNITS.search(s.norm[:n.num_start]):
+    if COMPARE.search(before) or SUBUNITS.search(s.norm[:n.num_start]):
         return None
     matches = list(_KEYWORD.finditer(before))
     if matches:

@@ -26,7 +26,7 @@ OUTCOMES = {  # outcome word → kind (the 总计 column of a group of 三、本
 PERCENT = "pct."  # prefix: "pct.s3.granted" — a share of an outcome
 
 # Units a count of applications or cases is given in.
-CASE_UNITS = frozenset({"件", "件次", "宗", "份", "个", "起"})
+CASE_UNITS = frozenset({"件", "件次", "宗", "份", "起"})  # not "个": "20个工作日"
 
 _S3_KEYWORDS = re.compile(
     r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?(?:继续)?(?:办理|答复)?|下一?年度?继续办理)"
@@ -57,8 +57,8 @@ _NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
 _PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
 # Sub-populations of a government's report (the table counts the agency itself).
-_SUBUNITS = re.compile(r"各(?:级|部门|县|区|乡镇|镇|街道|单位|地|委办局)|县区|区县|下属|所属")
-_COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
+SUBUNITS = re.compile(r"各(?:级|部门|县|区|乡镇|镇|街道|单位|地|委办局)|县区|区县|下属|所属")
+COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
 _OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
 _PCT_OF = re.compile(r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
                      r"(?:的)?(?:比例|比重)?(?:为|达|是|达到)?\s*$")
@@ -124,7 +124,7 @@ def _is_bare_zero(s: Sentence, n: Number) -> bool:
 
 def _s3_kind(s: Sentence, n: Number) -> str | None:
     before = s.before(n)
-    if _COMPARE.search(before) or _SUBUNITS.search(s.norm[:n.num_start]):
+    if COMPARE.search(before) or SUBUNITS.search(s.norm[:n.num_start]):
         return None
     matches = list(_S3_KEYWORDS.finditer(before))
     if not matches:
@@ -160,7 +160,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
 def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | None, int | None]:
     """The outcome a percentage is the share of, and where the count it refers back to starts."""
     before = s.before(n)
-    if _COMPARE.search(before.replace("比例", "").replace("占比", "").replace("比重", "").replace("比率", "")):
+    if COMPARE.search(before.replace("比例", "").replace("占比", "").replace("比重", "").replace("比率", "")):
         return None, None
     m = _PCT_NAMED.search(before)
     if m:
