@@ -19,6 +19,7 @@ _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # channel need not add up.
 _CHANNEL = re.compile(r"网站|网上|在线|微博|微信|公众号|新媒体|客户端|APP|app|抖音|头条|视频号|公报|报纸|报刊|电视|广播"
                       r"|当面|现场|信函|邮寄|传真|电话|邮件")
+_OUTCOME = re.compile(r"予以公开|部分公开|不予公开|无法提供|不予处理|其他处理")
 _CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
 
 
@@ -94,6 +95,8 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
             break
     if len(items) < 2 or any(_CHANNEL.search(label) for label, _ in items):
         return None
+    if all(_OUTCOME.search(label) for label, _ in items):
+        return None  # a breakdown by 办理结果 is N-4's
     complete = m.group("full") is not None and not re.match(r"\s*等", blanked[items[-1][1].end:])
     return ItemList(s, total, tuple(items), complete)
 

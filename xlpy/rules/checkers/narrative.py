@@ -81,6 +81,38 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         f = _shares_sum(ctx, rule, fields[path], group)
         if f is not None:
             yield f
+    yield from _breakdowns(ctx, rule)
+
+
+def _breakdowns(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """"答复 Y 件 … 予以公开 A 件、部分公开 B 件 … 其他处理 F 件": when all six outcomes are listed, A+…+F = Y."""
+    year = report_year(ctx)
+    for field in text_fields(ctx):
+        total: cl.Claim | None = None
+        listed: dict[str, cl.Claim] = {}
+        for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead"):
+            if claim.kind == cl.ANSWERED:
+                total, listed = claim, {}
+            elif claim.kind in _N3 and total is not None:
+                if claim.kind in listed:
+                    total = None  # an outcome named twice: not a plain breakdown
+                    continue
+                listed[claim.kind] = claim
+                if len(listed) == len(_N3):
+                    f = _breakdown(ctx, rule, field, total, list(listed.values()))
+                    if f is not None:
+                        yield f
+                    total = None
+
+
+def _breakdown(ctx: RuleContext, rule: Any, field: TextField, total: cl.Claim, parts: list[cl.Claim]) -> Finding | None:
+    items = sum((c.value for c in parts), Decimal(0))
+    if items == total.value:
+        return None
+    listed = " + ".join(fmt(c.value) for c in parts)
+    message = (f"文字所列六类办理结果 {listed} = {fmt(items)}件，与“{total.fragment}”中的 {fmt(total.value)}件不一致，"
+               f"相差 {fmt(items - total.value)}")
+    return finding(ctx, rule, field, message, lhs=items, rhs=total.value, diff=items - total.value)
 
 
 def _share(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outcome: Quantity,
