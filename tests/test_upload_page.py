@@ -216,3 +216,11 @@ def test_keyboard_reaches_every_control(page: Any) -> None:
         page.keyboard.press("Tab")
         reached.add(page.evaluate("() => document.activeElement.id"))
     assert {"file", "last-year", "validate-btn", "clear-btn", "year", "org", "template-btn"} <= reached
+
+
+def test_api_docs_render_offline(page: Any, base_url: str) -> None:
+    page.goto(base_url + "/docs")
+    page.wait_for_selector("#endpoints section h2")
+    titles = page.locator("#endpoints h2").all_inner_texts()
+    assert "POST /api/validate" in titles and "GET /api/template/{year}" in titles
+    assert "last_year" in page.inner_text("#endpoints")

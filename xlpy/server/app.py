@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         state.conversions.close()
 
     app = FastAPI(title="xlpy 政府信息公开年报服务", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.xlpy = state
     errors.install(app)
 

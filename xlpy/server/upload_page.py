@@ -1,4 +1,4 @@
-"""The upload page (`GET /`): one static HTML file with its own CSS and JS, no external assets."""
+"""The upload page (`GET /`) and the offline API docs (`GET /docs`): static HTML, CSS and JS, no external assets."""
 
 from __future__ import annotations
 
@@ -17,15 +17,20 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 @cache
-def _index() -> str:
-    return (STATIC / "index.html").read_text(encoding="utf-8")
+def _page(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the page at / and its assets under /static/."""
+    """Serve the page at /, the offline API documentation at /docs, and their assets under /static/."""
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:
-        return HTMLResponse(_index(), headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
+        return HTMLResponse(_page("index.html"), headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
+
+    # FastAPI's own /docs loads Swagger UI from a CDN, which an offline intranet cannot reach.
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(_page("docs.html"), headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
