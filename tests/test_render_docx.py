@@ -83,6 +83,9 @@ def test_no_space_after_paragraphs(huaian):
     assert normal.paragraph_format.space_after == 0  # python-docx's template has 10 pt
     assert normal.font.size.pt == 16
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    defaults = huaian.styles.element.find(qn("w:docDefaults"))
+    assert defaults.find(f"{W}pPrDefault/{W}pPr/{W}spacing").get(qn("w:after")) == "0"
+    assert defaults.find(f"{W}rPrDefault/{W}rPr/{W}rFonts").get(qn("w:eastAsia")) == "仿宋_GB2312"
     for p in huaian.element.body.iter(f"{W}p"):
         spacing = p.find(f"{W}pPr/{W}spacing")
         assert spacing is None or spacing.get(qn("w:after")) in (None, "0", "579")  # only the title keeps a line

@@ -33,6 +33,27 @@ def _set_fonts(rpr_owner: Any, font: str, size_pt: float) -> None:
         fonts.set(qn(attr), font)
 
 
+def _defaults(doc: Any) -> None:
+    """Document defaults in 公文 type: 仿宋 3号, Chinese language, no 10 pt after (the template's default)."""
+    from docx.oxml.ns import qn
+
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    fonts = rpr.find(qn("w:rFonts"))
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), BODY_FONT)
+    for tag in ("w:sz", "w:szCs"):
+        rpr.find(qn(tag)).set(qn("w:val"), str(BODY_PT * 2))
+    lang = rpr.find(qn("w:lang"))
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    spacing = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:spacing')}")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+
+
 def _page_number(paragraph: Any) -> None:
     """`— n —` with a PAGE field between the dashes."""
     from docx.oxml import OxmlElement
@@ -85,6 +106,7 @@ def _base(draft_mark: str | None) -> bytes:
     normal = doc.styles["Normal"]
     _set_fonts(normal, BODY_FONT, BODY_PT)
     _zero_spacing(normal.paragraph_format)
+    _defaults(doc)
     # Odd pages: number right, one character in; even pages: left (GB/T 9704 7.5).
     doc.settings.odd_and_even_pages_header_footer = True
     for footer, align, indent in (
