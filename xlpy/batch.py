@@ -279,7 +279,7 @@ def run_batch(paths: list[Path], options: Options, *, jobs: int = 0,
     items = [(str(p), stems[p]) for p in paths]
     jobs = jobs or os.cpu_count() or 1
     rows: dict[str, Row] = {}
-    if jobs == 1 or len(items) < 2:
+    if jobs == 1 or len(items) <= 4:  # starting worker processes costs more than a few files
         init_worker(options)
         for path, stem in items:
             row = process_one(Path(path), stem, options)
