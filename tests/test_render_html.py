@@ -51,14 +51,15 @@ def test_huaian_has_175_s3_cells_and_15_s4_cells():
 
 def test_headers_are_real_merged_cells():
     page = html(load("2021"))
-    assert f'<th class="corner" rowspan="3" colspan="3">{S3_NOTE}</th>' in page
-    assert '<th class="col" colspan="7">申请人情况</th>' in page
-    assert '<th class="col" rowspan="2">自然人</th>' in page
-    assert '<th class="col" colspan="5">法人或其他组织</th>' in page
-    assert '<th class="col" colspan="5">行政复议</th>' in page
-    assert '<th class="col" colspan="10">行政诉讼</th>' in page
-    assert '<th class="group" rowspan="22">三、本年度办理结果</th>' in page  # 2021: 22 result rows
-    assert '<th class="group" rowspan="8">（三）不予公开</th>' in page
+    assert f'<th class="corner" scope="colgroup" rowspan="3" colspan="3">{S3_NOTE}</th>' in page
+    assert '<th class="col" scope="colgroup" colspan="7">申请人情况</th>' in page
+    assert '<th class="col" scope="col" rowspan="2">自然人</th>' in page
+    assert '<th class="col" scope="colgroup" colspan="5">法人或其他组织</th>' in page
+    assert '<th class="col" scope="colgroup" colspan="5">行政复议</th>' in page
+    assert '<th class="col" scope="colgroup" colspan="10">行政诉讼</th>' in page
+    assert '<th class="group" scope="rowgroup" rowspan="22">三、本年度办理结果</th>' in page  # 2021: 22 result rows
+    assert '<th class="group" scope="rowgroup" rowspan="8">（三）不予公开</th>' in page
+    assert '<th class="row" scope="row">1.属于国家秘密</th>' in page
 
 
 def test_s2_2021_rows_and_single_figure_columns():

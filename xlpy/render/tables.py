@@ -29,6 +29,13 @@ class Cell:
     def header(self) -> bool:
         return self.kind != "value"
 
+    @property
+    def scope(self) -> str:
+        """The HTML `scope` of a header cell, so screen readers announce a figure with its labels."""
+        if self.kind in ("row", "group"):
+            return "rowgroup" if self.rowspan > 1 else "row"
+        return "colgroup" if self.colspan > 1 else "col"
+
 
 @dataclass(slots=True)
 class Slot:
