@@ -116,3 +116,10 @@ def test_end_to_end_with_the_real_validator(tmp_path):
     code, _, err = cli(str(EXAMPLES / "beigou-2020.json"), "-o", str(tmp_path), "--draft", "--to", "md")
     assert code == 0, err
     assert (tmp_path / "蓬莱区北沟镇人民政府2020年政府信息公开工作年度报告.md").exists()
+
+
+def test_unwritable_output_is_reported_not_a_traceback(validation, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(blocker / "out"), "--to", "md")
+    assert code == 2 and "无法写入输出目录" in err

@@ -62,11 +62,15 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     draft = bool(args.draft) and not report.final_ok
     outputs = render(data.instance, args.to, draft=draft, templates_dir=config.templates_dir)
     outdir = Path(args.output)
-    outdir.mkdir(parents=True, exist_ok=True)
-    for fmt, payload in outputs.items():
-        path = outdir / file_name(data.instance, fmt)
-        path.write_bytes(payload)
-        stdout.write(f"{path}\n")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        for fmt, payload in outputs.items():
+            path = outdir / file_name(data.instance, fmt)
+            path.write_bytes(payload)
+            stdout.write(f"{path}\n")
+    except OSError as exc:
+        stderr.write(f"xlpy：无法写入输出目录 {outdir}：{exc.strerror or exc}\n")
+        return 2
     if draft:
         stderr.write(f"已生成草稿（校验未通过，{len(_blocking(report))} 项问题），正式报告须先改正。\n")
     return 0
