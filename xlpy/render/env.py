@@ -29,7 +29,9 @@ def fmt_number(value: Any) -> str:
         d = Decimal(str(value))
         if d == d.to_integral_value():
             return str(d.quantize(Decimal(1)))
-        return format(d.normalize(), "f")
+        # A sum computed in Excel can carry binary noise (0.30000000000000004); six decimals is
+        # finer than any amount a report states (万元 to four places: 72701.2578).
+        return format(d.quantize(Decimal("0.000001")).normalize(), "f")
     return str(value)
 
 
