@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -103,14 +104,18 @@ def environment(templates_dir: str | Path | None = None) -> jinja2.Environment:
     return _environment(None)
 
 
-_SELECTED: dict[tuple[int, tuple[str, ...]], jinja2.Template] = {}
+# Per environment (weakly held, so an evicted environment's choices go with it).
+_SELECTED: weakref.WeakKeyDictionary[jinja2.Environment, dict[tuple[str, ...], jinja2.Template]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def select(env: jinja2.Environment, names: list[str]) -> jinja2.Template:
     """The most specific template that exists (deployment override first, then built-ins)."""
     # Remembered per environment: a miss costs a stat() and an exception on every render otherwise.
-    key = (id(env), tuple(names))
-    found = _SELECTED.get(key)
+    chosen = _SELECTED.setdefault(env, {})
+    key = tuple(names)
+    found = chosen.get(key)
     if found is not None:
         return found
     try:
@@ -119,5 +124,5 @@ def select(env: jinja2.Environment, names: list[str]) -> jinja2.Template:
         raise RenderError(f"找不到报告模板：{'、'.join(names)}") from exc
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"报告模板有语法错误：{exc.filename or exc.name} 第 {exc.lineno} 行：{exc.message}") from exc
-    _SELECTED[key] = found
+    chosen[key] = found
     return found
