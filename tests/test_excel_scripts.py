@@ -246,3 +246,29 @@ def test_body_rows_paragraphs_and_tables() -> None:
         ["项目", "数量"],
         ["规章", "0"],
     ]
+
+
+# --- explanations (说明) -------------------------------------------------------------------
+def test_explanations_show_in_the_results_and_lift_the_marks() -> None:
+    payload = example_payload("huaian", "VBA")
+    sheet, cell = cell_of("2021", "text.other")
+    set_cell(payload, sheet, cell, "无。")  # no fee report: warnings on 六、其他事项!B4
+    outcome, wb, _ = run("validate", payload)
+    warned = {f.rule: f for f in outcome.report.findings if f.severity == "warning"}
+    assert {"X-1", "X-2"} <= set(warned)
+    assert wb.sheet(sheet).fill(cell) == fs.WARNING_FILL
+    rows = {r[1]: r for r in wb.sheet(fs.RESULTS_SHEET).grid()[fs.FIRST_FINDING_ROW :]}
+    assert rows["X-2"][5].startswith("如情况属实，请在“说明”工作表新增一行：规则填 X-2，位置填 六、其他事项!B4")
+
+    # The clerk explains both warnings in the 说明 sheet; the reason starts with "=" on purpose.
+    for i, rule in enumerate(("X-1", "X-2")):
+        for key, value in (("rule", rule), ("location", warned[rule].location), ("text", "=本年未收取信息处理费")):
+            set_cell(payload, *cell_of("2021", f"explanations.{i}.{key}"), value)
+    outcome, wb, actions = run("validate", payload)
+    explained = [f for f in outcome.report.findings if f.rule in ("X-1", "X-2")]
+    assert explained and all(f.explained for f in explained)
+    rows = {r[1]: r for r in wb.sheet(fs.RESULTS_SHEET).grid()[fs.FIRST_FINDING_ROW :]}
+    assert rows["X-2"][5] == "已说明：=本年未收取信息处理费"
+    assert wb.sheet(sheet).fill(cell) != fs.WARNING_FILL  # explained: no longer marked
+    assert outcome.report.final_ok
+    assert wb.sheet(fs.RESULTS_SHEET).value("A2").startswith("校验通过")
