@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +29,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def wait(self, timeout: float = 30) -> "ServerProcess":
+    def wait(self, timeout: float = 30) -> Self:
         import httpx
 
         deadline = time.monotonic() + timeout
@@ -57,7 +58,7 @@ class ServerProcess:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> Self:
         return self.wait()
 
     def __exit__(self, *exc: object) -> None:

@@ -47,7 +47,7 @@ async def load(url: str, body: bytes, ctype: str, clients: int, total: int) -> t
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main() -> None:

@@ -30,12 +30,12 @@ def warm() -> list[tuple[str, ...]]:
     rows = []
     for name in EXAMPLES:
         data = example_bytes(name)
-        base = timeit(lambda: bare_calamine(data))
-        read = timeit(lambda: read_workbook(data, name=name))
-        full = timeit(lambda: validate(read_workbook(data, name=name)))
+        base = timeit(lambda data=data: bare_calamine(data))
+        read = timeit(lambda data=data, name=name: read_workbook(data, name=name))
+        full = timeit(lambda data=data, name=name: validate(read_workbook(data, name=name)))
         instance = read_workbook(data, name=name).instance
-        text = timeit(lambda: render(instance, ["md", "html"], draft=True), repeat=20)
-        docx = timeit(lambda: render(instance, ["docx"], draft=True), repeat=10)
+        text = timeit(lambda instance=instance: render(instance, ["md", "html"], draft=True), repeat=20)
+        docx = timeit(lambda instance=instance: render(instance, ["docx"], draft=True), repeat=10)
         rows += [
             (name, "bare calamine read (all sheets)", ms(base), "1.0×", ""),
             (name, "read_workbook", ms(read), f"{read / base:.1f}×", ""),
@@ -61,8 +61,9 @@ def cold(runs: int = 10) -> list[tuple[str, ...]]:
         }
         times = {}
         for label, cmd in commands.items():
-            subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)  # warm the OS cache and .pyc files
-            times[label] = timeit(lambda: subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True), repeat=runs, warmup=1)
+            subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False)  # warm the OS cache and .pyc files
+            times[label] = timeit(lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False),
+                                  repeat=runs, warmup=1)
     base = times['python -c "import openpyxl"']
     return [(label, ms(t), f"{t / base:.2f}×", f"≤ 1.5× {verdict(t <= 1.5 * base)}" if label != 'python -c "import openpyxl"' else "")
             for label, t in times.items()]

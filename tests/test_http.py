@@ -7,14 +7,14 @@ import io
 import json
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from xlpy.server import create_app
-from xlpy.server import jobs
+from xlpy.server import create_app, jobs
 from xlpy.server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

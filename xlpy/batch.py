@@ -18,10 +18,11 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 STATUS_ZH = {"ok": "通过", "blocked": "有问题", "unusable": "无法使用", "failed": "处理失败"}
@@ -175,7 +176,7 @@ def init_worker(options: Options) -> None:
     """Pool initializer: keep the options and compile the rule registers once per process."""
     global _OPTIONS
     _OPTIONS = options
-    import xlpy.reader  # noqa: F401
+    import xlpy.reader
     import xlpy.validate  # noqa: F401
 
     try:
@@ -198,7 +199,7 @@ def process_one(path: Path, stem: str, options: Options) -> Row:
     """Validate one workbook, write its findings (and reports), and return its summary row."""
     try:
         return _process(path, stem, options)
-    except Exception as exc:  # one broken file must never end the batch
+    except Exception as exc:  # noqa: BLE001 — one broken file must never end the batch
         return Row(file=str(path), status="failed", note=f"处理失败（内部错误 {type(exc).__name__}：{exc}）")
 
 
@@ -295,7 +296,7 @@ def run_batch(paths: list[Path], options: Options, *, jobs: int = 0,
             for future in as_completed(futures):
                 try:
                     results = [Row(**r) for r in future.result()]
-                except Exception as exc:  # a worker died (e.g. killed by the OS): its files are rows too
+                except Exception as exc:  # noqa: BLE001 — a worker died (e.g. killed by the OS): its files are rows too
                     results = [Row(file=p, status="failed", note=f"处理失败（工作进程异常：{exc}）")
                                for p, _ in futures[future]]
                 for row in results:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 EPILOG = """退出码：0 全部通过；1 至少一个工作簿存在阻止定稿的问题；2 至少一个文件无法使用或处理失败（或未找到工作簿）。
 上年度对应：先按“机关名称 + 年度减一”匹配 --last-year-dir 中的工作簿，找不到再按去掉年份后的文件名匹配。
@@ -41,8 +42,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("xlpy：--jobs 应为正整数\n")
         return 2
     paths, missing = batch.collect(args.inputs)
-    for item in missing:
-        stderr.write(f"xlpy：未找到工作簿：{item}\n")
+    stderr.writelines(f"xlpy：未找到工作簿：{item}\n" for item in missing)
     if not paths:
         stderr.write("xlpy：没有找到任何工作簿（.xlsx/.xlsm）\n")
         return 2
@@ -88,8 +88,8 @@ class _progress:
     def __enter__(self) -> Callable[[Any], None]:
         if not self.quiet and _isatty(self.stream):
             try:
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
                 from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
                 self._bar = Progress(TextColumn("校验"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                                      console=Console(file=self.stream), transient=True)
@@ -107,7 +107,7 @@ class _progress:
             self.stream.write(f"已处理 {self.done}/{self.total}\n")
             self.stream.flush()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
 

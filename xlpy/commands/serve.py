@@ -6,8 +6,7 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import TextIO
-
+from typing import Any, TextIO
 
 CONFIG_ENV = "XLPY_SERVE_CONFIG"  # the config file handed to uvicorn worker processes
 
@@ -44,8 +43,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     stderr.write(f"xlpy 服务：{scheme}://{args.host}:{args.port}/ （上传页面）  {scheme}://{args.host}:{args.port}/docs （API 文档）\n")
     if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         stderr.write("xlpy：注意：服务对网络开放且未设置访问令牌（XLPY_TOKEN 或配置文件 token）\n")
-    common = dict(host=args.host, port=args.port, ssl_certfile=args.certfile, ssl_keyfile=args.keyfile,
-                  log_level=args.log_level, server_header=False)
+    common: dict[str, Any] = {"host": args.host, "port": args.port, "ssl_certfile": args.certfile,
+                              "ssl_keyfile": args.keyfile, "log_level": args.log_level, "server_header": False}
     if args.workers > 1:
         # Validation is CPU-bound Python: threads share one GIL, so real parallelism needs processes.
         # Each worker process rebuilds the app from the same config file.
@@ -64,8 +63,7 @@ def _get(app, path: str, with_headers: bool, stdout: TextIO) -> int:  # type: ig
         response = client.get(path)
     if with_headers:
         stdout.write(f"{response.status_code}\n")
-        for key, value in response.headers.items():
-            stdout.write(f"{key}: {value}\n")
+        stdout.writelines(f"{key}: {value}\n" for key, value in response.headers.items())
         stdout.write("\n")
     content_type = response.headers.get("content-type", "")
     if content_type.startswith("application/json"):

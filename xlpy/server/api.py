@@ -8,9 +8,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from xlpy.errors import InputError
 from xlpy.server import jobs
 from xlpy.server.errors import ApiError, input_error
-from xlpy.errors import InputError
 
 router = APIRouter(prefix="/api", tags=["API"])
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -146,9 +147,8 @@ class Conversions:
 
 def warm_worker() -> None:
     """Import the pipeline and compile the rule registers once per worker process."""
-    import xlpy.reader  # noqa: F401
+    import xlpy.reader
     import xlpy.validate  # noqa: F401
-
     from xlpy.rules.register import load_register
     from xlpy.schema import known_versions
 
