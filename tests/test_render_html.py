@@ -77,6 +77,7 @@ def test_page_is_self_contained():
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
     assert not re.search(r"""(src|href)\s*=|@import|url\(|<script|<link""", page, flags=re.IGNORECASE)
     assert "@media print" in page and "size: A4" in page
+    assert 'content: "— " counter(page) " —"' in page  # printed page numbers, right on odd pages
     assert "仿宋" in page and "Noto Serif CJK SC" in page  # a CJK font stack with free fallbacks
     assert "border: 1px solid #000" in page
 
