@@ -166,6 +166,9 @@ def test_all_zero_tables_get_the_negative_sentence():
     md = markdown(load("2019"))
     assert "2020年，本机关未收到政府信息公开申请" in md
     assert "2020年，本机关未发生因政府信息公开引起的行政复议、行政诉讼。" in md
+    inst = copy.deepcopy(load("2019"))
+    inst["meta"]["year"] = None  # a draft without its year still reads
+    assert "本年度，本机关未收到政府信息公开申请" in markdown(inst, draft=True)
 
 
 def test_a_blank_figure_drops_the_sentence_instead_of_printing_a_wrong_one():
@@ -292,6 +295,9 @@ def test_a_blank_workbook_renders_as_a_draft_in_every_format(year):
     md = out["md"].decode("utf-8")
     assert md.startswith("**草稿：未通过校验**") and f"# {year}年政府信息公开工作年度报告" in md
     assert "None" not in md and "None" not in out["html"].decode("utf-8")
+    data.instance["meta"]["year"] = None
+    md = render(data.instance, ("md",), draft=True)["md"].decode("utf-8")
+    assert "None" not in md
 
 
 def test_table_header_data_file_names_only_schema_columns():
