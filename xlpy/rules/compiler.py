@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import operator
 import string
 from typing import Any
 
@@ -170,18 +171,16 @@ class Compiler:
         return tuple(refs), const
 
     def finish(self, rules: list[Rule]) -> Register:
-        n = len(self.slot)
-        # last-year slots live after this year's: fix up the marker offset now that n is known.
+        # Renumber the slots: this year's grouped by parent row, then last year's, so that a run
+        # fills each row with one C-level itemgetter call (see engine.values).
+        this, last = _grouped(self.slot), _grouped(self.last_slot)
+        n = len(this)
+        remap = {self.slot[p]: i for i, p in enumerate(this)}
+        remap.update({(1 << 20) + self.last_slot[p]: n + j for j, p in enumerate(last)})
         fixed = []
         for r in rules:
             if r.instances:
-                insts = tuple(
-                    Instance(
-                        i.binding, i.titles, i.linear, _shift(i.lhs, n), _shift(i.rhs, n), i.lconst, i.rconst, i.primary
-                    )
-                    for i in r.instances
-                )
-                r = dataclasses.replace(r, instances=insts)
+                r = dataclasses.replace(r, instances=tuple(_finalize(i, remap) for i in r.instances))
             fixed.append(r)
         fixed.sort(key=lambda r: rule_order(r.id))
         prefixes = sorted(
@@ -191,26 +190,56 @@ class Compiler:
             self.version,
             tuple(fixed),
             {r.id: r for r in fixed},
-            tuple(self.slot),
-            tuple(self.last_slot),
-            self.plan(self.slot, 0),
-            self.plan(self.last_slot, n),
+            tuple(this),
+            tuple(last),
+            _plan(this, 0),
+            _plan(last, n),
             tuple(prefixes),
-            {**{(p, False): i for p, i in self.slot.items()}, **{(p, True): n + j for p, j in self.last_slot.items()}},
+            {**{(p, False): i for i, p in enumerate(this)}, **{(p, True): n + j for j, p in enumerate(last)}},
+            tuple(self.fields[p].kind != "money" for p in this + last),  # counts must be whole numbers
         )
 
-    def plan(self, table: dict[str, int], offset: int) -> tuple[Any, ...]:
-        """Group leaf paths by parent so a run resolves each row dict once, then reads its cells."""
-        groups: dict[tuple[str, ...], list[tuple[str, int, bool]]] = {}
-        for path, i in table.items():
-            *parent, leaf = path.split(".")
-            whole = self.fields[path].kind != "money"  # counts must be whole numbers
-            groups.setdefault(tuple(parent), []).append((leaf, i + offset, whole))
-        return tuple((k, tuple(v)) for k, v in groups.items())
+
+def _grouped(table: dict[str, int]) -> list[str]:
+    groups: dict[str, list[str]] = {}
+    for path in table:
+        groups.setdefault(path.rsplit(".", 1)[0], []).append(path)
+    return [p for g in groups.values() for p in g]
 
 
-def _shift(refs: tuple[tuple[int, int], ...], n: int) -> tuple[tuple[int, int], ...]:
-    return tuple((c, s - (1 << 20) + n if s >= 1 << 20 else s) for c, s in refs)
+def _plan(paths: list[str], offset: int) -> tuple[Any, ...]:
+    """(parent keys, first slot, end slot, leaf keys, itemgetter) per row; a row's slots are contiguous."""
+    out, i = [], 0
+    while i < len(paths):
+        parent = paths[i].rsplit(".", 1)[0]
+        j = i
+        while j < len(paths) and paths[j].rsplit(".", 1)[0] == parent:
+            j += 1
+        leaves = tuple(p.rsplit(".", 1)[1] for p in paths[i:j])
+        out.append((tuple(parent.split(".")), offset + i, offset + j, leaves, operator.itemgetter(*leaves)))
+        i = j
+    return tuple(out)
+
+
+def _finalize(i: Instance, remap: dict[int, int]) -> Instance:
+    """Final slot numbers (last year's after this year's), each side split by sign."""
+    lhs = tuple((c, remap[s]) for c, s in i.lhs)
+    rhs = tuple((c, remap[s]) for c, s in i.rhs)
+    return Instance(
+        i.binding,
+        i.titles,
+        i.linear,
+        lhs,
+        rhs,
+        i.lconst,
+        i.rconst,
+        i.primary,
+        lpos=tuple(s for c, s in lhs if c > 0),
+        lneg=tuple(s for c, s in lhs if c < 0),
+        rpos=tuple(s for c, s in rhs if c > 0),
+        rneg=tuple(s for c, s in rhs if c < 0),
+        reads=frozenset(s for _, s in lhs + rhs),
+    )
 
 
 def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:

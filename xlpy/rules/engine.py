@@ -28,24 +28,37 @@ def values(register: Register, instance: dict[str, Any] | None, last: dict[str, 
     """The slot vector: every leaf the arithmetic reads, as exact numbers (None = not evaluable)."""
     out: list[Any] = [None] * (len(register.slots) + len(register.last_slots))
     for plan, root in ((register.plan, instance), (register.last_plan, last)):
-        if root is None:
+        if type(root) is not dict:
             continue
-        for parent, leaves in plan:
+        for parent, start, stop, leaves, getter in plan:
             node: Any = root
             for key in parent:
                 node = node.get(key) if type(node) is dict else None
             if type(node) is not dict:
                 continue
-            for leaf, slot, whole in leaves:
-                v: Any = node.get(leaf)
-                t = type(v)
-                if t is int:
-                    out[slot] = v
-                elif t is float:
-                    # A count read from Excel may arrive as 15.0; 1.5 in a count cell is the schema
-                    # check's finding (R-S3-4), not the start of a 勾稽 cascade.
-                    out[slot] = (int(v) if v.is_integer() else None) if whole else ex.number(v)
+            try:
+                got = getter(node)
+            except KeyError:  # a cell missing from the data (the schema check reports it)
+                got = tuple(node.get(leaf) for leaf in leaves)
+            out[start:stop] = (got,) if stop - start == 1 else got
+    if set(map(type, out)) != {int}:
+        _normalise(out, register.whole)
     return out
+
+
+def _normalise(out: list[Any], whole: tuple[bool, ...]) -> None:
+    """Money to Decimal; blanks, text and booleans to None (not evaluable).
+
+    A count read from Excel may arrive as 15.0; 1.5 in a count cell is the schema check's finding
+    (R-S3-4), not the start of a 勾稽 cascade, so it becomes None as well.
+    """
+    for i, v in enumerate(out):
+        if type(v) is int:
+            continue
+        num = ex.number(v)
+        if isinstance(num, Decimal) and whole[i]:
+            num = int(num) if num == num.to_integral_value() else None
+        out[i] = num
 
 
 def run(
@@ -58,6 +71,7 @@ def run(
         ctx.options = {**config.options, **ctx.options}
     no_last = _last_year_problem(ctx)
     vals: list[Any] | None = None
+    blanks: frozenset[int] = frozenset()
     for rule in register.rules:
         severity, enabled = effective(rule, config, ctx.options)
         if rule.status == "retired":
@@ -75,8 +89,9 @@ def run(
         if rule.kind == "arithmetic":
             if vals is None:
                 vals = values(register, ctx.instance, ctx.last)
+                blanks = frozenset(i for i, v in enumerate(vals) if v is None) if None in vals else frozenset()
             for inst in rule.instances:
-                f = _evaluate(rule, inst, vals, ctx, severity, register.index)
+                f = _evaluate(rule, inst, vals, blanks, ctx, severity, register.index)
                 if f is not None:
                     findings.append(f)
             if rule.cross_year:
@@ -153,20 +168,19 @@ def _version_gap(rule: Rule, ctx: RuleContext) -> str | None:
 
 
 def _evaluate(
-    rule: Rule, inst: Any, vals: list[Any], ctx: RuleContext, severity: str, index: dict[tuple[str, bool], int]
+    rule: Rule,
+    inst: Any,
+    vals: list[Any],
+    blanks: frozenset[int],
+    ctx: RuleContext,
+    severity: str,
+    index: dict[tuple[str, bool], int],
 ) -> Finding | None:
-    lhs: Any = inst.lconst
-    for coef, slot in inst.lhs:
-        v = vals[slot]
-        if v is None:
-            return None
-        lhs = lhs + v if coef > 0 else lhs - v
-    rhs: Any = inst.rconst
-    for coef, slot in inst.rhs:
-        v = vals[slot]
-        if v is None:
-            return None
-        rhs = rhs + v if coef > 0 else rhs - v
+    if blanks and not blanks.isdisjoint(inst.reads):
+        return None  # a blank/text cell: the schema check reports it; no 勾稽 cascade
+    get = vals.__getitem__
+    lhs: Any = inst.lconst + sum(map(get, inst.lpos)) - sum(map(get, inst.lneg))
+    rhs: Any = inst.rconst + sum(map(get, inst.rpos)) - sum(map(get, inst.rneg))
     op = inst.linear.op
     if (lhs == rhs) if op == "==" else (lhs <= rhs) if op == "<=" else (lhs >= rhs):
         return None
