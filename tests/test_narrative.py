@@ -155,3 +155,14 @@ def test_examples_against_themselves_fire_c4_only():
     findings = run(ctx, ("C-4",))
     assert [f.section for f in findings] == ["一", "五", "六"]
     assert all(f.lhs == 100 for f in findings)
+
+
+def test_json_input_without_cells():
+    # JSON input has no workbook cells: the finding still names the fields, and the message no cells.
+    case = {"set": {"s3.new_received.total": 4}, "text": "本年度共收到政府信息公开申请5件。"}
+    ctx = context(case)
+    ctx.cells = {}
+    (f,) = run(ctx)
+    assert (f.rule, f.cells, f.paths) == ("N-1", [], ["text.overview.parts.0.body", "s3.new_received.total"])
+    assert (f.lhs, f.rhs, f.diff) == (5, 4, 1)
+    assert "!" not in f.message and "总计 4 不一致" in f.message

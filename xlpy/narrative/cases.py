@@ -54,6 +54,7 @@ class OutcomeStatement:
     statement: Statement
     mode: str
     topics: tuple[str, ...]
+    words: str  # the claim as written ("均获维持")
 
 
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
@@ -152,8 +153,9 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
         for m, mode in found:
             if not s.about_year(m.start(), year):
                 continue
-            frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
-            out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, topics))
+            # Quote the sentence up to the claim: the cases it is about usually come first.
+            frag = s.text[max(0, m.end() - 60):s.clause_end(m.end())].strip()
+            out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, topics, m.group()))
     return tuple(out)
 
 

@@ -63,7 +63,6 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                     parts.append(f"{_TOPIC_ZH[topic]}{_RESULT_ZH[result]} {v}{located(ctx, q.paths)}")
             if total == 0:
                 continue
-            claim = "均获维持" if st.mode == "upheld" else "没有败诉或被纠错"
-            message = (f"文字称“{st.statement.fragment}”（{claim}），但表四中{'、'.join(parts)}，"
-                       f"不全为 0")
+            message = (f"文字称“{st.statement.fragment}”，但表四中{'、'.join(parts)}，"
+                       f"与“{st.words}”不符")
             yield finding(ctx, rule, field, message, tuple(paths), lhs=0, rhs=total, diff=-total)
