@@ -547,3 +547,28 @@ def test_serve_config_file(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="未知的设置项"):
         load_settings(cfg, environ={})
+
+
+def _hog() -> int:
+    return len(b"x" * (3 * 1024**3))  # 3 GB: far over the worker's cap
+
+
+def test_worker_memory_cap_turns_a_runaway_parse_into_413() -> None:
+    import asyncio
+    import os
+
+    from xlpy.server.errors import ApiError
+    from xlpy.server.limits import Conversions
+
+    async def scenario() -> int:
+        conversions = Conversions(Settings(max_conversions=1, worker_memory_mb=512))
+        try:
+            conversions.warm()
+            with pytest.raises(ApiError) as caught:
+                await conversions.run(_hog)
+            assert caught.value.status == 413
+            return await conversions.run(os.getpid)  # the same worker still serves
+        finally:
+            conversions.close()
+
+    assert asyncio.run(scenario()) > 0

@@ -95,6 +95,7 @@ class Conversions:
 
             # forkserver: never fork a process that already runs an event loop and threads.
             self.pool = ProcessPoolExecutor(max_workers=settings.max_conversions, initializer=warm_worker,
+                                            initargs=(settings.worker_memory_mb,),
                                             mp_context=multiprocessing.get_context("forkserver"))
         else:
             self.pool = ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
@@ -125,6 +126,9 @@ class Conversions:
             return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
             raise ApiError(504, f"处理超时（超过 {self.settings.time_limit_seconds:g} 秒），请检查文件是否过大或稍后再试") from None
+        except MemoryError:
+            # The worker's memory cap stopped a parse that would have swamped the server.
+            raise ApiError(413, "处理该文件所需的内存超过服务器上限，文件可能过大或已损坏，已拒绝处理。") from None
         except BrokenProcessPool:
             # A worker died (killed for memory, crashed): start a fresh pool for the next request.
             self._restart()
@@ -138,15 +142,23 @@ class Conversions:
     def warm(self) -> None:
         """Start every worker now (registers compiled), so the first clerks do not wait for it."""
         if isinstance(self.pool, ProcessPoolExecutor):
-            for f in [self.pool.submit(warm_worker) for _ in range(self.settings.max_conversions)]:
+            limit = self.settings.worker_memory_mb
+            for f in [self.pool.submit(warm_worker, limit) for _ in range(self.settings.max_conversions)]:
                 f.result()
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def warm_worker() -> None:
-    """Import the pipeline and compile the rule registers once per worker process."""
+def warm_worker(memory_mb: int = 0) -> None:
+    """Cap the worker's memory, import the pipeline and compile the rule registers (once per process)."""
+    if memory_mb > 0:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit if hard == resource.RLIM_INFINITY else min(hard, limit)))
     import xlpy.reader
     import xlpy.validate  # noqa: F401
     from xlpy.rules.register import load_register

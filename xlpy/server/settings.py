@@ -25,6 +25,7 @@ class Settings:
     time_limit_seconds: float = 30.0  # per request, queueing included
     max_conversions: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))  # at once
     executor: str = "processes"  # "processes" (parallel, default) or "threads" (one process)
+    worker_memory_mb: int = 2048  # address-space cap of each worker process (processes only; 0 = none)
     token: str | None = None  # bearer token for /api and /xlwings; None = open (loopback/intranet)
     cors_origins: tuple[str, ...] = ()  # extra origins allowed to call the API from a browser
     validate_config: Any = None  # xlpy.config.Config passed to validate(config=…); None = defaults
