@@ -143,6 +143,6 @@ def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim,
     q, v = values[0]
     stated = exact(claim.value)
     unit = claim.number.unit or ""
-    message = (f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths) or " "}不一致，"
+    message = (f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths) or ' '}不一致，"
                f"相差 {fmt(claim.value - v)}")
     return finding(ctx, rule, field, message, q.paths, lhs=stated, rhs=v, diff=stated - v)
