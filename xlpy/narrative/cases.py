@@ -57,12 +57,16 @@ class OutcomeStatement:
     words: str  # the claim as written ("均获维持")
 
 
+def _about_disclosure(text: str) -> bool:
+    return "信息公开" in text or "依申请公开" in text
+
+
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
     out = []
     prev_info = always
     for s in sentences(text):
-        info = always or "信息公开" in s.norm
+        info = always or _about_disclosure(s.norm)
         out.append((s, (info or prev_info) and bool(_TOPIC.search(s.norm) or "败诉" in s.norm)))
         prev_info = info
     return out
@@ -171,7 +175,7 @@ def _topics_of(text: str) -> tuple[str, ...]:
 
 _NO_CASES = re.compile(
     r"(?:未|没有|无)(?:发生|产生|收到|出现|涉及)?过?(?P<mid>[^，,。；;：:\d]{0,16}?)"
-    r"(?P<topics>行政复议(?:[和、及或与]?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
+    r"(?P<topics>行政复议(?:[和、及或与]?被?(?:提起)?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
 )
 _NO_CASES_MID = re.compile(r"(?:因|政府信息公开|信息公开|依申请公开|工作|而|被|引发|引起|产生|提起|申请|相关|类|的|任何|\s)*")
 _NO_CASES_TAIL = re.compile(r"(?:案件|情况|事项|的情况)?\s*")
@@ -191,7 +195,7 @@ def no_cases(text: str, year: int | None, always: bool = False) -> tuple[NoCases
     out = []
     prev_info = always
     for s in sentences(text):
-        info = always or "信息公开" in s.norm
+        info = always or _about_disclosure(s.norm)
         if info or prev_info:
             for m in _NO_CASES.finditer(s.norm):
                 if not (_NO_CASES_MID.fullmatch(m.group("mid")) and _NO_CASES_TAIL.fullmatch(m.group("tail"))):
