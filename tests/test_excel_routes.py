@@ -228,3 +228,30 @@ def test_response_is_plain_json_for_the_vba_client(client: TestClient) -> None:
             "row_count",
             "column_count",
         }
+
+
+def test_server_forgets_each_book() -> None:
+    import xlwings as xw
+
+    from xlpy.server.xlwings_routes import run_script
+
+    app = xw.engines["remote"].apps.active
+    before = len(app.books)
+    for _ in range(3):
+        result = run_script("validate", example_payload("beigou", "VBA"))
+        assert result["actions"][-1]["func"] == "alert"
+    assert len(app.books) == before
+
+
+def test_alert_lands_on_its_own_book_when_books_interleave() -> None:
+    import xlwings as xw
+
+    from xlpy.excel import scripts
+
+    mine = xw.Book(json=example_payload("huaian", "VBA"))
+    other = xw.Book(json=example_payload("beigou", "VBA"))  # opened later: the engine's "active" book
+    scripts.fill_zeros_book(mine)
+    assert [a["func"] for a in mine.json()["actions"]] == ["alert"]
+    assert other.json()["actions"] == []
+    mine.close()
+    other.close()

@@ -149,7 +149,20 @@ def show(book: Any, sheet: Any, message: str, title: str) -> None:
     """Bring `sheet` to the front with A1 selected and show a short alert."""
     sheet.activate()
     sheet.range("A1").select()
-    book.app.alert(message, title=title)
+    alert(book, message, title)
+
+
+def alert(book: Any, message: str, title: str) -> None:
+    """A message box with an OK button, on this book.
+
+    On the remote engine `book.app.alert` queues the action on the app's *active* book — the most
+    recently opened one, which on a busy server is another clerk's request. Queue it on our own book.
+    """
+    impl = getattr(book, "impl", None)
+    if isinstance(getattr(book, "api", None), dict) and hasattr(impl, "append_json_action"):
+        impl.append_json_action(func="alert", args=[message, title, "ok", "", ""])
+    else:
+        book.app.alert(message, title=title)
 
 
 def write_body(book: Any, rows: list[list[Any]]) -> Any:

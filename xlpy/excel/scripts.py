@@ -23,7 +23,7 @@ import xlwings as xw  # the licence key must be in place first
 
 try:  # the real decorator; xw.script is a no-op outside a server (XLWINGS_ON_SERVER unset)
     from xlwings.server import script
-except ImportError:  # pragma: no cover - xlwings Lite / a build without the pro parts
+except (ImportError, xw.LicenseError):  # pragma: no cover - xlwings Lite, or no usable key
     script = xw.script
 
 from xlpy.excel import feedback
@@ -95,7 +95,7 @@ def _guarded(fn: Any, book: Any) -> None:
     except InputError as exc:
         if STRICT.get():
             raise
-        book.app.alert(exc.message, title="无法校验")
+        feedback.alert(book, exc.message, "无法校验")
         outcome = Outcome(fn.__name__.removesuffix("_book"), message=exc.message)
     sink = OUTCOME.get()
     if sink is not None:
@@ -196,7 +196,7 @@ def fill_zeros_book(book: Any) -> Outcome:
         message = f"已在 {filled} 个空白的数字单元格中填入 0。请再点“校验”核对。"
     else:
         message = "没有空白的数字单元格，未做修改。"
-    book.app.alert(message, title="空白填0")
+    feedback.alert(book, message, "空白填0")
     return Outcome("fill_zeros", None, message, filled=filled)
 
 

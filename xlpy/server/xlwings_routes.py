@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hmac
 import json
@@ -97,13 +98,26 @@ def run_script(name: str, payload: dict[str, Any], config: Any = None) -> dict[s
     try:
         # Through xlwings' own dispatcher, exactly as xlwings Server would call the @script.
         asyncio.run(custom_scripts_call(_ScriptModule, name, typehint_to_value={xw.Book: book}))
+        result = {**book.json(), "xlpy": (sink[-1] if sink else scripts.Outcome(name)).to_dict()}
     except InputError as exc:
         raise input_error(exc) from exc
     finally:
         for var, token in zip((scripts.CONFIG, scripts.STRICT, scripts.OUTCOME), tokens):
             var.reset(token)  # type: ignore[attr-defined]
-    outcome = sink[-1] if sink else scripts.Outcome(name)
-    return {**book.json(), "xlpy": outcome.to_dict()}
+        release(book)
+    return result
+
+
+def release(book: Any) -> None:
+    """Forget a remote Book once answered: the engine keeps every opened book in a process-wide list,
+    and caches sheet values (keyed by the whole grid) without bound — a slow leak on a busy server."""
+    with contextlib.suppress(Exception):  # already closed: nothing to free
+        book.close()
+    try:
+        from xlwings.pro._xlremote import get_range_api
+    except ImportError:  # a later xlwings without this cache
+        return
+    get_range_api.cache_clear()
 
 
 async def _payload(request: Request) -> dict[str, Any]:
