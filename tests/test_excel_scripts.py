@@ -264,7 +264,7 @@ def test_explanations_show_in_the_results_and_lift_the_marks() -> None:
     for i, rule in enumerate(("X-1", "X-2")):
         for key, value in (("rule", rule), ("location", warned[rule].location), ("text", "=本年未收取信息处理费")):
             set_cell(payload, *cell_of("2021", f"explanations.{i}.{key}"), value)
-    outcome, wb, actions = run("validate", payload)
+    outcome, wb, _ = run("validate", payload)
     explained = [f for f in outcome.report.findings if f.rule in ("X-1", "X-2")]
     assert explained and all(f.explained for f in explained)
     rows = {r[1]: r for r in wb.sheet(fs.RESULTS_SHEET).grid()[fs.FIRST_FINDING_ROW :]}
