@@ -39,6 +39,7 @@ _S3_KEYWORDS = re.compile(
 )
 # Before a bare "政府信息公开申请 N 件" only time and agency words may stand ("本年度政府信息公开申请 20 件").
 _NOUN_LEAD = re.compile(r"(?:本年度|本年|全年|年度|今年|\d{4}\s*年度?|我局|我委|我办|我镇|我区|我县|我市|本机关|本单位|共|共计|\s)*")
+_OUTCOME_BEFORE = re.compile(r"(不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?$")
 _AFTER_KEYWORDS = re.compile(
     r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
     r"(?:(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?)"
@@ -57,7 +58,7 @@ _NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
 _PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
 # Sub-populations of a government's report (the table counts the agency itself).
-SUBUNITS = re.compile(r"各(?:级|部门|县|区|乡镇|镇|街道|单位|地|委办局)|县区|区县|下属|所属")
+SUBUNITS = re.compile(r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属")
 COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
 _OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
 _PCT_OF = re.compile(r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
@@ -91,7 +92,8 @@ def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sent
             re.search(r"公开|提供|处理|答复|办结|结转|顺延", s.norm))
         topical = own or carried
         out.append((s, topical))
-        prev = topical
+        # A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it.
+        prev = topical and not SUBUNITS.search(s.norm)
     return out
 
 
@@ -141,9 +143,11 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before):
         return None
     lead = before[:m.start()]
+    group = m.lastgroup
+    if group == "answered" and (o := _OUTCOME_BEFORE.search(lead)):
+        return OUTCOMES[o.group(1)]  # "予以公开答复966件" is an outcome, not the answered total
     if lead.endswith(_NEGATED) or _NOT_OWN.search(lead):
         return None
-    group = m.lastgroup
     if group == "fwd":
         return CARRIED_FORWARD
     if group == "over":
