@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from xlpy.narrative.claims import COMPARE, SUBUNITS, CASE_UNITS, Claim, Statement
+from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, sentences
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
@@ -90,7 +91,7 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Case
     return tuple(out)
 
 
-def _read(s: Sentence, n, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
+def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
     before = s.before(n)
     if COMPARE.search(before) or SUBUNITS.search(s.norm[:n.num_start]):
         return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from xlpy.narrative.numerals import COUNT_UNITS, Number
+from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, sentences
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
