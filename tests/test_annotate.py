@@ -233,3 +233,13 @@ def test_cli_unusable_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert cli(["annotate", str(bad), "-o", str(tmp_path / "o.xlsx")]) == 2
     assert capsys.readouterr().err.startswith("xlpy：")
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_output_suffix_matches_the_macro_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _xlsm(tmp_path)
+    assert cli(["annotate", str(src), "-o", str(tmp_path / "out.xlsx")]) == 2
+    assert ".xlsm" in capsys.readouterr().err
+    assert cli(["annotate", str(FILES["beigou"]), "-o", str(tmp_path / "out.xlsm")]) == 2
+    assert not list(tmp_path.glob("out.*"))
+    assert cli(["annotate", str(src)]) in (0, 1)
+    assert (tmp_path / "report-校验结果.xlsm").exists()

@@ -168,6 +168,7 @@ def annotate_path(
             f"输出文件不能与输入文件相同（{out}）：xlpy 从不改写原工作簿，请用 -o 指定另一个文件名。", code="same_file"
         )
     data_bytes = _read(src)
+    _check_suffix(out, is_macro_workbook(data_bytes, src.name))
     _, report = validate_path(src, last_year=last_year, config=config)
     if report.unusable:
         return report
@@ -180,6 +181,15 @@ def annotate_path(
         tmp.unlink(missing_ok=True)
         raise InputError(f"无法写入 {out}：{exc.strerror or exc}", code="write") from exc
     return report
+
+
+def _check_suffix(out: Path, macro: bool) -> None:
+    # Excel refuses a macro workbook saved as .xlsx (and the reverse) as "format or extension not valid".
+    suffix = out.suffix.lower()
+    if macro and suffix != ".xlsm":
+        raise InputError(f"原工作簿含宏（.xlsm），输出文件也须为 .xlsm：{out.name}", code="suffix")
+    if not macro and suffix != ".xlsx":
+        raise InputError(f"输出文件须为 .xlsx：{out.name}", code="suffix")
 
 
 def same_file(a: Path, b: Path) -> bool:
