@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-import xlpy.rules.checkers.narrative  # noqa: F401  (registers N-1 … N-4, N-7)
-import xlpy.rules.checkers.narrative_lists  # noqa: F401  (N-9, N-10)
-import xlpy.rules.checkers.narrative_s4  # noqa: F401  (N-5, N-6)
-import xlpy.rules.checkers.similarity  # noqa: F401  (C-4)
+import xlpy.rules.checkers.narrative
+import xlpy.rules.checkers.narrative_lists
+import xlpy.rules.checkers.narrative_s4
+import xlpy.rules.checkers.similarity
 import xlpy.rules.checkers.text  # noqa: F401  (X-1 … X-4)
 from xlpy import schema
 from xlpy.layout import layout

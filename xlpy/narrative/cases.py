@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from xlpy.narrative.claims import COMPARE, SUBUNITS, CASE_UNITS, Claim, Statement
+from xlpy.narrative.claims import CASE_UNITS, COMPARE, SUBUNITS, Claim, Statement
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, sentences
 
@@ -121,7 +121,7 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
     topic = topics[-1].lastgroup or ""
     if _REVIEWER.search(s.norm[:topics[-1].start()][-6:]):
         return None
-    kinds = {t.lastgroup for t in topics}
+    kinds = {t.lastgroup or "" for t in topics}
     also: tuple[str, ...] = ()
     if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in kinds:
         also = (LITIGATION,)

@@ -177,7 +177,7 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
         return None, None
     kind = by_number.get(prev[-1].num_start)
     between = s.norm[prev[-1].end:n.num_start]
-    if kind in OUTCOMES.values() and re.fullmatch(r"[\s，,]*(?:占|比例)[^，,。；;\d]*", between):
+    if kind is not None and kind in OUTCOMES.values() and re.fullmatch(r"[\s，,]*(?:占|比例)[^，,。；;\d]*", between):
         return PERCENT + kind, prev[-1].num_start
     return None, None
 

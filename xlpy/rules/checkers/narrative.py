@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Any, Iterator
+from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
 from xlpy.rules.checkers.narrative_common import (
-    Quantity, TextField, finding, fmt, located, mismatch, report_year, s3_quantities, table_value, text_fields)
+    Quantity,
+    TextField,
+    finding,
+    fmt,
+    located,
+    mismatch,
+    report_year,
+    s3_quantities,
+    table_value,
+    text_fields,
+)
 from xlpy.rules.context import RuleContext, checker
 
 # Which figures a claim may legitimately mean; the first is the one the rule names and the message cites.

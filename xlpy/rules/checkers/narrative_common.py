@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any, Iterator
+from typing import Any
 
 from xlpy import schema
 from xlpy.model import Finding
@@ -136,11 +137,11 @@ def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim,
              candidates: list[Quantity]) -> Finding | None:
     """A finding when the stated number equals none of the candidate figures (the first one is cited)."""
     values = [(q, table_value(ctx, q.paths)) for q in candidates]
-    if any(v is None for _, v in values[:1]):
-        return None  # the cited figure is blank: the schema check reports it
-    if any(v is not None and Decimal(v) == claim.value for _, v in values):
-        return None
     q, v = values[0]
+    if v is None:
+        return None  # the cited figure is blank: the schema check reports it
+    if any(other is not None and Decimal(other) == claim.value for _, other in values):
+        return None
     stated = exact(claim.value)
     unit = claim.number.unit or ""
     message = (f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths) or ' '}不一致，"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import cases as cs
 from xlpy.rules.checkers.narrative_common import (
-    Quantity, finding, located, mismatch, report_year, table_value, text_fields)
+    Quantity,
+    finding,
+    located,
+    mismatch,
+    report_year,
+    table_value,
+    text_fields,
+)
 from xlpy.rules.context import RuleContext, checker
 
 _RESULT_ZH = {"total": "总计", "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结"}
@@ -51,7 +59,9 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     for field in text_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
             results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
-            parts, paths, total = [], [], 0
+            parts: list[str] = []
+            paths: list[str] = []
+            total = 0
             for topic in st.topics:
                 for result in results:
                     q = quantity(topic, result)

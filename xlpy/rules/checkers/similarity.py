@@ -12,12 +12,13 @@ It is linear in the text length, unlike difflib's matcher, and ignores paragraph
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from xlpy.model import Finding
-from xlpy.rules.checkers.narrative_common import finding, TextField
+from xlpy.rules.checkers.narrative_common import TextField, finding
 from xlpy.rules.context import RuleContext, checker
 
 K = 8
