@@ -56,7 +56,9 @@ class Outcome:
 
 # Set by the server around a call: rule configuration, and whether an unusable workbook raises
 # (→ a JSON error) instead of being told to the clerk in an alert.
-CONFIG: contextvars.ContextVar[Any] = contextvars.ContextVar("xlpy_config", default=None)
+# Unset (desktop xlwings, xlwings Lite): the configuration named by $XLPY_CONFIG, as the CLI would use.
+_UNSET = object()
+CONFIG: contextvars.ContextVar[Any] = contextvars.ContextVar("xlpy_config", default=_UNSET)
 STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("xlpy_strict", default=False)
 # A list the server passes in to receive the Outcome: a plain value set inside the script would not
 # cross back out of the task xlwings runs it in.
@@ -110,7 +112,12 @@ def check(book: Any) -> tuple[Any, Any, Any]:
     from xlpy.validate import validate as run_rules
 
     data = read_view(BookView(book))
-    report = run_rules(data, config=CONFIG.get())
+    config = CONFIG.get()
+    if config is _UNSET:
+        from xlpy.config import load_config
+
+        config = load_config()
+    report = run_rules(data, config=config)
     return data, report, layout(data.version)
 
 
