@@ -24,6 +24,21 @@ OUTCOMES = {  # outcome word → kind (the 总计 column of a group of 三、本
     "不予以公开": "s3.withheld", "无法提供": "s3.unable", "不予处理": "s3.not_processed", "其他处理": "s3.other",
 }
 PERCENT = "pct."  # prefix: "pct.s3.granted" — a share of an outcome
+ROW = "s3.row."  # prefix: "s3.row.withheld.state_secret" — one row of 三、本年度办理结果
+ROWS = {  # the row labels of the table as clerks quote them → row (group.row of s3.results)
+    "属于国家秘密": "withheld.state_secret", "其他法律行政法规禁止公开": "withheld.prohibited_by_law",
+    "保护第三方合法权益": "withheld.third_party", "属于三类内部事务信息": "withheld.internal_affairs",
+    "三类内部事务信息": "withheld.internal_affairs", "属于四类过程性信息": "withheld.process_info",
+    "四类过程性信息": "withheld.process_info", "属于行政执法案卷": "withheld.enforcement_files",
+    "属于行政查询事项": "withheld.inquiry_matters", "本机关不掌握相关政府信息": "unable.not_held",
+    "没有现成信息需要另行制作": "unable.needs_creation", "补正后申请内容仍不明确": "unable.unclear",
+    "信访举报投诉类申请": "not_processed.complaints", "重复申请": "not_processed.repeated",
+    "要求提供公开出版物": "not_processed.publications", "无正当理由大量反复申请": "not_processed.excessive",
+    "要求行政机关确认或重新出具已获取信息": "not_processed.confirmation",
+    "逾期不补正": "other.no_correction", "逾期未按收费通知要求缴纳费用": "other.unpaid_fee",
+}
+_ROW_WORDS = "|".join(sorted(ROWS, key=len, reverse=True))
+_ROWS_RE = re.compile(_ROW_WORDS)
 
 # Units a count of applications or cases is given in.
 CASE_UNITS = frozenset({"件", "件次", "宗", "份", "起"})  # not "个": "20个工作日"
@@ -31,6 +46,7 @@ CASE_UNITS = frozenset({"件", "件次", "宗", "份", "起"})  # not "个": "20
 _S3_KEYWORDS = re.compile(
     r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?(?:继续)?(?:办理|答复)?|下一?年度?继续办理)"
     r"|(?P<over>(?:上一?年度?|去年)(?:的)?(?:结转|转入|未办结))"
+    r"|(?P<row>" + _ROW_WORDS + ")"
     r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)"
     r"|(?P<new>新收到|新收|共收到|收到|受理|接到|接收)"
     r"|(?P<handled>共收办|收办|办理)"
@@ -88,7 +104,7 @@ def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sent
     prev = always
     for s in sentences(text):
         own = always or ("申请" in s.norm and "公开" in s.norm)
-        carried = prev and not _OTHER_POPULATION.search(s.norm) and bool(
+        carried = prev and not _OTHER_POPULATION.search(_ROWS_RE.sub("", s.norm)) and bool(
             re.search(r"公开|提供|处理|答复|办结|结转|顺延", s.norm))
         topical = own or carried
         out.append((s, topical))
@@ -140,7 +156,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     elif m.lastgroup == "noun" and not _NOUN_LEAD.fullmatch(before[:m.start()]):
         return None
     between = before[m.end():]
-    if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before):
+    if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before[:m.start()] + between):
         return None
     lead = before[:m.start()]
     group = m.lastgroup
@@ -154,6 +170,8 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
         return CARRIED_OVER
     if group == "outcome":
         return OUTCOMES[m.group()]
+    if group == "row":
+        return ROW + ROWS[m.group()]
     if _PART.search(lead):
         return None  # a part of the total ("其中…受理 20 件")
     if group in ("new", "handled") and "申请" not in between:

@@ -16,6 +16,7 @@ from xlpy.rules.checkers.narrative_common import (
     located,
     mismatch,
     report_year,
+    row_quantity,
     s3_quantities,
     table_value,
     text_fields,
@@ -48,7 +49,12 @@ def _claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
 def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Finding]:
     quantities = s3_quantities(ctx.version)
     for field, claim in _claims(ctx):
-        if claim.kind in kinds:
+        if claim.kind.startswith(cl.ROW) and kinds == _N3:
+            row = row_quantity(ctx.version, claim.kind)
+            f = mismatch(ctx, rule, field, claim, [row]) if row is not None else None
+            if f is not None:
+                yield f
+        elif claim.kind in kinds:
             candidates = [quantities[k] for k in _CANDIDATES.get(claim.kind, (claim.kind,))]
             f = mismatch(ctx, rule, field, claim, candidates)
             if f is not None:
@@ -69,7 +75,8 @@ def answered(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 @checker("N-3")
 def outcomes(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """予以公开 / 部分公开 / 不予公开 / 无法提供 / 不予处理 / 其他处理 counts = the 总计 of their group."""
+    """予以公开 / 部分公开 / 不予公开 / 无法提供 / 不予处理 / 其他处理 counts = the 总计 of their group (a row
+    quoted by its label, e.g. "本机关不掌握相关政府信息769件", = that row's 总计)."""
     yield from _compare(ctx, rule, _N3)
 
 

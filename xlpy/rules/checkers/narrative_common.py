@@ -94,6 +94,16 @@ def s3_quantities(version: str) -> dict[str, Quantity]:
     }
 
 
+def row_quantity(version: str, kind: str) -> Quantity | None:
+    """The 总计 cell of one row of 三、本年度办理结果 ("s3.row.withheld.state_secret"), if the version has it."""
+    path = f"s3.results.{kind[len(cl.ROW):]}.total"
+    field = schema.fields(version).get(path)
+    if field is None:
+        return None
+    group, row = field.titles[-3], field.titles[-2]
+    return Quantity(f"表三“{group} {row}”总计", (path,))
+
+
 def cells_text(ctx: RuleContext, paths: tuple[str, ...]) -> str:
     """The cells for a message: "表三!J7", "表三!J11、表三!J12" or "表三!J11…J18"; empty for JSON input."""
     cells = [c for c in (ctx.cell(p) for p in paths) if c]
