@@ -27,7 +27,9 @@ _TOPICS = (
 )
 # What an empty 五 looks like once punctuation and spaces are gone.
 _EMPTY_PROBLEMS = frozenset({"", "无", "暂无", "没有", "无问题", "暂无问题", "不涉及", "略", "无内容", "空"})
-_NOTHING = re.compile(r"(?:本年度?|今年)?(?:暂|基本)?(?:无|没有|未发现)(?:明显|突出|重大|主要)?(?:的)?(?:问题|情况)?")
+_NOTHING = re.compile(
+    r"(?:本年度?|今年)?(?:暂|基本)?(?:无|没有|未发现)(?:明显|突出|重大|主要)?的?(?:存在的)?(?:问题)?(?:及改进)?(?:情况)?"
+)
 _PUNCT = re.compile(r"[\s\W_]+")
 
 
