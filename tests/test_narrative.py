@@ -166,3 +166,20 @@ def test_json_input_without_cells():
     assert (f.rule, f.cells, f.paths) == ("N-1", [], ["text.overview.parts.0.body", "s3.new_received.total"])
     assert (f.lhs, f.rhs, f.diff) == (5, 4, 1)
     assert "!" not in f.message and "总计 4 不一致" in f.message
+
+
+def test_huaian_figures_are_read_not_skipped():
+    # Silence on 淮安 must come from agreement, not from reading nothing: every quoted figure is claimed.
+    from xlpy.narrative.cases import case_claims
+    from xlpy.narrative.claims import s3_claims
+    from xlpy.narrative.documents import document_claims
+
+    ctx = _example("huaian-2024.json")
+    texts = [p["body"] for p in ctx.instance["text"]["overview"]["parts"]]
+    s3 = {(c.kind, int(c.value)) for t in texts for c in s3_claims(t, 2024)}
+    s4 = {(c.claim.kind, int(c.claim.value)) for t in texts for c in case_claims(t, 2024)}
+    s2 = {(c.claim.kind, int(c.claim.value)) for t in texts for c in document_claims(t, 2024)}
+    assert s3 == {("s3.new", 3119), ("s3.answered", 3050), ("s3.carried_over", 34), ("s3.carried_forward", 103)}
+    assert {("s4.review.total", 351), ("s4.review.corrected", 64), ("s4.litigation.total", 46),
+            ("s4.litigation.pending", 7)} <= s4
+    assert s2 == {("s2.rules.published", 1)}
