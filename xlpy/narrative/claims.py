@@ -18,6 +18,7 @@ from xlpy.narrative.sentences import Sentence, sentences
 
 # Kinds of claims (the checkers map each kind to table cells).
 NEW, HANDLED, ANSWERED = "s3.new", "s3.handled", "s3.answered"  # 一；一+二；（七）
+NEW_ONLY = "s3.new_only"  # "新收 … 申请 X 件": 一 and nothing else
 CARRIED_OVER, CARRIED_FORWARD = "s3.carried_over", "s3.carried_forward"  # 二；四
 OUTCOMES = {  # outcome word → kind (the 总计 column of a group of 三、本年度办理结果)
     "予以公开": "s3.granted", "同意公开": "s3.granted", "部分公开": "s3.partly", "不予公开": "s3.withheld",
@@ -176,6 +177,8 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
         return None  # a part of the total ("其中…受理 20 件")
     if group in ("new", "handled") and "申请" not in between:
         return None
+    if group == "new" and m.group().startswith("新"):
+        return NEW_ONLY
     return {"new": NEW, "noun": NEW, "handled": HANDLED, "answered": ANSWERED}[group or ""]
 
 

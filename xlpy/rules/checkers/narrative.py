@@ -27,16 +27,17 @@ from xlpy.rules.context import RuleContext, checker
 # 受理/收到 is sometimes written for 一+二 and 办理 for （七）: accepting those costs no real error.
 _CANDIDATES = {
     cl.NEW: (cl.NEW, cl.HANDLED),
+    cl.NEW_ONLY: (cl.NEW_ONLY,),
     cl.HANDLED: (cl.HANDLED, cl.ANSWERED),
     cl.ANSWERED: (cl.ANSWERED,),
     cl.CARRIED_OVER: (cl.CARRIED_OVER,),
     cl.CARRIED_FORWARD: (cl.CARRIED_FORWARD,),
 }
-_N1 = (cl.NEW, cl.HANDLED)
+_N1 = (cl.NEW, cl.NEW_ONLY, cl.HANDLED)
 _N2 = (cl.ANSWERED, cl.CARRIED_OVER, cl.CARRIED_FORWARD)
 _N3 = tuple(dict.fromkeys(cl.OUTCOMES.values()))
 # Denominators a share may be computed on: （七）总计 (the rule), or 一 / 一+二 (seen in real reports).
-_DENOMINATORS = (cl.ANSWERED, cl.NEW, cl.HANDLED)
+_DENOMINATORS = (cl.ANSWERED, cl.NEW, cl.HANDLED)  # (七)；一；一+二
 
 
 def _claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:

@@ -79,6 +79,7 @@ def s3_quantities(version: str) -> dict[str, Quantity]:
     r = "s3.results."
     return {
         cl.NEW: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
+        cl.NEW_ONLY: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
         cl.HANDLED: Quantity("表三“一、本年新收”与“二、上年结转”总计之和",
                              ("s3.new_received.total", "s3.carried_over.total")),
         cl.ANSWERED: Quantity("表三“三、本年度办理结果”的“（七）总计”", (r + "total.total",)),
