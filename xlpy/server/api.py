@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -27,12 +28,17 @@ LastYearField = Annotated[UploadFile | None, File(description="上年度年报�
 
 
 async def _uploads(file: UploadFile, last_year: UploadFile | None) -> tuple[jobs.Upload, jobs.Upload | None]:
-    main = jobs.Upload(file.filename or "工作簿.xlsx", await file.read())
+    main = jobs.Upload(_basename(file.filename) or "工作簿.xlsx", await file.read())
     last = None
     # A browser form sends an empty part for an unused file input: that means "no last-year file".
     if last_year is not None and (last_year.filename or last_year.size):
-        last = jobs.Upload(last_year.filename or "上年度工作簿.xlsx", await last_year.read())
+        last = jobs.Upload(_basename(last_year.filename) or "上年度工作簿.xlsx", await last_year.read())
     return main, last
+
+
+def _basename(name: str | None) -> str:
+    """The file name without any client path (some browsers send C:\\…\\x.xlsx)."""
+    return re.split(r"[\\/]", name or "")[-1].strip()
 
 
 async def _check(request: Request, file: UploadFile, last_year: UploadFile | None) -> jobs.Checked:
@@ -78,9 +84,11 @@ async def api_render(
                    "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。")
         raise ApiError(422, message, blocking)
     state = request.app.state.xlpy
+    # As in the CLI: the draft mark appears only when findings block the final report.
+    draft = draft and not report.final_ok
     body = await state.conversions.run(jobs.render, checked, format, draft, state.settings)
     ext, media = jobs.FORMATS[format]
-    stem = jobs.report_stem(checked) + ("（草稿）" if draft and not report.final_ok else "")
+    stem = jobs.report_stem(checked) + ("（草稿）" if draft else "")
     return Response(body, media_type=media, headers=_attachment(f"{stem}.{ext}"))
 
 
