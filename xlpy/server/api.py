@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
-from xlpy.errors import InputError
 from xlpy.server import jobs
-from xlpy.server.errors import ApiError, input_error
+from xlpy.server.errors import ApiError
 
 router = APIRouter(prefix="/api", tags=["API"])
 
@@ -41,29 +40,16 @@ def _basename(name: str | None) -> str:
     return re.split(r"[\\/]", name or "")[-1].strip()
 
 
-async def _check(request: Request, file: UploadFile, last_year: UploadFile | None) -> jobs.Checked:
-    state = request.app.state.xlpy
-    main, last = await _uploads(file, last_year)
-    try:
-        checked = await state.conversions.run(jobs.check, main, last, state.settings)
-    except InputError as exc:
-        raise input_error(exc) from exc
-    if checked.report.unusable:
-        findings = [f.to_dict() for f in checked.report.findings if f.severity == "error"] or [
-            f.to_dict() for f in checked.report.findings]
-        message = findings[0]["message"] if findings else "文件无法使用"
-        raise ApiError(422, message, findings)
-    return checked
-
-
 @router.post("/validate", summary="校验工作簿", responses=ERROR_RESPONSES)
-async def api_validate(request: Request, file: FileField, last_year: LastYearField = None) -> JSONResponse:
+async def api_validate(request: Request, file: FileField, last_year: LastYearField = None) -> Response:
     """Read and validate a workbook; the body is the JSON of `xlpy validate --format json`.
 
     200 also when findings block the final report (`final_ok` is false); 422 when the file is unusable.
     """
-    checked = await _check(request, file, last_year)
-    return JSONResponse(checked.report.to_dict())
+    state = request.app.state.xlpy
+    main, last = await _uploads(file, last_year)
+    body = await state.conversions.run(jobs.validate_job, main, last, state.settings)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/render", summary="生成年度报告", responses=ERROR_RESPONSES)
@@ -75,32 +61,21 @@ async def api_render(
     draft: Annotated[bool, Form(description="草稿：即使存在阻止定稿的问题也生成（标注为草稿）")] = False,
 ) -> Response:
     """Render the report. Without `draft`, a report blocked by findings is refused with 422 and the findings."""
-    checked = await _check(request, file, last_year)
-    report = checked.report
-    if not report.final_ok and not draft:
-        blocking = [f.to_dict() for f in report.findings if f.blocks]
-        summary = report.summary
-        message = (f"存在 {summary['errors']} 个错误、{summary['warnings']} 个未说明的警告，不能生成正式报告；"
-                   "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。")
-        raise ApiError(422, message, blocking)
     state = request.app.state.xlpy
-    # As in the CLI: the draft mark appears only when findings block the final report.
-    draft = draft and not report.final_ok
-    body = await state.conversions.run(jobs.render, checked, format, draft, state.settings)
+    main, last = await _uploads(file, last_year)
+    body, stem = await state.conversions.run(jobs.render_job, main, last, state.settings, format, draft)
     ext, media = jobs.FORMATS[format]
-    stem = jobs.report_stem(checked) + ("（草稿）" if draft else "")
     return Response(body, media_type=media, headers=_attachment(f"{stem}.{ext}"))
 
 
 @router.post("/annotate", summary="生成带校验标记的工作簿副本", responses=ERROR_RESPONSES)
 async def api_annotate(request: Request, file: FileField, last_year: LastYearField = None) -> Response:
     """The uploaded workbook with a 校验结果 sheet, links and highlights (for WPS users)."""
-    checked = await _check(request, file, last_year)
     state = request.app.state.xlpy
-    body = await state.conversions.run(jobs.annotate, checked)
-    name = checked.upload.name
-    is_xlsm = name.lower().endswith(".xlsm")
-    stem = jobs.safe_filename(name.rsplit(".", 1)[0] if "." in name else name)
+    main, last = await _uploads(file, last_year)
+    body = await state.conversions.run(jobs.annotate_job, main, last, state.settings)
+    is_xlsm = main.name.lower().endswith(".xlsm")
+    stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
     filename = f"{stem}-校验结果.{'xlsm' if is_xlsm else 'xlsx'}"
     return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=_attachment(filename))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlpy.errors import InputError
+from xlpy.server.errors import ApiError, input_error
 from xlpy.server.settings import Settings
 
 # Report formats of the API (格式) → file extension and media type.
@@ -49,7 +50,7 @@ def load(upload: Upload, settings: Settings) -> Any:
 
 
 def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
-    """Read and validate; an unusable last-year file is named as such."""
+    """Read and validate; an unusable file (or last-year file) raises InputError / ApiError 422."""
     from xlpy.validate import validate
 
     data = load(upload, settings)
@@ -62,7 +63,47 @@ def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Check
                 raise
             raise InputError("上年度工作簿：" + exc.message, code=exc.code, findings=exc.findings) from exc
     report = validate(data, last_year=last, config=settings.validate_config)
+    if report.unusable:
+        findings = [f.to_dict() for f in report.findings if f.severity == "error"] or [
+            f.to_dict() for f in report.findings]
+        raise ApiError(422, findings[0]["message"] if findings else "文件无法使用", findings)
     return Checked(data, report, upload)
+
+
+# One job per request, so a worker process receives the upload once and sends back only the answer.
+
+
+def validate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
+    """The JSON body of /api/validate (the findings JSON of `xlpy validate --format json`)."""
+    report = _checked(upload, last_year, settings).report
+    return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def render_job(upload: Upload, last_year: Upload | None, settings: Settings, fmt: str,
+               draft: bool) -> tuple[bytes, str]:
+    """(report bytes, file stem) for /api/render; a blocked final report without `draft` is a 422."""
+    checked = _checked(upload, last_year, settings)
+    report = checked.report
+    if not report.final_ok and not draft:
+        summary = report.summary
+        raise ApiError(422, f"存在 {summary['errors']} 个错误、{summary['warnings']} 个未说明的警告，不能生成正式报告；"
+                            "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。",
+                       [f.to_dict() for f in report.findings if f.blocks])
+    # As in the CLI: the draft mark appears only when findings block the final report.
+    draft = draft and not report.final_ok
+    return render(checked, fmt, draft, settings), report_stem(checked) + ("（草稿）" if draft else "")
+
+
+def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
+    """The annotated workbook for /api/annotate."""
+    return annotate(_checked(upload, last_year, settings))
+
+
+def _checked(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
+    try:
+        return check(upload, last_year, settings)
+    except InputError as exc:
+        raise input_error(exc) from exc
 
 
 def render(checked: Checked, fmt: str, draft: bool, settings: Settings | None = None) -> bytes:
