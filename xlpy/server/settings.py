@@ -73,6 +73,9 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
     if "time_limit_seconds" in values and not (isinstance(values["time_limit_seconds"], (int, float))
                                                and values["time_limit_seconds"] > 0):
         raise InputError(f"配置文件 {path} 中的 time_limit_seconds 应为正数", code="config")
+    memory = values.get("worker_memory_mb", 0)
+    if not isinstance(memory, int) or isinstance(memory, bool) or memory < 0:
+        raise InputError(f"配置文件 {path} 中的 worker_memory_mb 应为不小于 0 的整数（0 表示不限制）", code="config")
     if values.get("executor", "processes") not in ("processes", "threads"):
         raise InputError(f"配置文件 {path} 中的 executor 应为 processes 或 threads", code="config")
     if environ.get("XLPY_TOKEN"):
