@@ -44,6 +44,15 @@
   }
 
   // --- reading the workbook -----------------------------------------------------------------
+  function bookName(title) {
+    // Office.js has no workbook name; the document URL (a path or https URL) ends with it.
+    var url = "";
+    try { url = root.Office.context.document.url || ""; } catch (e) { url = ""; }
+    var last = url.split(/[\\/]/).pop().split("?")[0];
+    try { last = decodeURIComponent(last); } catch (e) { /* keep as is */ }
+    return last || title || "工作簿.xlsx";
+  }
+
   async function sortedSheets(context) {
     var sheets = context.workbook.worksheets;
     sheets.load("items/name,items/position");
@@ -95,7 +104,7 @@
     return {
       client: "Office.js",
       version: XLPY.clientVersion || "xlpy-addin",
-      book: { name: XLPY.bookName || props.title || "工作簿.xlsx", active_sheet_index: active.position, selection: selection },
+      book: { name: bookName(props.title), active_sheet_index: active.position, selection: selection },
       names: payloadNames,
       sheets: sheets.map(function (ws, i) {
         return { name: ws.name, values: ranges[i] ? ranges[i].values : [[]], pictures: [], tables: [] };
