@@ -225,3 +225,20 @@ def test_api_docs_render_offline(page: Any, base_url: str) -> None:
     titles = page.locator("#endpoints h2").all_inner_texts()
     assert "POST /api/validate" in titles and "GET /api/template/{year}" in titles
     assert "last_year" in page.inner_text("#endpoints")
+
+
+def test_drop_a_workbook_on_the_box(page: Any, files: dict[str, Path]) -> None:
+    import base64
+
+    payload = base64.b64encode(files["failing"].read_bytes()).decode()
+    transfer = page.evaluate_handle("""(b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], "拖入的工作簿.xlsx"));
+        return dt;
+    }""", payload)
+    page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
+    assert page.evaluate("() => document.getElementById('file').files[0].name") == "拖入的工作簿.xlsx"
+    page.click("#validate-btn")
+    page.wait_for_selector("#results:not([hidden])")
+    assert page.locator("tr.sev-row-error").count() >= 1
