@@ -255,3 +255,9 @@ def test_alert_lands_on_its_own_book_when_books_interleave() -> None:
     assert other.json()["actions"] == []
     mine.close()
     other.close()
+
+
+def test_pane_pages_allow_only_office_js_from_outside(client: TestClient) -> None:
+    csp = client.get("/addin/taskpane.html").headers["content-security-policy"]
+    scripts = next(p for p in csp.split(";") if p.strip().startswith("script-src")).split()[1:]
+    assert scripts == ["'self'", "https://appsforoffice.microsoft.com"]

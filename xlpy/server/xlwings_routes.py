@@ -182,7 +182,8 @@ async def addin_file(filename: str) -> Response:
         # Office.js is the one external script; everything else comes from this server.
         headers["Content-Security-Policy"] = (
             "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self' https://appsforoffice.microsoft.com; "
             "frame-ancestors https: 'self'"
         )
     return Response(path.read_bytes(), media_type=media, headers=headers)
