@@ -38,6 +38,13 @@ def _other(ctx: RuleContext) -> TextField:
     return TextField("text.other", value if isinstance(value, str) else "", "六")
 
 
+def _elsewhere(ctx: RuleContext) -> list[str]:
+    """The sentences of the other sections: a fee statement there is accepted too (no false alarm for
+    a report that put it into 一 or 三), though the finding still points at 六."""
+    texts = (f.text for f in text_fields(ctx) if f.path != "text.other")
+    return [sentence for text in texts for sentence in re.split(r"[。；;\n]", text)]
+
+
 @checker("X-1")
 def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """2021: 表三（六）2 (逾期未缴纳信息处理费) > 0 → 六 reports the fee notices and amounts."""
@@ -49,11 +56,11 @@ def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     other = _other(ctx)
     where = located(ctx, (_UNPAID_FEE,))
     head = f"表三“（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用”为 {n}{where}，说明本年发出过收费通知，"
-    if not (_FEE.search(other.text) and _NOTICE.search(other.text)):
+    sentences = [other.text, *_elsewhere(ctx)]
+    if m := next((m for text in sentences if (m := _NO_NOTICE.search(text))), None):
+        yield finding(ctx, rule, other, head + f"但文字中写有“{m.group()}”，请核对", (_UNPAID_FEE,), rhs=n)
+    elif not any(_FEE.search(text) and _NOTICE.search(text) for text in sentences):
         yield finding(ctx, rule, other, head + "“六、其他需要报告的事项”应报告信息处理费的收费通知发出情况和收费金额",
-                      (_UNPAID_FEE,), lhs=None, rhs=n)
-    elif m := _NO_NOTICE.search(other.text):
-        yield finding(ctx, rule, other, head + f"但“六、其他需要报告的事项”写有“{m.group()}”，请核对",
                       (_UNPAID_FEE,), rhs=n)
 
 
@@ -63,7 +70,7 @@ def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if ctx.version != "2021":
         return
     other = _other(ctx)
-    if _FEE.search(other.text):
+    if _FEE.search(other.text) or any(_FEE.search(sentence) for sentence in _elsewhere(ctx)):
         return
     for sentence in re.split(r"[。；;\n]", other.text):
         if _FEE_LOOSE.search(sentence) and re.search(r"信息公开|申请", sentence):
