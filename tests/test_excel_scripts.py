@@ -272,3 +272,13 @@ def test_explanations_show_in_the_results_and_lift_the_marks() -> None:
     assert wb.sheet(sheet).fill(cell) != fs.WARNING_FILL  # explained: no longer marked
     assert outcome.report.final_ok
     assert wb.sheet(fs.RESULTS_SHEET).value("A2").startswith("校验通过")
+
+
+def test_office_js_sends_dates_as_serial_numbers() -> None:
+    payload = example_payload("huaian", "Office.js")
+    sheet, cell = cell_of("2021", "meta.date")
+    assert get_cell(payload, sheet, cell).startswith("2025-03-20")  # the builder's ISO form (VBA-like)
+    set_cell(payload, sheet, cell, 45736)  # what Excel.run's range.values gives for 2025-03-20
+    outcome, _, _ = run("validate", payload)
+    assert outcome.report.final_ok, [f.message for f in outcome.report.findings]
+    assert read_view(BookView(xw.Book(json=payload))).instance["meta"]["date"] == "2025-03-20"
