@@ -232,8 +232,9 @@ def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
                          if t is not None), "")
             if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail):
                 continue
-            if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()):m.end()]):
-                continue
+            if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()):m.end()]) or SUBUNITS.search(
+                    s.norm[:m.start()]):
+                continue  # another population, or subordinate bodies ("镇属各单位均未收到…")
             if not s.about_year(m.start(), year):
                 continue
             frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
