@@ -572,3 +572,31 @@ def test_worker_memory_cap_turns_a_runaway_parse_into_413() -> None:
             conversions.close()
 
     assert asyncio.run(scenario()) > 0
+
+
+def _forever() -> None:
+    time.sleep(600)  # a parse that never ends
+
+
+def test_overrunning_worker_is_killed_and_replaced() -> None:
+    import asyncio
+    import os
+
+    from xlpy.server.errors import ApiError
+    from xlpy.server.limits import Conversions
+
+    async def scenario() -> tuple[int, int]:
+        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=3, kill_grace_seconds=0.2))
+        try:
+            conversions.warm()
+            first = await conversions.run(os.getpid)
+            with pytest.raises(ApiError) as caught:
+                await conversions.run(_forever)
+            assert caught.value.status == 504
+            await asyncio.sleep(0.5)  # the grace period passes: the stuck worker is killed
+            return first, await conversions.run(os.getpid)  # a fresh worker answers within the limit
+        finally:
+            conversions.close()
+
+    first, second = asyncio.run(scenario())
+    assert first != second

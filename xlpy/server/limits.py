@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -14,6 +15,7 @@ from xlpy.server.errors import ApiError, error_body
 from xlpy.server.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger("xlpy.server")
 
 
 class BodyLimitMiddleware:
@@ -81,25 +83,28 @@ class Conversions:
 
     `executor = "processes"` (the default) runs jobs in a pool of warm worker processes: validation is
     pure Python, and threads would share one GIL with the event loop, which then stalls behind them
-    (measured: throughput fell by two thirds from 8 to 32 clients). `"threads"` keeps everything in
-    one process (handy for tests that patch a job). A job that overruns keeps its worker until it
-    finishes, so the pool size — not the semaphore — is the real bound; the client gets 504 at the
-    deadline regardless.
+    (measured: throughput fell by two thirds from 8 to 32 clients). A job still running
+    `kill_grace_seconds` after its deadline has its pool's workers killed and replaced, so a
+    pathological file cannot hold a worker for ever (other jobs then in flight get a retryable 500).
+    `"threads"` keeps everything in one process (handy for tests that patch a job); there an
+    overrunning job keeps its thread until it ends, and the client gets 504 at the deadline regardless.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.pool: Executor
+        self.pool = self._new_pool()
+        self._slots: asyncio.Semaphore | None = None
+
+    def _new_pool(self) -> Executor:
+        settings = self.settings
         if settings.executor == "processes":
             import multiprocessing
 
             # forkserver: never fork a process that already runs an event loop and threads.
-            self.pool = ProcessPoolExecutor(max_workers=settings.max_conversions, initializer=warm_worker,
-                                            initargs=(settings.worker_memory_mb,),
-                                            mp_context=multiprocessing.get_context("forkserver"))
-        else:
-            self.pool = ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
-        self._slots: asyncio.Semaphore | None = None
+            return ProcessPoolExecutor(max_workers=settings.max_conversions, initializer=warm_worker,
+                                       initargs=(settings.worker_memory_mb,),
+                                       mp_context=multiprocessing.get_context("forkserver"))
+        return ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
 
     def _semaphore(self) -> asyncio.Semaphore:
         # Created lazily: it belongs to the event loop that serves the requests.
@@ -109,35 +114,55 @@ class Conversions:
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.time_limit_seconds
+        limit = self.settings.time_limit_seconds
+        deadline = loop.time() + limit
         slots = self._semaphore()
         try:
-            await asyncio.wait_for(slots.acquire(), timeout=self.settings.time_limit_seconds)
+            await asyncio.wait_for(slots.acquire(), timeout=limit)
         except TimeoutError:
             raise ApiError(503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"}) from None
+        pool = self.pool
         try:
-            future = loop.run_in_executor(self.pool, func, *args)
+            future = loop.run_in_executor(pool, func, *args)
         except BaseException:
             slots.release()
             raise
         # The slot is freed when the work really ends, not when the client stops waiting.
-        future.add_done_callback(lambda _f: slots.release())
+        future.add_done_callback(lambda f: _finished(f, slots))
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
-            raise ApiError(504, f"处理超时（超过 {self.settings.time_limit_seconds:g} 秒），请检查文件是否过大或稍后再试") from None
+            if isinstance(pool, ProcessPoolExecutor):
+                loop.call_later(self.settings.kill_grace_seconds, self._reap, pool, future)
+            raise ApiError(504, f"处理超时（超过 {limit:g} 秒），请检查文件是否过大或稍后再试") from None
         except MemoryError:
             # The worker's memory cap stopped a parse that would have swamped the server.
             raise ApiError(413, "处理该文件所需的内存超过服务器上限，文件可能过大或已损坏，已拒绝处理。") from None
         except BrokenProcessPool:
-            # A worker died (killed for memory, crashed): start a fresh pool for the next request.
-            self._restart()
+            # A worker died (killed for memory, crashed, or reaped): the next request gets a fresh pool.
+            self._replace(pool)
             raise ApiError(500, "处理进程意外退出，请重试；如反复出现请联系管理员") from None
 
-    def _restart(self) -> None:
-        old = self.pool
-        self.__init__(self.settings)  # type: ignore[misc]
-        old.shutdown(wait=False, cancel_futures=True)
+    def _reap(self, pool: Executor, future: asyncio.Future[Any]) -> None:
+        if not future.done():
+            log.warning("a conversion overran its time limit by %ss: restarting the worker processes",
+                        self.settings.kill_grace_seconds)
+            self._replace(pool, kill=True)
+
+    def _replace(self, pool: Executor, *, kill: bool = False) -> None:
+        """Swap in a fresh pool once, however many requests saw the old one fail."""
+        if self.pool is not pool:
+            return
+        self.pool = self._new_pool()
+        self._slots = None  # the old semaphore is released by the old pool's futures as they fail
+        if kill:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        if isinstance(self.pool, ProcessPoolExecutor):
+            # Start the new workers now rather than on the next clerk's request.
+            for _ in range(self.settings.max_conversions):
+                self.pool.submit(warm_worker, self.settings.worker_memory_mb)
 
     def warm(self) -> None:
         """Start every worker now (registers compiled), so the first clerks do not wait for it."""
@@ -148,6 +173,12 @@ class Conversions:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _finished(future: asyncio.Future[Any], slots: asyncio.Semaphore) -> None:
+    slots.release()
+    if not future.cancelled():
+        future.exception()  # retrieved: a job whose client already got 504 must not log "never retrieved"
 
 
 def warm_worker(memory_mb: int = 0) -> None:
