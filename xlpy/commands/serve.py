@@ -16,9 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     parser.add_argument("--certfile", help="HTTPS 证书文件（Excel 加载项需要 HTTPS）")
     parser.add_argument("--keyfile", help="HTTPS 私钥文件")
-    parser.add_argument("--config", metavar="FILE", help="配置文件（TOML 的 [server] 表或 JSON），见 README")
+    parser.add_argument("--config", metavar="FILE", help="配置文件（TOML：[server] 表为服务设置，其余为校验配置，与 xlpy validate --config 相同）")
     parser.add_argument("--workers", type=int, default=1,
-                        help="工作进程数（默认 1；多核服务器可设为 CPU 核数以提高并发吞吐量）")
+                        help="HTTP 工作进程数（默认 1；校验本身已在多个进程中并行，通常无需更改）")
     parser.add_argument("--log-level", default="info",
                         choices=["critical", "error", "warning", "info", "debug"], help="日志级别")
     parser.add_argument("--get", metavar="PATH", help="不启动服务：在进程内发送一次 GET 请求并打印响应（用于检查与测试）")
