@@ -112,13 +112,18 @@ def check(book: Any) -> tuple[Any, Any, Any]:
     from xlpy.validate import validate as run_rules
 
     data = read_view(BookView(book))
-    config = CONFIG.get()
-    if config is _UNSET:
+    report = run_rules(data, config=config())
+    return data, report, layout(data.version)
+
+
+def config() -> Any:
+    """The rule configuration: the server's, else the one $XLPY_CONFIG names (desktop, Lite), else defaults."""
+    value = CONFIG.get()
+    if value is _UNSET:
         from xlpy.config import load_config
 
-        config = load_config()
-    report = run_rules(data, config=config)
-    return data, report, layout(data.version)
+        value = load_config()
+    return value
 
 
 def input_cells(lay: Any) -> frozenset[tuple[str, str]]:
@@ -162,7 +167,8 @@ def generate_book(book: Any) -> Outcome:
         return Outcome("generate", report, message, marked=len(results.marks))
     from xlpy.render import render
 
-    text = render(data.instance, ["md"], draft=False)["md"]
+    # A deployment's template override (templates_dir in the configuration) applies here too.
+    text = render(data.instance, ["md"], draft=False, templates_dir=getattr(config(), "templates_dir", None))["md"]
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     body = feedback.write_body(book, body_rows(text))

@@ -199,9 +199,7 @@ async def addin_render(
     state = request.app.state.xlpy
     _require_token(request, state.settings.token)
     payload = await _payload(request)
-    body, stem, final_ok = await state.conversions.run(
-        render_payload, payload, format, draft, state.settings.validate_config
-    )
+    body, stem, final_ok = await state.conversions.run(render_payload, payload, format, draft, state.settings)
     from xlpy.server.api import _attachment
     from xlpy.server.jobs import FORMATS
 
@@ -218,7 +216,7 @@ def _require_token(request: Request, token: str | None) -> None:
         raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="xlpy"'})
 
 
-def render_payload(payload: dict[str, Any], fmt: str, draft: bool, config: Any = None) -> tuple[bytes, str, bool]:
+def render_payload(payload: dict[str, Any], fmt: str, draft: bool, settings: Any = None) -> tuple[bytes, str, bool]:
     """Read and validate a payload, then render; a blocked final report is refused with its findings."""
     from xlpy.reader import read_payload
     from xlpy.server import jobs
@@ -228,7 +226,7 @@ def render_payload(payload: dict[str, Any], fmt: str, draft: bool, config: Any =
         data = read_payload(copy.deepcopy(payload))
     except InputError as exc:
         raise input_error(exc) from exc
-    report = validate(data, config=config)
+    report = validate(data, config=getattr(settings, "validate_config", None))
     if report.unusable:
         findings = [f.to_dict() for f in report.findings]
         raise ApiError(422, findings[0]["message"] if findings else "工作簿无法使用", findings)
@@ -241,4 +239,5 @@ def render_payload(payload: dict[str, Any], fmt: str, draft: bool, config: Any =
             [f.to_dict() for f in report.findings if f.blocks],
         )
     checked = jobs.Checked(data, report, jobs.Upload(str(payload.get("book", {}).get("name") or "工作簿"), b""))
-    return jobs.render(checked, fmt, draft and not report.final_ok), jobs.report_stem(checked), report.final_ok
+    body = jobs.render(checked, fmt, draft and not report.final_ok, settings)
+    return body, jobs.report_stem(checked), report.final_ok
