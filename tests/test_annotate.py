@@ -243,3 +243,15 @@ def test_output_suffix_matches_the_macro_state(tmp_path: Path, capsys: pytest.Ca
     assert not list(tmp_path.glob("out.*"))
     assert cli(["annotate", str(src)]) in (0, 1)
     assert (tmp_path / "report-校验结果.xlsm").exists()
+
+
+def test_annotate_needs_neither_xlwings_nor_fastapi() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xlpy.annotate, xlpy.findings_sheet, xlpy.commands.annotate\n"
+        "bad = [m for m in ('xlwings', 'fastapi', 'openpyxl') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
