@@ -18,6 +18,13 @@ class RuleContext:
     last: dict[str, Any] | None = None  # last year's report data, if given (--last-year)
     last_cells: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)  # locality options from the configuration
+    memo: dict[Any, Any] = field(default_factory=dict)  # per-report results checkers share (parsed text …)
+
+    def memoized(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Compute once per report what several rules need (e.g. the claims read from the text)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def value(self, path: str, *, last: bool = False) -> Any:
         """The value at a dotted path, or None when absent."""

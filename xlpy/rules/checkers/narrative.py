@@ -40,11 +40,15 @@ _N3 = tuple(dict.fromkeys(cl.OUTCOMES.values()))
 _DENOMINATORS = (cl.ANSWERED, cl.NEW, cl.HANDLED)  # (七)；一；一+二
 
 
-def _claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
-    year = report_year(ctx)
-    for field in text_fields(ctx):
-        for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead"):
-            yield field, claim
+def _claims(ctx: RuleContext) -> tuple[tuple[TextField, cl.Claim], ...]:
+    """The 表三 claims of the whole text, read once per report and shared by N-1 … N-4."""
+
+    def read() -> tuple[tuple[TextField, cl.Claim], ...]:
+        year = report_year(ctx)
+        return tuple((field, claim) for field in text_fields(ctx)
+                     for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead"))
+
+    return ctx.memoized("s3_claims", read)  # type: ignore[no-any-return]
 
 
 def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Finding]:

@@ -31,8 +31,12 @@ class Quantity:
     paths: tuple[str, ...]
 
 
-def text_fields(ctx: RuleContext, *, titles: bool = True) -> Iterator[TextField]:
-    """Every text field with content, in report order."""
+def text_fields(ctx: RuleContext, *, titles: bool = True) -> tuple[TextField, ...]:
+    """Every text field with content, in report order (computed once per report)."""
+    return ctx.memoized(("text_fields", titles), lambda: tuple(_text_fields(ctx, titles)))  # type: ignore[no-any-return]
+
+
+def _text_fields(ctx: RuleContext, titles: bool) -> Iterator[TextField]:
     for path, section in (("text.preamble", "一"), ("text.overview.lead", "一")):
         yield from _field(ctx, path, section)
     parts = ctx.value("text.overview.parts")

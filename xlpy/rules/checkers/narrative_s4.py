@@ -23,6 +23,15 @@ _TOPIC_ZH = {cs.REVIEW: "行政复议", cs.LITIGATION: "行政诉讼", cs.DIRECT
              cs.AFTER_REVIEW: "行政诉讼“复议后起诉”"}
 
 
+# A paragraph naming none of these cannot state a 表四 figure; skipping it saves most of N-5/N-6's time.
+_CASE_WORDS = ("复议", "诉", "纠", "撤销")
+
+
+def _case_fields(ctx: RuleContext) -> tuple[TextField, ...]:
+    return ctx.memoized("case_fields", lambda: tuple(
+        f for f in text_fields(ctx) if any(w in f.text for w in _CASE_WORDS)))  # type: ignore[no-any-return]
+
+
 def quantity(topic: str, result: str) -> Quantity:
     """The 表四 figure of a topic and result; 行政诉讼 is the sum of its two kinds of suit."""
     zh = _RESULT_ZH[result]
@@ -37,7 +46,7 @@ def quantity(topic: str, result: str) -> Quantity:
 def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """"行政复议 N 件" = 表四 行政复议 总计; "行政诉讼 M 件" = 两类起诉总计之和; result breakdowns likewise."""
     year = report_year(ctx)
-    for field in text_fields(ctx):
+    for field in _case_fields(ctx):
         for c in cs.case_claims(field.text, year, field.path == "text.s4_lead"):
             candidates = [quantity(c.topic, c.result)] + [quantity(t, c.result) for t in c.also]
             f = mismatch(ctx, rule, field, c.claim, candidates)
@@ -56,7 +65,7 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """"均获维持" needs 结果纠正, 其他结果 and 尚未审结 all 0; "无败诉 / 未被纠错" needs 结果纠正 0."""
     year = report_year(ctx)
-    for field in text_fields(ctx):
+    for field in _case_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
             results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
             parts: list[str] = []
