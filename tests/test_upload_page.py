@@ -242,3 +242,23 @@ def test_drop_a_workbook_on_the_box(page: Any, files: dict[str, Path]) -> None:
     page.click("#validate-btn")
     page.wait_for_selector("#results:not([hidden])")
     assert page.locator("tr.sev-row-error").count() >= 1
+
+
+def test_token_is_asked_for_and_kept_in_memory_only(browser: Any, files: dict[str, Path]) -> None:
+    from xlpy.server import create_app
+    from xlpy.server.settings import Settings
+
+    with live_server(create_app(Settings(token="s3cret", executor="threads"))) as url:
+        context = browser.new_context()
+        pg = context.new_page()
+        pg.goto(url + "/")
+        assert pg.locator("#token-row").is_hidden()
+        pg.set_input_files("#file", str(files["clean"]))
+        pg.click("#validate-btn")
+        pg.wait_for_selector("#token-row:not([hidden])")
+        assert "访问令牌" in pg.inner_text("#status")
+        pg.fill("#token", "s3cret")
+        pg.click("#validate-btn")
+        pg.wait_for_selector("#results:not([hidden])")
+        assert pg.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]") == [0, 0, ""]
+        context.close()
