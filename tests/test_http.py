@@ -1,109 +1,47 @@
-"""HTTP API: every endpoint with the example workbooks, the one error shape, limits, token and CORS."""
+"""HTTP API: every endpoint with the example workbooks, the one error shape, token, CORS and `serve --get`."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
-import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.http_support import (
+    XLSX,
+    app_client,
+    assert_error_shape,
+    clean_name,
+    example_books,
+    post,
+    variant,
+)
 from xlpy.server import create_app, jobs
 from xlpy.server.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "workbook" / "examples"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-# ------------------------------------------------------------------ workbooks
-
-
-def example_data(name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
-
-
-def build(data: dict[str, Any]) -> bytes:
-    from xlpy.workbook import build_workbook
-
-    out = io.BytesIO()
-    build_workbook(data["meta"]["year"], data=data).save(out)
-    return out.getvalue()
-
-
-def example(name: str) -> bytes:
-    """The committed example workbook, or one built from its JSON until it is committed."""
-    path = EXAMPLES / f"{name}.xlsx"
-    return path.read_bytes() if path.exists() else build(example_data(name))
-
-
-def variant(name: str, change: Callable[[dict[str, Any]], None]) -> bytes:
-    data = copy.deepcopy(example_data(name))
-    change(data)
-    return build(data)
-
-
-def _break_total(d: dict[str, Any]) -> None:
-    d["s3"]["new_received"]["total"] = d["s3"]["new_received"]["total"] + 7  # 合计 ≠ sum of columns
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def books() -> dict[str, bytes]:
-    return {
-        "beigou": example("beigou-2020"),
-        "huaian": example("huaian-2024"),
-        "failing": variant("huaian-2024", _break_total),
-    }
-
-
-def _clean_name(books: dict[str, bytes]) -> str:
-    """An example whose final report is not blocked (both should be; the test says which one is)."""
-    from xlpy.reader import read_workbook
-    from xlpy.validate import validate
-
-    for name in ("huaian", "beigou"):
-        if validate(read_workbook(books[name], name=name)).final_ok:
-            return name
-    pytest.fail("neither example workbook validates without blocking findings")
+    return example_books()
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
+def client() -> Iterator[TestClient]:
     """The default app (conversions in worker processes), shared: one warm pool for the module."""
-    with TestClient(create_app(Settings()), raise_server_exceptions=False) as c:
+    with app_client() as c:
         yield c
 
 
 @pytest.fixture()
-def thread_client() -> TestClient:
+def thread_client() -> Iterator[TestClient]:
     """An app whose jobs run in threads of this process, so a test can patch them."""
-    with TestClient(create_app(Settings(executor="threads")), raise_server_exceptions=False) as c:
+    with app_client(executor="threads") as c:
         yield c
-
-
-def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"ok", "error", "errors", "status"}
-    assert body["ok"] is False and body["status"] == status and isinstance(body["errors"], list)
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]), body["error"]  # a Chinese message
-    assert "Traceback" not in response.text
-    return body
-
-
-def post(client: TestClient, path: str, data: bytes, name: str = "report.xlsx", last: bytes | None = None,
-         **form: str) -> Any:
-    files = {"file": (name, data, XLSX)}
-    if last is not None:
-        files["last_year"] = ("last.xlsx", last, XLSX)
-    return client.post(path, files=files, data=form)
 
 
 # ------------------------------------------------------------------ endpoints
@@ -155,7 +93,7 @@ def test_validate_unusable_last_year_is_named(client: TestClient, books: dict[st
     ("md", "text/markdown", None), ("html", "text/html", b"<"), ("docx", "wordprocessingml", b"PK"),
     ("json", "application/json", b"{"), ("zip", "application/zip", b"PK")])
 def test_render_each_format(client: TestClient, books: dict[str, bytes], fmt: str, media: str, magic: bytes | None) -> None:
-    name = _clean_name(books)
+    name = clean_name(books)
     r = post(client, "/api/render", books[name], format=fmt)
     assert r.status_code == 200, r.text
     assert media in r.headers["content-type"]
@@ -182,7 +120,6 @@ def test_render_unknown_format_is_422(client: TestClient, books: dict[str, bytes
 
 
 def test_annotate_returns_a_workbook_with_results_sheet(client: TestClient, books: dict[str, bytes]) -> None:
-    pytest.importorskip("xlpy.annotate")
     from openpyxl import load_workbook
 
     r = post(client, "/api/annotate", books["failing"], name="淮安.xlsx")
@@ -239,220 +176,6 @@ def test_unhandled_exception_is_a_generic_500(thread_client: TestClient, books: 
     assert client.get("/healthz").status_code == 200
 
 
-def test_time_limit_and_busy(books: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    real = jobs.check
-
-    def slow(*args: Any) -> Any:
-        time.sleep(0.6)
-        return real(*args)
-
-    monkeypatch.setattr(jobs, "check", slow)
-    app = create_app(Settings(time_limit_seconds=0.2, max_conversions=1, executor="threads"))
-    results: list[int] = []
-    with TestClient(app, raise_server_exceptions=False) as c:
-        first = threading.Thread(target=lambda: results.append(post(c, "/api/validate", books["huaian"]).status_code))
-        first.start()
-        time.sleep(0.05)
-        second = post(c, "/api/validate", books["huaian"])
-        first.join()
-        assert_error_shape(second, 503)
-        assert results == [504]
-        time.sleep(0.6)  # the overrunning job finishes and frees its slot
-        monkeypatch.setattr(jobs, "check", real)
-        assert post(c, "/api/validate", books["huaian"]).status_code == 200
-
-
-# ------------------------------------------------------------------ limits
-
-
-def test_oversized_upload_refused_by_content_length(books: dict[str, bytes]) -> None:
-    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")), raise_server_exceptions=False) as c:
-        body = assert_error_shape(post(c, "/api/validate", b"\0" * (200 * 1024)), 413)
-        assert "过大" in body["error"]
-        assert c.get("/healthz").status_code == 200
-
-
-def test_oversized_upload_refused_while_streaming(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A chunked body has no Content-Length: the limit is enforced on the bytes as they arrive."""
-    called = []
-    monkeypatch.setattr(jobs, "check", lambda *a: called.append(a))
-    boundary = "xlpyboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.xlsx\"\r\n"
-            f"Content-Type: {XLSX}\r\n\r\n").encode()
-
-    def chunks():  # type: ignore[no-untyped-def]
-        yield head
-        for _ in range(50):
-            yield b"\0" * 8192
-        yield f"\r\n--{boundary}--\r\n".encode()
-
-    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")),
-                    raise_server_exceptions=False) as c:
-        r = c.post("/api/validate", content=chunks(), headers={"content-type": f"multipart/form-data; boundary={boundary}"})
-        assert_error_shape(r, 413)
-        assert called == []
-
-
-def zip_bomb(uncompressed_mb: int = 150) -> bytes:
-    """A small 'xlsx' whose one sheet inflates to `uncompressed_mb` MB of zeros."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("xl/workbook.xml", "<workbook/>")
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            block = b"0" * (1024 * 1024)
-            for _ in range(uncompressed_mb):
-                member.write(block)
-    return out.getvalue()
-
-
-@pytest.fixture(scope="session")
-def bomb() -> bytes:
-    return zip_bomb()
-
-
-def test_zip_bomb_refused_before_inflation(thread_client: TestClient, bomb: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    import python_calamine
-
-    client = thread_client  # the parse would happen in this process, where the spies are
-    assert len(bomb) < 1024 * 1024  # small on the wire …
-    inflated: list[str] = []
-    real_open = zipfile.ZipFile.open
-
-    def spy_open(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
-        inflated.append(str(name))
-        return real_open(self, name, *args, **kwargs)
-
-    def no_parser(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("a parser touched the zip bomb")
-
-    monkeypatch.setattr(zipfile.ZipFile, "open", spy_open)
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", no_parser)
-    r = post(client, "/api/validate", bomb, name="bomb.xlsx")
-    body = assert_error_shape(r, 413)
-    assert "压缩炸弹" in body["error"] and inflated == []
-    assert client.get("/healthz").status_code == 200
-
-
-# ------------------------------------------------------------------ bad input classes (issue 2) over HTTP
-
-
-def _ole(extra: bytes = b"") -> bytes:
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + extra + b"\0" * 1024
-
-
-def _corrupt_member(data: bytes) -> bytes:
-    """Garble the compressed bytes of the first worksheet; the zip directory stays intact."""
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    info = next(i for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    return data[:start] + b"\xff" * 64 + data[start + 64:]
-
-
-def _plain_workbook() -> bytes:
-    from openpyxl import Workbook
-
-    out = io.BytesIO()
-    wb = Workbook()
-    wb.active["A1"] = "随便一个表格"
-    wb.save(out)
-    return out.getvalue()
-
-
-def _edit(data: bytes, change: Callable[[Any], None]) -> bytes:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data))
-    change(wb)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def _rename_sheet(wb: Any) -> None:
-    wb["表三"].title = "Sheet3"
-
-
-def _drop_names(wb: Any) -> None:
-    for name in list(wb.defined_names):
-        del wb.defined_names[name]
-
-
-def _huge_sheet(wb: Any) -> None:
-    ws = wb.create_sheet("附表")
-    for r in range(1, 4001):
-        ws.append([r] * 25)  # 100,000 cells nobody asked for
-
-
-def _set_cell(path: str, value: Any) -> Callable[[Any], None]:
-    def change(wb: Any) -> None:
-        from xlpy.layout import layout
-
-        sheet, a1 = layout("2021").cells[path].split("!")
-        wb[sheet][a1] = value
-
-    return change
-
-
-BAD_INPUTS: dict[str, Callable[[dict[str, bytes]], tuple[bytes, str]]] = {
-    "not_a_workbook": lambda b: ("这不是工作簿".encode() * 10, "report.xlsx"),
-    "empty_file": lambda b: (b"", "report.xlsx"),
-    "image": lambda b: (b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "photo.xlsx"),
-    "truncated_zip": lambda b: (b["huaian"][: len(b["huaian"]) // 2], "report.xlsx"),
-    "corrupt_zip": lambda b: (_corrupt_member(b["huaian"]), "report.xlsx"),
-    "password_protected": lambda b: (_ole("EncryptionInfo".encode("utf-16-le")), "report.xlsx"),
-    "old_xls_without_template": lambda b: (_ole(), "report.xls"),
-    "not_an_xlpy_template": lambda b: (_plain_workbook(), "other.xlsx"),
-    "sheet_renamed": lambda b: (_edit(b["huaian"], _rename_sheet), "report.xlsx"),
-    "names_missing": lambda b: (_edit(b["huaian"], _drop_names), "report.xlsx"),
-    # A 2021-format workbook claiming a 2020 report (which needs the 2019 format): F-0.
-    "wrong_version_for_year": lambda b: (_edit(b["huaian"], _set_cell("meta.year", 2020)), "report.xlsx"),
-    "word_document": lambda b: (_word(), "report.xlsx"),
-}
-
-
-def _word() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("word/document.xml", "<document/>")
-    return out.getvalue()
-
-
-@pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
-@pytest.mark.parametrize("endpoint", ["/api/validate", "/api/render", "/api/annotate"])
-def test_bad_input_is_a_4xx_with_the_shape(client: TestClient, books: dict[str, bytes], kind: str, endpoint: str) -> None:
-    data, name = BAD_INPUTS[kind](books)
-    r = post(client, endpoint, data, name=name)
-    assert 400 <= r.status_code < 500, (kind, r.status_code, r.text)
-    body = assert_error_shape(r, r.status_code)
-    assert body["errors"], kind
-    if kind == "wrong_version_for_year":
-        assert any(e.get("rule") == "F-0" for e in body["errors"])
-    assert client.get("/healthz").status_code == 200
-
-
-def test_huge_extra_sheet_is_read_in_bounded_time(client: TestClient, books: dict[str, bytes]) -> None:
-    data = _edit(books["huaian"], _huge_sheet)
-    r = post(client, "/api/validate", data)
-    assert r.status_code == 200, r.text
-
-
-@pytest.mark.parametrize("value,rule_prefix", [("三", "R-S3"), ("12件", "R-S3"), ("/", "R-S3"), (None, "R-S3"),
-                                                (-3, "R-S3"), (2.5, "R-S3"), ("#REF!", "R-S3")])
-def test_bad_values_are_findings_not_errors(client: TestClient, value: Any, rule_prefix: str) -> None:
-    def put(d: dict[str, Any]) -> None:
-        d["s3"]["new_received"]["research"] = value
-
-    r = post(client, "/api/validate", variant("huaian-2024", put))
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["final_ok"] is False
-    assert any(f["severity"] == "error" and "表三!" in " ".join(f["cells"]) for f in body["findings"])
-
-
 # ------------------------------------------------------------------ token, CORS, headers
 
 
@@ -491,37 +214,6 @@ def test_security_headers(client: TestClient) -> None:
     assert "script-src 'self'" in r.headers["content-security-policy"]
 
 
-# ------------------------------------------------------------------ concurrency and `serve --get`
-
-
-def test_concurrent_requests(books: dict[str, bytes]) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    with TestClient(create_app(Settings(max_conversions=2, executor="threads")), raise_server_exceptions=False) as c:
-        order = ["huaian", "failing", "beigou"] * 8
-        with ThreadPoolExecutor(8) as pool:
-            responses = list(pool.map(lambda n: (n, post(c, "/api/validate", books[n])), order))
-    assert all(r.status_code == 200 for _, r in responses)
-    by_name: dict[str, set[str]] = {}
-    for name, r in responses:
-        by_name.setdefault(name, set()).add(json.dumps(r.json(), sort_keys=True))
-    assert all(len(v) == 1 for v in by_name.values())  # same answer whatever ran beside it
-    assert json.loads(next(iter(by_name["failing"])))["final_ok"] is False
-
-
-def test_zip_bomb_refused_by_the_default_app(client: TestClient, bomb: bytes) -> None:
-    assert_error_shape(post(client, "/api/validate", bomb, name="bomb.xlsx"), 413)
-    assert client.get("/healthz").status_code == 200
-
-
-def test_concurrent_requests_on_the_process_pool(client: TestClient, books: dict[str, bytes]) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(6) as pool:
-        codes = list(pool.map(lambda n: post(client, "/api/validate", books[n]).status_code, ["huaian", "failing"] * 6))
-    assert codes == [200] * 12
-
-
 def test_serve_get_prints_the_response() -> None:
     from xlpy.cli import run
 
@@ -547,56 +239,3 @@ def test_serve_config_file(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="未知的设置项"):
         load_settings(cfg, environ={})
-
-
-def _hog() -> int:
-    return len(b"x" * (3 * 1024**3))  # 3 GB: far over the worker's cap
-
-
-def test_worker_memory_cap_turns_a_runaway_parse_into_413() -> None:
-    import asyncio
-    import os
-
-    from xlpy.server.errors import ApiError
-    from xlpy.server.limits import Conversions
-
-    async def scenario() -> int:
-        conversions = Conversions(Settings(max_conversions=1, worker_memory_mb=512))
-        try:
-            conversions.warm()
-            with pytest.raises(ApiError) as caught:
-                await conversions.run(_hog)
-            assert caught.value.status == 413
-            return await conversions.run(os.getpid)  # the same worker still serves
-        finally:
-            conversions.close()
-
-    assert asyncio.run(scenario()) > 0
-
-
-def _forever() -> None:
-    time.sleep(600)  # a parse that never ends
-
-
-def test_overrunning_worker_is_killed_and_replaced() -> None:
-    import asyncio
-    import os
-
-    from xlpy.server.errors import ApiError
-    from xlpy.server.limits import Conversions
-
-    async def scenario() -> tuple[int, int]:
-        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=3, kill_grace_seconds=0.2))
-        try:
-            conversions.warm()
-            first = await conversions.run(os.getpid)
-            with pytest.raises(ApiError) as caught:
-                await conversions.run(_forever)
-            assert caught.value.status == 504
-            await asyncio.sleep(0.5)  # the grace period passes: the stuck worker is killed
-            return first, await conversions.run(os.getpid)  # a fresh worker answers within the limit
-        finally:
-            conversions.close()
-
-    first, second = asyncio.run(scenario())
-    assert first != second
