@@ -13,8 +13,6 @@
   ];
   const WORKBOOK_EXT = /\.(xlsx|xlsm|json)$/i;
 
-  let lastReport = null;
-
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
@@ -117,8 +115,7 @@
     try {
       const response = await call("/api/validate", { method: "POST", body: formData() }, "status");
       if (!response) { $("results").hidden = true; return; }
-      lastReport = await response.json();
-      showReport(lastReport);
+      showReport(await response.json());
       say("status", "校验完成。", "ok");
       $("h-results").setAttribute("tabindex", "-1");
       $("h-results").focus();
@@ -253,7 +250,6 @@
     $("clear-btn").addEventListener("click", () => {
       $("upload-form").reset();
       $("results").hidden = true;
-      lastReport = null;
       say("status", "");
     });
     $("file").addEventListener("change", () => { $("results").hidden = true; say("status", ""); });
