@@ -170,3 +170,37 @@ def test_f0_json_carries_the_finding(instance: Callable[[str], dict[str, Any]], 
     report = json.loads(out)
     assert code == 2 and report["final_ok"] is False
     assert [f["rule"] for f in report["findings"]][:1] == ["F-0"] or "F-0" in [f["rule"] for f in report["findings"]]
+
+
+def test_a_crashing_rule_never_reads_as_passed(example_xlsx: Callable[[str], Path],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A defect in a checker is reported as an incomplete check (exit 2), not silently skipped into 通过."""
+    from xlpy.rules.context import CHECKERS
+
+    def broken(ctx: Any, rule: Any) -> Any:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(CHECKERS, "N-1", broken)
+    report = validate(read_workbook(example_xlsx("huaian-2024")))
+    assert report.incomplete and not report.final_ok and report.exit_code == 2
+    assert any(s["rule"] == "N-1" and "ZeroDivisionError" in s["reason"] for s in report.skipped)
+    from xlpy.findings_text import status_line
+
+    assert status_line(report).startswith("校验未完成")
+
+
+def test_register_disk_cache_restores_checkers(tmp_path: Path) -> None:
+    """A cold process that loads the compiled register from the disk cache still runs every checker."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XLPY_CACHE_DIR": str(tmp_path)}
+    example = Path(__file__).parent.parent / "workbook" / "examples" / "beigou-2020.xlsx"
+    runs = [subprocess.run([sys.executable, "-m", "xlpy", "validate", str(example), "--format", "json"],
+                           capture_output=True, text=True, env=env) for _ in range(2)]
+    assert list(tmp_path.glob("register-2019-*.pickle"))
+    for run_ in runs:
+        report = json.loads(run_.stdout)
+        assert [f["rule"] for f in report["findings"]] == ["X-3"]
+        assert not report["incomplete"]

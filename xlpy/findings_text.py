@@ -31,6 +31,8 @@ def status_line(report: Report) -> str:
     if report.unusable:
         return f"无法校验：{report.error['message'] if report.error else '文件不可用'}" if not report.findings \
             else f"无法使用：{counts}。"
+    if report.incomplete:
+        return f"校验未完成：有规则执行出错（见下方“未执行”），结果不可作为通过依据。{counts}。"
     if report.final_ok:
         return f"通过：{counts}。可以生成正式报告。"
     return f"未通过：{counts}。错误必须改正，警告须改正或在「说明」表中写明理由，之后才能生成正式报告。"

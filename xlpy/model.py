@@ -75,6 +75,7 @@ class Report:
     config: dict[str, Any] = field(default_factory=dict)  # the active configuration
     unusable: bool = False  # input could not be used (exit 2), e.g. F-0
     error: dict[str, str] | None = None  # {"code", "message"} when the input is unusable
+    incomplete: bool = False  # a rule crashed (a defect of xlpy): the result must not read as "passed"
 
     @property
     def summary(self) -> dict[str, int]:
@@ -92,12 +93,12 @@ class Report:
     @property
     def final_ok(self) -> bool:
         """True when nothing blocks the final report."""
-        return not self.unusable and not any(f.blocks for f in self.findings)
+        return not self.unusable and not self.incomplete and not any(f.blocks for f in self.findings)
 
     @property
     def exit_code(self) -> int:
         """0 nothing blocks, 1 findings block, 2 unusable input."""
-        if self.unusable:
+        if self.unusable or self.incomplete:
             return 2
         return 0 if self.final_ok else 1
 
@@ -114,6 +115,7 @@ class Report:
             "skipped": list(self.skipped),
             "config": self.config,
             "error": self.error,
+            "incomplete": self.incomplete,
         }
 
     def flatten(self, *keys: str) -> list[tuple[Any, ...]]:

@@ -73,28 +73,31 @@ def registry() -> Any:
 
 @cache
 def report_schema(version: str) -> dict[str, Any]:
-    """The report schema of a format version (checked against the 2020-12 metaschema on first load)."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
+    """The report schema of a format version, as data (the field index needs no validator library)."""
     name = f"report-{version}.schema.json"
     if not (schemas_dir() / name).is_file():
         raise RegisterError(f"缺少格式版本 {version} 的数据文件 schemas/{name}")
     schema: dict[str, Any] = load_json(name)
-    try:
-        Draft202012Validator.check_schema(schema)
-        Draft202012Validator.check_schema(load_json("common.schema.json"))
-    except SchemaError as exc:
-        raise RegisterError(f"schemas/{name} 不是有效的 JSON Schema：{exc.message}") from exc
     return schema
 
 
 @cache
 def validator(version: str) -> Any:
-    """A compiled Draft 2020-12 validator with the date format checked (an annotation otherwise)."""
-    from jsonschema import Draft202012Validator, FormatChecker
+    """A compiled Draft 2020-12 validator with the date format checked (an annotation otherwise).
 
-    return Draft202012Validator(report_schema(version), registry=registry(), format_checker=FormatChecker())
+    The schemas are checked against the 2020-12 metaschema here, when a validator is first built;
+    jsonschema is imported only then — a clean workbook passes the fast path without it.
+    """
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import SchemaError
+
+    schema = report_schema(version)
+    try:
+        Draft202012Validator.check_schema(schema)
+        Draft202012Validator.check_schema(load_json("common.schema.json"))
+    except SchemaError as exc:
+        raise RegisterError(f"schemas/report-{version}.schema.json 不是有效的 JSON Schema：{exc.message}") from exc
+    return Draft202012Validator(schema, registry=registry(), format_checker=FormatChecker())
 
 
 def _resolve(node: dict[str, Any], base: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -45,7 +45,8 @@ def validate(data: ReadResult, *, last_year: ReadResult | None = None, config: C
     year = meta.get("year") if isinstance(meta.get("year"), int) else None
     return Report(file=data.source, format_version=data.version, year=year, org=meta.get("org_name") or None,
                   findings=findings, skipped=skipped, config=config.to_dict(),
-                  unusable=any(f.rule in UNUSABLE_RULES and f.severity == ERROR for f in findings))
+                  unusable=any(f.rule in UNUSABLE_RULES and f.severity == ERROR for f in findings),
+                  incomplete=any(s["reason"].startswith(engine.RULE_ERROR) for s in skipped))
 
 
 def validate_path(path: str | Path, *, last_year: str | Path | None = None,
