@@ -23,7 +23,7 @@ from xlpy.server.settings import Settings
 log = logging.getLogger("xlpy.server")
 
 # Paths that carry clerk data and therefore need the token when one is configured.
-PROTECTED_PREFIXES = ("/api/", "/xlwings/")
+PROTECTED_PREFIXES = ("/api/", "/xlwings/", "/addin/render")
 
 DESCRIPTION = """政府信息公开工作年度报告的校验与生成服务。
 
