@@ -5,14 +5,18 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 # The licensed xlwings parts (remote engine) are free for government institutions (PolyForm
 # Noncommercial); tests use the noncommercial key unless a real key is configured.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+# HTTP fixtures (books, client, thread_client) shared by the test_http* modules.
+pytest_plugins = ["tests.http_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"

@@ -95,3 +95,24 @@ def post(client: TestClient, path: str, data: bytes, name: str = "report.xlsx", 
     if last is not None:
         files["last_year"] = ("last.xlsx", last, XLSX)
     return client.post(path, files=files, data=form)
+
+
+# Fixtures shared by the HTTP test modules (imported there by name, so pytest registers them).
+@pytest.fixture(scope="module")
+def books() -> dict[str, bytes]:
+    return example_books()
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    """The default app (conversions in worker processes), shared: one warm pool for the module."""
+    with app_client() as c:
+        yield c
+
+
+@pytest.fixture()
+def thread_client() -> Iterator[TestClient]:
+    """An app whose jobs run in threads of this process, so a test can patch them."""
+    with app_client(executor="threads") as c:
+        yield c
+

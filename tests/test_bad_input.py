@@ -5,17 +5,18 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
 import pytest
 
+from tests.helpers import set_error_cell, sheet_index
 from xlpy.cli import run
+from xlpy.errors import InputError
 from xlpy.layout import layout
 from xlpy.safety import Limits, check_zip
-from xlpy.errors import InputError
-from tests.helpers import set_error_cell, sheet_index
 
 
 def xlpy(*argv: str) -> tuple[int, str, str]:
@@ -258,7 +259,7 @@ def test_bad_values_are_findings_at_their_cell(path: str, typed: Any, rule: str,
 def test_blank_cell_does_not_cascade_into_arithmetic(make_workbook: Callable[..., Path],
                                                      instance: Callable[[str], dict[str, Any]]) -> None:
     wb = make_workbook(instance("huaian-2024"), {"s3.carried_over.other": None})
-    code, out, _ = xlpy("validate", str(wb), "--format", "json")
+    _, out, _ = xlpy("validate", str(wb), "--format", "json")
     rules = [f["rule"] for f in json.loads(out)["findings"] if f["severity"] == "error"]
     assert rules == ["R-S3-4"]
 

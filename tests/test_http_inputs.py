@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.http_support import app_client, assert_error_shape, example_books, post, variant
-
-
-@pytest.fixture(scope="module")
-def books() -> dict[str, bytes]:
-    return example_books()
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    """The default app (conversions in worker processes), shared: one warm pool for the module."""
-    with app_client() as c:
-        yield c
+from tests.http_support import assert_error_shape, post, variant
 
 # ------------------------------------------------------------------ bad input classes (issue 2) over HTTP
 

@@ -6,7 +6,6 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,32 +13,11 @@ from fastapi.testclient import TestClient
 
 from tests.http_support import (
     XLSX,
-    app_client,
     assert_error_shape,
-    example_books,
     post,
 )
 from xlpy.server import create_app, jobs
 from xlpy.server.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def books() -> dict[str, bytes]:
-    return example_books()
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    """The default app (conversions in worker processes), shared: one warm pool for the module."""
-    with app_client() as c:
-        yield c
-
-
-@pytest.fixture()
-def thread_client() -> Iterator[TestClient]:
-    """An app whose jobs run in threads of this process, so a test can patch them."""
-    with app_client(executor="threads") as c:
-        yield c
 
 
 def test_oversized_upload_refused_by_content_length(books: dict[str, bytes]) -> None:

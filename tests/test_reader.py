@@ -5,15 +5,16 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
+from tests.helpers import set_error_cell, sheet_index
 from xlpy.cellvalue import coerce
 from xlpy.layout import layout
 from xlpy.reader import read_json, read_payload, read_workbook
-from tests.helpers import set_error_cell, sheet_index
 
 
 @pytest.mark.parametrize("name", ["beigou-2020", "huaian-2024"])

@@ -52,7 +52,7 @@ def template(request: pytest.FixtureRequest) -> tuple[str, Any]:
 
 
 def test_sheets_in_order(template: tuple[str, Any]) -> None:
-    version, wb = template
+    _, wb = template
     assert wb.sheetnames == ["基本信息", "一、总体情况", "表二", "表三", "表四", "五、问题及改进", "六、其他事项", "说明"]
 
 
@@ -110,7 +110,7 @@ def test_table_three_header_is_merged_like_the_official_format(template: tuple[s
 
 
 def test_table_four_three_level_header(template: tuple[str, Any]) -> None:
-    version, wb = template
+    _, wb = template
     ws = wb["表四"]
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert ws["A5"].value == "行政复议" and "A5:E5" in merged

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -159,7 +159,7 @@ class _Plan:
     numeric: frozenset[str]  # paths of number cells (where a formula error may hide behind a blank)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plan(version: str) -> _Plan:
     lay = layout(version)
     fields = schema.fields(version)

@@ -33,7 +33,7 @@ DEFAULT_LIMITS = Limits()
 
 def sniff(data: bytes, name: str) -> Kind:
     """What the bytes are: an OOXML zip, an OLE container (.xls/.et/encrypted), or JSON — or InputError."""
-    if data.startswith(ZIP_MAGIC) or data.startswith(b"PK\x05\x06"):
+    if data.startswith((ZIP_MAGIC, b"PK\x05\x06")):
         return "xlsx"
     if data.startswith(OLE_MAGIC):
         if ENCRYPTION_INFO in data:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Iterator
+from typing import Any
 
 from xlpy.errors import RegisterError
 from xlpy.resources import load_json, schemas_dir
@@ -173,6 +174,21 @@ def children(version: str, path: str) -> list[tuple[str, dict[str, Any]]]:
     """The (key, resolved schema) children of an object node, in order."""
     node, base = _resolved_with_base(version, path)
     return [(key, _resolve(child, base)[0]) for key, child in node.get("properties", {}).items()]
+
+
+def lookup(instance: Any, path: str) -> Any:
+    """The value at a dotted path of report data ("s3.results.granted.total"; list indexes as digits), or None."""
+    node = instance
+    for part in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+        if node is None:
+            return None
+    return node
 
 
 def org_types() -> dict[str, dict[str, Any]]:

@@ -6,7 +6,8 @@ import datetime as dt
 import functools
 import math
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from xlpy import schema
 from xlpy.cellvalue import is_error

@@ -33,14 +33,6 @@ def a1_to_rc(a1: str) -> tuple[int, int]:
     return int(m.group(2)), col
 
 
-def _col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 # --- views ---------------------------------------------------------------------------------
 
 class CalamineView:

@@ -16,6 +16,7 @@ from typing import Any
 from xlpy import findings_sheet
 from xlpy.errors import InputError
 from xlpy.excel import ensure_license
+from xlpy.schema import lookup
 
 ensure_license()
 
@@ -213,19 +214,6 @@ def fill_zeros_book(book: Any) -> Outcome:
     return Outcome("fill_zeros", None, message, filled=filled)
 
 
-def lookup(instance: Any, path: str) -> Any:
-    """The value at a dotted path ("s3.results.granted.total"; list indexes as digits), or None."""
-    node = instance
-    for part in path.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-        if node is None:
-            return None
-    return node
 
 
 def _cell_of(ref: str | None) -> tuple[str, int, int] | None:

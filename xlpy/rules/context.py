@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from xlpy.model import Finding
+from xlpy.schema import lookup
 
 
 @dataclass(slots=True)
@@ -28,15 +30,7 @@ class RuleContext:
 
     def value(self, path: str, *, last: bool = False) -> Any:
         """The value at a dotted path, or None when absent."""
-        node: Any = self.last if last else self.instance
-        for part in path.split("."):
-            if isinstance(node, dict):
-                node = node.get(part)
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node
+        return lookup(self.last if last else self.instance, path)
 
     def cell(self, path: str) -> str | None:
         """The workbook cell of a field ("表三!D7"), or None for JSON input without a layout."""

@@ -9,6 +9,7 @@ from xlpy.model import Finding
 from xlpy.narrative import cases as cs
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
+    TextField,
     finding,
     located,
     mismatch,
