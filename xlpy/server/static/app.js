@@ -156,7 +156,7 @@
         if (f.explained) message.append(el("div", { class: "explained" }, "已说明：" + (f.explanation || "")));
         body.append(el("tr", { class: "finding sev-row-" + f.severity },
           el("td", { class: "sev sev-" + f.severity }, SEVERITY[f.severity] || f.severity),
-          el("td", {}, f.rule),
+          el("td", { class: "rule" }, f.rule),
           el("td", { class: "cells" }, (f.cells || []).join("、") || "—"),
           message));
       }
