@@ -271,3 +271,22 @@ def test_formula_errors_are_findings(error: str, example_xlsx: Callable[[str], P
     assert code == 1
     hit = [f for f in json.loads(out)["findings"] if f["cells"][:1] == ["表三!J8"]]
     assert hit and hit[0]["rule"] == "R-S3-4" and error in hit[0]["message"]
+
+
+def test_old_format_with_shifted_rows_is_refused(instance: Callable[[str], dict[str, Any]], tmp_path: Path) -> None:
+    """An .xls whose 表三 gained a row: reading by coordinates would shift every figure, so it is refused."""
+    xlwt = pytest.importorskip("xlwt")
+    from xlpy.workbook import build_workbook
+
+    src = build_workbook(2024, data=instance("huaian-2024"))
+    book = xlwt.Workbook(encoding="utf-8")
+    for name in layout("2021").sheet_names:
+        sheet = book.add_sheet(name)
+        for row in src[name].iter_rows():
+            for c in row:
+                if c.value is not None and not hasattr(c, "start"):
+                    shift = 1 if name == "表三" and c.row >= 12 else 0
+                    sheet.write(c.row - 1 + shift, c.column - 1, c.value if not hasattr(c.value, "year") else str(c.value))
+    path = tmp_path / "shifted.xls"
+    book.save(str(path))
+    unusable(path, "另存为")

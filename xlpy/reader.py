@@ -73,6 +73,20 @@ def read_view(view: WorkbookView, *, by_layout: bool = False) -> ReadResult:
                       view.name, sheets)
 
 
+def _labels_in_place(view: WorkbookView, lay: Layout, sheets: list[str]) -> bool:
+    """Without defined names, coordinates are trusted only if every label of the template is where it was
+    (a row inserted in an .xls would otherwise shift every figure silently)."""
+    for sheet in lay.sheets:
+        if sheet.name not in sheets:
+            return False
+        grid = view.values(sheet.name, max((lb.row for lb in sheet.labels), default=1))
+        for lb in sheet.labels:
+            got = grid[lb.row - 1][lb.col - 1] if lb.row - 1 < len(grid) and lb.col - 1 < len(grid[lb.row - 1]) else None
+            if lb.text and str(got or "").strip() != lb.text.strip():
+                return False
+    return True
+
+
 def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list[str], by_layout: bool) -> str:
     if by_layout:
         for v in schema.known_versions():
@@ -81,7 +95,8 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
                 r, c = inp.row, inp.col
                 grid = view.values(inp.sheet, r)
                 if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) and str(coerce("fixed", grid[r - 1][c - 1])) == v:
-                    return v
+                    if _labels_in_place(view, layout(v), sheets):
+                        return v
         raise InputError(f"{view.name}：无法识别为 xlpy 年报模板（旧版 .xls/.et 文件中模板结构已丢失）。"
                          "请在 Excel/WPS 中“另存为” Excel 工作簿（*.xlsx）后再提交。", code="not_template")
     prefix = layout(schema.known_versions()[-1]).name_prefix
