@@ -94,9 +94,9 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
             if inp.sheet in sheets:
                 r, c = inp.row, inp.col
                 grid = view.values(inp.sheet, r)
-                if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) and str(coerce("fixed", grid[r - 1][c - 1])) == v:
-                    if _labels_in_place(view, layout(v), sheets):
-                        return v
+                version_cell = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
+                if str(coerce("fixed", version_cell)) == v and _labels_in_place(view, layout(v), sheets):
+                    return v
         raise InputError(f"{view.name}：无法识别为 xlpy 年报模板（旧版 .xls/.et 文件中模板结构已丢失）。"
                          "请在 Excel/WPS 中“另存为” Excel 工作簿（*.xlsx）后再提交。", code="not_template")
     prefix = layout(schema.known_versions()[-1]).name_prefix
