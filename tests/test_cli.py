@@ -114,3 +114,11 @@ def test_validate_imports_no_writer_or_server() -> None:
 def test_python_dash_m_runs() -> None:
     proc = subprocess.run([sys.executable, "-m", "xlpy", "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "xlpy" in proc.stdout
+
+
+def test_results_carry_the_manual_checklist(example_xlsx: Callable[[str], Path]) -> None:
+    """rules.md: what no program can check (保密审查, publication, no later edits) is printed with the results."""
+    code, out, _ = xlpy("validate", str(example_xlsx("huaian-2024")))
+    assert "发布前请人工确认" in out and "保密审查" in out
+    _, out, _ = xlpy("validate", str(example_xlsx("huaian-2024")), "--format", "json")
+    assert any("保密审查" in item for item in json.loads(out)["checklist"])

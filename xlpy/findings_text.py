@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xlpy import schema
+from xlpy.resources import load_json
 from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding, Report
 
 # Where each section's official heading lives in the schema (titles are the single source of labels).
@@ -65,6 +66,11 @@ def format_text(report: Report) -> str:
             lines.append("")
             lines.append(f"【{section_heading(report.format_version, current)}】")
         lines.extend(format_finding(f))
+    if not report.unusable:
+        checklist = load_json("checklist.json")
+        lines.append("")
+        lines.append(f"{checklist['title']}：")
+        lines.extend(f"  □ {item}" for item in checklist["items"])
     if report.skipped:
         lines.append("")
         reasons: dict[str, list[str]] = {}

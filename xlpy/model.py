@@ -56,6 +56,13 @@ class Finding:
         }
 
 
+def _checklist() -> list[str]:
+    """What a person must still confirm before publication (schemas/checklist.json)."""
+    from xlpy.resources import load_json
+
+    return list(load_json("checklist.json")["items"])
+
+
 def _num(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -116,6 +123,7 @@ class Report:
             "config": self.config,
             "error": self.error,
             "incomplete": self.incomplete,
+            "checklist": _checklist() if not self.unusable else [],
         }
 
     def flatten(self, *keys: str) -> list[tuple[Any, ...]]:
