@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import TYPE_CHECKING, Any
 
 from xlpy import schema
@@ -56,6 +57,8 @@ def _build(lay: Layout, year: int | None, org: str | None, data: dict[str, Any] 
             styles.label(ws, label)
         for inp in sheet.inputs:
             styles.input(ws, inp)
+        _fit_rows(ws, sheet)
+        _print_setup(ws, wide=sheet.kind in ("row_table", "column_table"))
         _protect(ws)
         if sheet.kind == "row_table":
             first = min(i.row for i in sheet.inputs if i.path != "text.s3_lead")
@@ -147,6 +150,36 @@ class _Styles:
                 ws.cell(inp.row, c).border = self.border
         if inp.kind == schema.TEXT and (inp.path.endswith(".body") or inp.path.startswith("text.")):
             ws.row_dimensions[inp.row].height = 60
+
+
+LINE_HEIGHT = 14.5  # points per line of 10–11 pt 宋体
+
+
+def _text_width(text: str) -> float:
+    """Width in Excel column units: a CJK character takes about two, other characters one."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+
+
+def _fit_rows(ws: Worksheet, sheet: Any) -> None:
+    """Give wrapped labels the lines they need: Excel and WPS do not grow rows holding merged cells."""
+    widths = sheet.widths
+    for label in sheet.labels:
+        if label.style not in ("label", "header") or (label.end_row or label.row) != label.row:
+            continue
+        available = sum(widths.get(c, 8.43) for c in range(label.col, (label.end_col or label.col) + 1))
+        lines = max(1, math.ceil(_text_width(label.text) / max(available - 1, 1)))
+        current = ws.row_dimensions[label.row].height or LINE_HEIGHT
+        ws.row_dimensions[label.row].height = max(current, lines * LINE_HEIGHT + 3)
+
+
+def _print_setup(ws: Worksheet, *, wide: bool) -> None:
+    """A4, one page wide (tables in landscape), so a printed sheet looks like the official table."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
 
 
 def _protect(ws: Worksheet) -> None:
