@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from xlpy import schema
-from xlpy.resources import load_json
 from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding, Report
+from xlpy.resources import load_json
 
 # Where each section's official heading lives in the schema (titles are the single source of labels).
 SECTION_PATHS = {"基本信息": "meta", "一": "text.overview", "二": "s2", "三": "s3", "四": "s4",
