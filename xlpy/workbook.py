@@ -148,8 +148,10 @@ class _Styles:
             ws.merge_cells(start_row=inp.row, start_column=inp.col, end_row=inp.row, end_column=inp.end_col)
             for c in range(inp.col, inp.end_col + 1):
                 ws.cell(inp.row, c).border = self.border
-        if inp.kind == schema.TEXT and (inp.path.endswith(".body") or inp.path.startswith("text.")):
-            ws.row_dimensions[inp.row].height = 60
+        if inp.end_col and inp.end_col > inp.col:
+            # Merged cells never auto-fit: give the lead-sentence box room for about three lines.
+            ws.row_dimensions[inp.row].height = 3 * LINE_HEIGHT + 3
+        # Single text cells keep Excel's automatic row height, so a row grows as the clerk types.
 
 
 LINE_HEIGHT = 14.5  # points per line of 10–11 pt 宋体
@@ -237,11 +239,19 @@ def _fill(wb: Workbook, lay: Layout, year: int | None, org: str | None, data: di
         values["meta.year"] = year
     if org:
         values["meta.org_name"] = org
+    widths = {sheet.name: sheet.widths for sheet in lay.sheets}
     for path, value in values.items():
         inp = lay.inputs.get(path)
         if inp is None:
             raise InputError(f"数据中的字段 {path} 在 {lay.version} 年版模板中没有对应的单元格。", code="data")
-        _write(wb[inp.sheet].cell(inp.row, inp.col), inp, value)
+        ws = wb[inp.sheet]
+        _write(ws.cell(inp.row, inp.col), inp, value)
+        if isinstance(value, str) and value and inp.kind == schema.TEXT and not inp.end_col:
+            # openpyxl cannot ask Excel to auto-fit: size rows of filled text so the file opens readable.
+            width = max(widths[inp.sheet].get(inp.col, 8.43) - 1, 1)
+            lines = sum(max(1, math.ceil(_text_width(line) / width)) for line in value.split("\n"))
+            current = ws.row_dimensions[inp.row].height or LINE_HEIGHT
+            ws.row_dimensions[inp.row].height = min(409, max(current, lines * LINE_HEIGHT + 3))
 
 
 def flatten(data: dict[str, Any], lay: Layout) -> list[tuple[str, Any]]:
