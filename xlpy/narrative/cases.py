@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from xlpy.narrative.claims import CASE_UNITS, COMPARE, SUBUNITS, Claim, Statement
+from xlpy.narrative.claims import CASE_UNITS, COMPARE, Claim, Statement, rolled_up
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, sentences
 
@@ -31,6 +31,8 @@ _FILLER = re.compile(r"(?:政府信息公开|信息公开|类|的|案件|申请|
 # The reviewer's or the court's side of a case, not this agency as respondent.
 _REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办理|作出")
 _NEGATED = ("不", "未", "没有", "无")
+# "上年度结转的行政诉讼 1 件": a case of an earlier year (表四 counts the report year's cases).
+_EARLIER = re.compile(r"结转|上一?年度?|去年|往年|以前年度|历年")
 
 _ALL_UPHELD = re.compile(r"(?:均|全部|全)(?:获|被|予以|得到|为|已)?(?:依法)?维持")
 _NO_LOSS = re.compile(r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|(?:败诉|纠错)率为?(?:0|零)(?![.\d])"
@@ -93,7 +95,7 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Case
 
 def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
     before = s.before(n)
-    if COMPARE.search(before) or SUBUNITS.search(s.norm[:n.num_start]):
+    if COMPARE.search(before) or rolled_up(s, n) or _EARLIER.search(before):
         return None
     matches = list(_KEYWORD.finditer(before))
     if matches:

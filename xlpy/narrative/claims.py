@@ -45,8 +45,8 @@ _ROWS_RE = re.compile(_ROW_WORDS)
 CASE_UNITS = frozenset({"件", "件次", "宗", "份", "起"})  # not "个": "20个工作日"
 
 _S3_KEYWORDS = re.compile(
-    r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?(?:继续)?(?:办理|答复)?|下一?年度?继续办理)"
-    r"|(?P<over>(?:上一?年度?|去年)(?:的)?(?:结转|转入|未办结))"
+    r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?(?:下一?年度?|\d{4}\s*年度?)(?:继续)?(?:办理|答复)?|下一?年度?继续办理)"
+    r"|(?P<over>(?:上一?年度?|去年|(?:19|20)\d{2}\s*年度?)(?:的)?(?:结转|转入|未办结))"
     r"|(?P<row>" + _ROW_WORDS + ")"
     r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)"
     r"|(?P<new>新收到|新收|共收到|收到|受理|接到|接收)"
@@ -56,10 +56,12 @@ _S3_KEYWORDS = re.compile(
 )
 # Before a bare "政府信息公开申请 N 件" only time and agency words may stand ("本年度政府信息公开申请 20 件").
 _NOUN_LEAD = re.compile(r"(?:本年度|本年|全年|年度|今年|\d{4}\s*年度?|我局|我委|我办|我镇|我区|我县|我市|本机关|本单位|共|共计|\s)*")
+# "予以公开和部分公开（的申请合计）10 件": several outcomes taken together, not the last one alone.
+_JOINED_OUTCOME = re.compile(r"(?:予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$")
 _OUTCOME_BEFORE = re.compile(r"(不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?$")
 _AFTER_KEYWORDS = re.compile(
     r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
-    r"(?:(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?下一?年度?)"
+    r"(?:(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?(?:下一?年度?|\d{4}\s*年度?))"
     r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理))"
 )
 # What may stand between the keyword and the number ("收到公民、法人和其他组织提出的政府信息公开申请共 20 件").
@@ -76,6 +78,15 @@ _NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|
 _PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
 # Sub-populations of a government's report (the table counts the agency itself).
 SUBUNITS = re.compile(r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属")
+# "…共 215 件，其中县政府办公室（本级）5 件": the total is a roll-up and the agency's own share follows.
+_OWN_SHARE = re.compile(r"其中[^，,。；;\d]{0,12}?(?:本级|本机关|本单位|本部门|我局|我委|我办|我厅|我中心|我镇|政府办公室|政府办)")
+
+
+def rolled_up(s: Sentence, n: Number) -> bool:
+    """Whether n counts subordinate bodies too: "各部门…" before it, or "其中本级…" after it."""
+    return bool(SUBUNITS.search(s.norm, 0, n.num_start) or _OWN_SHARE.search(s.norm, n.end))
+
+
 COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
 _OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
 _PCT_OF = re.compile(r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
@@ -143,7 +154,7 @@ def _is_bare_zero(s: Sentence, n: Number) -> bool:
 
 def _s3_kind(s: Sentence, n: Number) -> str | None:
     before = s.before(n)
-    if COMPARE.search(before) or SUBUNITS.search(s.norm[:n.num_start]):
+    if COMPARE.search(before) or rolled_up(s, n):
         return None
     matches = list(_S3_KEYWORDS.finditer(before))
     if not matches:
@@ -170,7 +181,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     if group == "over":
         return CARRIED_OVER
     if group == "outcome":
-        return OUTCOMES[m.group()]
+        return None if _JOINED_OUTCOME.search(lead) else OUTCOMES[m.group()]
     if group == "row":
         return ROW + ROWS[m.group()]
     if _PART.search(lead):
@@ -188,6 +199,8 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     if COMPARE.search(before.replace("比例", "").replace("占比", "").replace("比重", "").replace("比率", "")):
         return None, None
     m = _PCT_NAMED.search(before)
+    if m and _JOINED_OUTCOME.search(before[:m.start()]):
+        return None, None  # the share of several outcomes together
     if m:
         return PERCENT + OUTCOMES[m.group("outcome")], None
     if not _PCT_OF.match(before):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from xlpy.narrative.claims import COMPARE, SUBUNITS, Claim
+from xlpy.narrative.claims import COMPARE, Claim, rolled_up
 from xlpy.narrative.sentences import sentences
 
 RULES, NORMATIVE = "rules", "normative"  # 规章；（行政）规范性文件
@@ -42,7 +42,7 @@ def document_claims(text: str, year: int | None) -> tuple[DocumentClaim, ...]:
             if n.unit not in _UNITS or n.approx or not s.about_year(n.num_start, year):
                 continue
             before = s.before(n)
-            if COMPARE.search(before) or SUBUNITS.search(s.norm[:n.num_start]):
+            if COMPARE.search(before) or rolled_up(s, n):
                 continue
             read = _read(before)
             if read is not None:

@@ -29,6 +29,7 @@ _NUMBER = re.compile(
 )
 _AFTER = re.compile(r"\s*(?P<post>余|多)?\s*(?P<unit>" + "|".join(re.escape(u) for u in UNITS) + r")?"
                     r"(?P<post2>以上|左右)?")
+_YEAR_AFTER = re.compile(r"\s*年")
 # Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
 _APPROX_BEFORE = ("超过", "将近", "大约", "接近", "不足", "不到", "约为", "大概", "近", "约", "逾", "超")
 _APPROX_BEFORE_CN = ("上", "数", "几")  # 上千件, 数百条, 几十件 — only before Chinese numerals
@@ -116,6 +117,8 @@ def find_numbers(text: str) -> list[Number]:
             if start > 0 and (t[start - 1].isascii() and t[start - 1].isalnum()):
                 continue  # part of a code such as "G20"
             raw = m.group("arabic").replace(",", "")
+            if len(raw) == 4 and raw[:2] in ("19", "20") and not m.group("big") and _YEAR_AFTER.match(t, end):
+                continue  # a year ("2023年"), not a count: it must not cut the words around it
             value = Decimal(raw)
             decimals = len(raw.split(".")[1]) if "." in raw else 0
             if m.group("big"):

@@ -15,9 +15,16 @@ MAJOR = frozenset("，,；;：:（）()【】「」“”\"《》")
 MINOR = MAJOR | frozenset("、。！？!?\n")
 
 _YEAR = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*年"
+    r"(?P<y>(?:19|20)\d{2})\s*年(?!\s*(?:度)?\s*的?\s*(?:结转|转入|未办结))"
     r"|(?P<this>今年|本年度|本年|全年|当年|年内)"
     r"|(?P<other>去年|上一?年度?|前年|往年|历年)(?!\s*(?:度)?\s*的?\s*(?:结转|转入|未办结))"
+)
+# Years listed together ("2022年、2023年、2024年分别…"): the statement is about several years.
+_YEAR_LIST = re.compile(r"\s*(?:度)?\s*(?:、|和|及|与|至|到|-|—|~|－)\s*$")
+# A part of the year ("1至6月", "上半年", "第一季度", "3月份"): not the year's figure.
+_PART_OF_YEAR = re.compile(
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月份?)?\s*(?:至|到|-|—|~|－)\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?!\d*日)"
+    r"|上半年|下半年|[一二三四1-4]\s*季度|(?<![至止到底])\d{1,2}\s*月份"
 )
 
 
@@ -75,13 +82,21 @@ class Sentence:
     def about_year(self, pos: int, year: int | None) -> bool:
         """Whether the statement at pos talks about the report year (the nearest year word before it)."""
         verdict = True
+        last_end = 0
+        prev_end = -1
         for m in _YEAR.finditer(self.norm, 0, pos):
             if m.group("y"):
                 verdict = year is not None and int(m.group("y")) == year
+                if prev_end >= 0 and _YEAR_LIST.match(self.norm, prev_end, m.start()):
+                    verdict = False  # one of several years listed together
             elif m.group("this"):
                 verdict = True
             else:
                 verdict = False
+            prev_end = m.end() if m.group("y") else -1
+            last_end = m.end()
+        if verdict and _PART_OF_YEAR.search(self.norm, last_end, pos):
+            return False  # "1至6月收到…": a part of the year
         return verdict
 
 
