@@ -64,6 +64,11 @@ def _about_disclosure(text: str) -> bool:
     return "信息公开" in text or "依申请公开" in text
 
 
+def _mentions_cases(text: str) -> bool:
+    """Whether any sentence can be topical: _TOPIC needs 复议 or 诉讼/起诉/应诉; else "败诉"."""
+    return "复议" in text or "诉" in text
+
+
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
     out = []
@@ -79,15 +84,17 @@ def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
 def case_claims(text: str, year: int | None, always: bool = False) -> tuple[CaseClaim, ...]:
     """Claims about 表四 figures in a paragraph."""
     out: list[CaseClaim] = []
+    if not _mentions_cases(text):
+        return ()
     for s, topical in _topical(text, always):
         if not topical:
             continue
         blanked = blank_parens(s.norm)
         for n in s.numbers:
-            if n.unit not in CASE_UNITS or n.approx or not s.about_year(n.num_start, year):
+            if n.unit not in CASE_UNITS or n.approx:
                 continue
             read = _read(s, n, blanked)
-            if read is not None:
+            if read is not None and s.about_year(n.num_start, year):
                 topic, result, also = read
                 out.append(CaseClaim(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n)), topic, result, also))
     return tuple(out)
@@ -144,6 +151,8 @@ def _inside_parens(s: str, pos: int) -> bool:
 def outcome_statements(text: str, year: int | None, always: bool = False) -> tuple[OutcomeStatement, ...]:
     """"均获维持 / 无败诉 / 未被纠错" statements and the case types they are about."""
     out: list[OutcomeStatement] = []
+    if not _mentions_cases(text):
+        return ()
     topical = _topical(text, always)
     for i, (s, is_topical) in enumerate(topical):
         found = [(m, "upheld") for m in _ALL_UPHELD.finditer(s.norm)]
@@ -195,7 +204,9 @@ class NoCases:
 @lru_cache(maxsize=256)
 def no_cases(text: str, year: int | None, always: bool = False) -> tuple[NoCases, ...]:
     """Statements that no review / litigation about 政府信息公开 happened in the report year."""
-    out = []
+    out: list[NoCases] = []
+    if "复议" not in text and "诉讼" not in text and "应诉" not in text:
+        return ()
     prev_info = always
     for s in sentences(text):
         info = always or _about_disclosure(s.norm)

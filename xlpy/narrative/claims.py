@@ -129,6 +129,8 @@ def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sent
 def s3_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim, ...]:
     """Claims about 表三 quantities (and shares of outcomes) in a paragraph."""
     out: list[Claim] = []
+    if not always and "申请" not in text:
+        return ()  # no sentence is about applications, and none carries the topic
     for s, topical in application_sentences(text, always=always):
         if not topical:
             continue
@@ -237,7 +239,9 @@ class Statement:
 @lru_cache(maxsize=256)
 def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
     """Statements that no 政府信息公开申请 was received in the report year."""
-    out = []
+    out: list[Statement] = []
+    if "申请" not in text:
+        return ()  # every pattern ends in 申请 or 依申请公开
     for s in sentences(text):
         for m in _NONE_RECEIVED.finditer(s.norm):
             mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""

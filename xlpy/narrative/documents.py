@@ -37,15 +37,19 @@ class DocumentClaim:
 def document_claims(text: str, year: int | None) -> tuple[DocumentClaim, ...]:
     """Numbers stated for 规章 / 行政规范性文件 made, published, repealed or in force."""
     out: list[DocumentClaim] = []
+    if "规章" not in text and "规范性文件" not in text:
+        return ()  # every pattern names one of them
     for s in sentences(text):
+        if "规章" not in s.norm and "规范性文件" not in s.norm:
+            continue
         for n in s.numbers:
-            if n.unit not in _UNITS or n.approx or not s.about_year(n.num_start, year):
+            if n.unit not in _UNITS or n.approx:
                 continue
             before = s.before(n)
             if COMPARE.search(before) or rolled_up(s, n):
                 continue
             read = _read(before)
-            if read is not None:
+            if read is not None and s.about_year(n.num_start, year):
                 noun, column, verb = read
                 claim = Claim(f"s2.{noun}.{column}", n.value, n, s, s.fragment(n))
                 out.append(DocumentClaim(claim, noun, column, verb))

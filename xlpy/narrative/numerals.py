@@ -60,9 +60,13 @@ class Number:
         return self.unit in COUNT_UNITS
 
 
+_WIDE = re.compile("[０-９％．\u3000\u00a0]")
+
+
 def normalise(text: str) -> str:
     """Full-width digits and signs to ASCII, same length (offsets into the original stay valid)."""
-    return text.translate(_WIDTH)
+    # str.translate walks every character through a dict; most paragraphs have nothing to map.
+    return text.translate(_WIDTH) if _WIDE.search(text) else text
 
 
 def parse_chinese(s: str) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,17 +41,15 @@ class Sentence:
 
     def clause_start(self, pos: int) -> int:
         """Offset after the last major delimiter before pos."""
-        i = pos - 1
-        while i >= 0 and self.norm[i] not in MAJOR:
-            i -= 1
-        return i + 1
+        marks = _marks(self.norm)[0]
+        i = bisect_left(marks, pos)
+        return marks[i - 1] + 1 if i else 0
 
     def clause_end(self, pos: int) -> int:
         """Offset of the next delimiter (major or "、") at or after pos."""
-        i = pos
-        while i < len(self.norm) and self.norm[i] not in MINOR:
-            i += 1
-        return i
+        marks = _marks(self.norm)[1]
+        i = bisect_left(marks, pos)
+        return marks[i] if i < len(marks) else len(self.norm)
 
     def before(self, n: Number) -> str:
         """The words of n's clause before n, not reaching back past the previous number."""
@@ -83,21 +82,39 @@ class Sentence:
         """Whether the statement at pos talks about the report year (the nearest year word before it)."""
         verdict = True
         last_end = 0
-        prev_end = -1
-        for m in _YEAR.finditer(self.norm, 0, pos):
-            if m.group("y"):
-                verdict = year is not None and int(m.group("y")) == year
-                if prev_end >= 0 and _YEAR_LIST.match(self.norm, prev_end, m.start()):
-                    verdict = False  # one of several years listed together
-            elif m.group("this"):
-                verdict = True
-            else:
-                verdict = False
-            prev_end = m.end() if m.group("y") else -1
-            last_end = m.end()
-        if verdict and _PART_OF_YEAR.search(self.norm, last_end, pos):
+        for start, end, says in _marks(self.norm)[2]:
+            if start >= pos:
+                break
+            if end <= pos:  # a year word cut by pos (finditer's endpos) is not one
+                verdict = says if says is not None else (year is not None and int(self.norm[start:start + 4]) == year)
+                last_end = end
+            # Listed years are resolved in _marks (says False).
+        if verdict and any(last_end <= a and b <= pos for a, b in _marks(self.norm)[3]):
             return False  # "1至6月收到…": a part of the year
         return verdict
+
+
+@lru_cache(maxsize=1024)
+def _marks(norm: str) -> tuple[list[int], list[int], tuple[tuple[int, int, bool | None], ...],
+                               tuple[tuple[int, int], ...]]:
+    """Per sentence, once: positions of major delimiters, of all delimiters, the year words (start, end,
+    verdict — None for a year number, decided against the report year) and the parts of a year."""
+    major = [i for i, ch in enumerate(norm) if ch in MAJOR]
+    minor = [i for i, ch in enumerate(norm) if ch in MINOR]
+    years: list[tuple[int, int, bool | None]] = []
+    prev_end = -1
+    for m in _YEAR.finditer(norm):
+        says: bool | None
+        if m.group("y"):
+            says = None
+            if prev_end >= 0 and _YEAR_LIST.match(norm, prev_end, m.start()):
+                says = False  # one of several years listed together
+        else:
+            says = bool(m.group("this"))
+        years.append((m.start(), m.end(), says))
+        prev_end = m.end() if m.group("y") else -1
+    parts = tuple(m.span() for m in _PART_OF_YEAR.finditer(norm)) if "月" in norm or "季" in norm or "半年" in norm else ()
+    return major, minor, tuple(years), parts
 
 
 @lru_cache(maxsize=256)
