@@ -12,7 +12,7 @@ from xlpy import schema
 from xlpy.cellvalue import NUMERIC, coerce
 from xlpy.errors import InputError
 from xlpy.layout import Layout, layout
-from xlpy.safety import DEFAULT_LIMITS, Limits, check_zip, sniff
+from xlpy.safety import DEFAULT_LIMITS, Limits, check_sheets, check_zip, sniff
 from xlpy.views import CalamineView, PayloadView, a1_to_rc, names_from_xml
 
 
@@ -238,6 +238,7 @@ def read_workbook(source: str | Path | bytes, *, name: str | None = None, limits
         # coordinates only if the format-version cell is where the template put it.
         return read_view(CalamineView(data, name, {}), by_layout=True)
     zf = check_zip(data, name, limits)
+    check_sheets(zf, name, limits)  # before calamine sizes a sheet by its farthest cell
     try:
         xml = zf.read("xl/workbook.xml").decode("utf-8")
     except Exception as exc:

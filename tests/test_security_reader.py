@@ -1,0 +1,178 @@
+"""Hostile workbooks at the reader: far-away cells (calamine's dense allocation), duplicate zip members,
+sizes that lie. A regression here aborted the whole process, so the dangerous reads run in a child with
+a memory cap and a time limit: a failure is a failed test, never a dead test run."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.http_support import assert_error_shape, example, post
+from xlpy.errors import InputError
+from xlpy.reader import read_workbook
+from xlpy.safety import Limits, check_sheets, check_zip
+
+ROOT = Path(__file__).resolve().parent.parent
+SHEET = "xl/worksheets/sheet1.xml"  # 基本信息, read by every workbook read
+
+
+def patched(member: str, change, src: bytes | None = None) -> bytes:
+    """The example workbook with one member's XML text changed."""
+    zin = zipfile.ZipFile(io.BytesIO(src or example("huaian-2024")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == member:
+                data = change(data.decode("utf-8")).encode("utf-8")
+            z.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def with_cell(row_xml: str) -> bytes:
+    return patched(SHEET, lambda s: s.replace("</sheetData>", row_xml + "</sheetData>"))
+
+
+FAR = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+
+HOSTILE = {
+    "far cell": FAR,
+    "single quotes": "<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>",
+    "'>' in an attribute, lower case": '<row r="20000"><c t="inlineStr" x=">" r="xfd20000"><is><t>x</t></is></c></row>',
+    "prefixed tags": ('<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
+                      '<x:c r="AAA300000" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'),
+}
+
+
+def read_in_child(data: bytes, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """read_workbook in a child process capped at 1.5 GB and 60 s; prints the InputError code or 'read'."""
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(data)
+    code = textwrap.dedent(f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+        sys.path.insert(0, {str(ROOT)!r})
+        from xlpy.errors import InputError
+        from xlpy.reader import read_workbook
+        try:
+            read_workbook({str(path)!r})
+            print("read")
+        except InputError as exc:
+            print(exc.code)
+    """)
+    return subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("row_xml", HOSTILE.values(), ids=HOSTILE.keys())
+def test_far_cell_is_refused_not_a_crash(row_xml: str, tmp_path: Path) -> None:
+    # A 30 KB workbook with one cell at XFD1048576 made calamine allocate 512 GiB: SIGABRT, no message.
+    done = read_in_child(with_cell(row_xml), tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "too_large"
+
+
+def test_far_cell_message_names_the_sheet_and_cell() -> None:
+    with pytest.raises(InputError) as err:  # the check alone: calamine never runs here
+        check_sheets(zipfile.ZipFile(io.BytesIO(with_cell(FAR))), "年报.xlsx")
+    assert err.value.code == "too_large"
+    assert "基本信息" in err.value.message and "XFD1048576" in err.value.message
+
+
+def test_stray_entry_far_down_a_narrow_column_still_reads() -> None:
+    # A clerk's stray entry far below the form costs a tall, narrow range: well within the limit.
+    data = with_cell('<row r="200000"><c r="A200000" t="inlineStr"><is><t>x</t></is></c></row>')
+    assert read_workbook(data, name="ok.xlsx").version == "2021"
+
+
+def test_cells_without_r_are_bounded_conservatively() -> None:
+    # No r attribute: each cell follows the last; the bound must still count them.
+    cells = "".join('<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(50))
+    data = with_cell(f'<row r="1048576"><c r="XFA1048576" t="inlineStr"><is><t>x</t></is></c>{cells}</row>')
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    with pytest.raises(InputError) as err:
+        check_sheets(zf, "x.xlsx")
+    assert err.value.code == "too_large"
+    # …and cells that reach far only by following one another count as far as they reach.
+    tail = "".join('<c t="inlineStr"><is><t>x</t></is></c>' for _ in range(300))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(SHEET, f'<worksheet><sheetData><row r="1"><c r="A1"/>{tail}</row></sheetData></worksheet>')
+    zf = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    check_sheets(zf, "x.xlsx", Limits(max_sheet_cells=301))
+    with pytest.raises(InputError):
+        check_sheets(zf, "x.xlsx", Limits(max_sheet_cells=300))
+
+
+def test_every_sheet_part_is_checked_whatever_the_workbook_names() -> None:
+    # A part the workbook does not list (or lists by an odd path) is checked too.
+    src = example("huaian-2024")
+    zin = zipfile.ZipFile(io.BytesIO(src))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in zin.infolist():
+            z.writestr(info.filename, zin.read(info.filename))
+        z.writestr("xl/worksheets/extra.xml", f"<worksheet><sheetData>{FAR}</sheetData></worksheet>")
+    with pytest.raises(InputError) as err:
+        check_sheets(zipfile.ZipFile(io.BytesIO(out.getvalue())), "x.xlsx")
+    assert err.value.code == "too_large"
+
+
+def test_far_cell_over_http_is_413_and_the_server_lives_on(client, books) -> None:
+    body = assert_error_shape(post(client, "/api/validate", with_cell(FAR)), 413)
+    assert "XFD1048576" in body["error"]
+    assert client.get("/healthz").status_code == 200
+    assert post(client, "/api/validate", books["huaian"]).status_code == 200
+
+
+def duplicate_member(first: str, second: str) -> bytes:
+    zin = zipfile.ZipFile(io.BytesIO(example("huaian-2024")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == SHEET:
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # "Duplicate name": exactly what we build
+                    z.writestr(first, data)
+                    z.writestr(second, data)
+            else:
+                z.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("second", [SHEET, SHEET.upper()])
+def test_duplicate_member_names_are_refused(second: str) -> None:
+    # Readers disagree on which copy counts (Excel vs calamine/openpyxl): refuse rather than guess.
+    with pytest.raises(InputError) as err:
+        check_zip(duplicate_member(SHEET, second), "dup.xlsx")
+    assert err.value.code == "corrupt"
+
+
+def test_member_that_inflates_past_its_declared_size_is_refused() -> None:
+    # Checked and fine before this file: zipfile and calamine's zip both stop at the declared size.
+    import struct
+
+    def pad(s: str) -> str:
+        cut = s.rindex("</")
+        return s[:cut] + " " * 5_000_000 + s[cut:]
+
+    data = bytearray(patched(SHEET, pad))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(SHEET)
+    struct.pack_into("<I", data, info.header_offset + 22, 4000)  # local header: uncompressed size
+    pos = 0
+    while (pos := bytes(data).find(b"PK\x01\x02", pos)) >= 0:
+        n = struct.unpack_from("<H", data, pos + 28)[0]
+        if bytes(data[pos + 46:pos + 46 + n]) == SHEET.encode():
+            struct.pack_into("<I", data, pos + 24, 4000)  # central directory: uncompressed size
+        pos += 4
+    with pytest.raises(InputError) as err:
+        read_workbook(bytes(data), name="lie.xlsx")
+    assert err.value.code == "corrupt"
