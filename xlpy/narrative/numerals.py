@@ -36,6 +36,7 @@ _APPROX_BEFORE_CN = ("上", "数", "几")  # 上千件, 数百条, 几十件 —
 # Fixed expressions that contain a numeral and a unit but state no count.
 _IDIOMS = ("一件事", "一次性", "一条龙", "一站式", "一个窗口", "一次办", "一件件", "一条条", "一项项", "两个维护",
            "一批次")
+_IDIOMS_LEAD = tuple(i for i in _IDIOMS if i[0] not in _CN)  # matched from the character before the numeral
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,23 +128,26 @@ def find_numbers(text: str) -> list[Number]:
             decimals = len(raw.split(".")[1]) if "." in raw else 0
             if m.group("big"):
                 value *= CN_BIG[m.group("big").strip()]
+            a = _AFTER.match(t, end)
+            assert a is not None  # the pattern matches the empty string
+            unit = a.group("unit")
         else:
             is_cn = True
             raw = m.group("cn")
             if start > 0 and t[start - 1] == "第":
                 continue  # ordinal
-            if any(t.startswith(idiom, start) for idiom in _IDIOMS) or any(
-                    t.startswith(idiom, max(0, start - 1)) and idiom[0] not in _CN for idiom in _IDIOMS):
+            a = _AFTER.match(t, end)
+            assert a is not None
+            unit = a.group("unit")
+            # Most Chinese numerals in prose are words (一是, 进一步): without a unit they are dropped first.
+            if unit is None and not (raw == "零" and t[max(0, start - 1):start] in ("为", "是")):
+                continue
+            if t.startswith(_IDIOMS, start) or t.startswith(_IDIOMS_LEAD, max(0, start - 1)):
                 continue
             v = parse_chinese(raw)
             if v is None:
                 continue
             value = Decimal(v)
-        a = _AFTER.match(t, end)
-        assert a is not None  # the pattern matches the empty string
-        unit = a.group("unit")
-        if is_cn and unit is None and not (raw == "零" and t[max(0, start - 1):start] in ("为", "是")):
-            continue
         if unit is not None or a.group("post"):
             end = a.end()
         approx = bool(a.group("post") or a.group("post2")) or _approx_before(t, start, is_cn)
@@ -161,9 +165,7 @@ def _value(raw: str) -> Decimal | None:
 
 def _approx_before(t: str, start: int, is_cn: bool) -> bool:
     before = t[max(0, start - 6):start].rstrip()
-    if any(before.endswith(w) for w in _APPROX_BEFORE):
-        return True
-    return is_cn and any(before.endswith(w) for w in _APPROX_BEFORE_CN)
+    return before.endswith(_APPROX_BEFORE) or (is_cn and before.endswith(_APPROX_BEFORE_CN))
 
 
 @lru_cache(maxsize=256)
