@@ -116,7 +116,7 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
         group = m.lastgroup or ""
         if group in (REVIEW, LITIGATION, DIRECT, AFTER_REVIEW):
             return group, "total", ()
-        pos = s.clause_start(n.num_start) + before.rfind(m.group())
+        pos = n.num_start - len(before) + m.start()  # where the result word stands in the sentence
     else:
         a = _AFTER_RESULT.match(s.after(n))
         if a is None:
@@ -140,6 +140,8 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
 
 
 def _inside_parens(s: str, pos: int) -> bool:
+    if "（" not in s and "(" not in s:
+        return False
     depth = 0
     for ch in s[:pos]:
         depth += ch in "（("
