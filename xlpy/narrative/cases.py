@@ -75,7 +75,7 @@ def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     prev_info = always
     for s in sentences(text):
         info = always or _about_disclosure(s.norm)
-        out.append((s, (info or prev_info) and bool(_TOPIC.search(s.norm) or "败诉" in s.norm)))
+        out.append((s, (info or prev_info) and bool(_topic_words(s.norm) or "败诉" in s.norm)))
         prev_info = info
     return out
 
@@ -124,19 +124,25 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
         group, pos = a.lastgroup or "", n.num_start
     # A result: its topic is the nearest one before it (parenthesised asides skipped when outside them).
     text = s.norm if _inside_parens(s.norm, pos) else blanked
-    topics = [t for t in _TOPIC.finditer(text, 0, pos)]
+    topics = [t for t in _topic_words(text) if t[1] <= pos]
     if not topics:
         return None
-    topic = topics[-1].lastgroup or ""
-    if _REVIEWER.search(s.norm[:topics[-1].start()][-6:]):
+    last_start, _, topic = topics[-1]
+    if _REVIEWER.search(s.norm[:last_start][-6:]):
         return None
-    kinds = {t.lastgroup or "" for t in topics}
+    kinds = {t[2] for t in topics}
     also: tuple[str, ...] = ()
     if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in kinds:
         also = (LITIGATION,)
     elif topic == LITIGATION and kinds & {DIRECT, AFTER_REVIEW}:
         also = tuple(sorted(kinds & {DIRECT, AFTER_REVIEW}))
     return topic, group, also
+
+
+@lru_cache(maxsize=1024)
+def _topic_words(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The 复议/诉讼 words of a sentence (start, end, topic), found once: _TOPIC is slow to scan."""
+    return tuple((m.start(), m.end(), m.lastgroup or "") for m in _TOPIC.finditer(text))
 
 
 def _inside_parens(s: str, pos: int) -> bool:
@@ -178,7 +184,7 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
 
 
 def _topics_of(text: str) -> tuple[str, ...]:
-    kinds = {m.lastgroup for m in _TOPIC.finditer(text)}
+    kinds = {t[2] for t in _topic_words(text)}
     out = []
     if REVIEW in kinds:
         out.append(REVIEW)
