@@ -37,20 +37,27 @@ def text_fields(ctx: RuleContext, *, titles: bool = True) -> tuple[TextField, ..
 
 
 def _text_fields(ctx: RuleContext, titles: bool) -> Iterator[TextField]:
-    for path, section in (("text.preamble", "一"), ("text.overview.lead", "一")):
-        yield from _field(ctx, path, section)
-    parts = ctx.value("text.overview.parts")
-    for i, _ in enumerate(parts if isinstance(parts, list) else []):
+    text = ctx.value("text")
+    if not isinstance(text, dict):
+        return
+    # The same fields and paths as ctx.value("text.…") each, read from the one dict.
+    for key, section in (("preamble", "一"),):
+        yield from _field(f"text.{key}", text.get(key), section)
+    overview = text.get("overview")
+    overview = overview if isinstance(overview, dict) else {}
+    yield from _field("text.overview.lead", overview.get("lead"), "一")
+    parts = overview.get("parts")
+    for i, part in enumerate(parts if isinstance(parts, list) else []):
+        if not isinstance(part, dict):
+            continue
         if titles:
-            yield from _field(ctx, f"text.overview.parts.{i}.title", "一")
-        yield from _field(ctx, f"text.overview.parts.{i}.body", "一")
-    for path, section in (("text.s2_lead", "二"), ("text.s3_lead", "三"), ("text.s4_lead", "四"),
-                          ("text.problems", "五"), ("text.other", "六")):
-        yield from _field(ctx, path, section)
+            yield from _field(f"text.overview.parts.{i}.title", part.get("title"), "一")
+        yield from _field(f"text.overview.parts.{i}.body", part.get("body"), "一")
+    for key, section in (("s2_lead", "二"), ("s3_lead", "三"), ("s4_lead", "四"), ("problems", "五"), ("other", "六")):
+        yield from _field(f"text.{key}", text.get(key), section)
 
 
-def _field(ctx: RuleContext, path: str, section: str) -> Iterator[TextField]:
-    value = ctx.value(path)
+def _field(path: str, value: Any, section: str) -> Iterator[TextField]:
     if isinstance(value, str) and value.strip():
         yield TextField(path, value, section)
 
