@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -33,33 +32,28 @@ class Quantity:
 
 def text_fields(ctx: RuleContext, *, titles: bool = True) -> tuple[TextField, ...]:
     """Every text field with content, in report order (computed once per report)."""
-    return ctx.memoized(("text_fields", titles), lambda: tuple(_text_fields(ctx, titles)))  # type: ignore[no-any-return]
+    return ctx.memoized(("text_fields", titles), lambda: _text_fields(ctx, titles))  # type: ignore[no-any-return]
 
 
-def _text_fields(ctx: RuleContext, titles: bool) -> Iterator[TextField]:
+def _text_fields(ctx: RuleContext, titles: bool) -> tuple[TextField, ...]:
     text = ctx.value("text")
     if not isinstance(text, dict):
-        return
+        return ()
     # The same fields and paths as ctx.value("text.…") each, read from the one dict.
-    for key, section in (("preamble", "一"),):
-        yield from _field(f"text.{key}", text.get(key), section)
     overview = text.get("overview")
     overview = overview if isinstance(overview, dict) else {}
-    yield from _field("text.overview.lead", overview.get("lead"), "一")
+    slots: list[tuple[str, Any, str]] = [("text.preamble", text.get("preamble"), "一"),
+                                         ("text.overview.lead", overview.get("lead"), "一")]
     parts = overview.get("parts")
     for i, part in enumerate(parts if isinstance(parts, list) else []):
-        if not isinstance(part, dict):
-            continue
-        if titles:
-            yield from _field(f"text.overview.parts.{i}.title", part.get("title"), "一")
-        yield from _field(f"text.overview.parts.{i}.body", part.get("body"), "一")
+        if isinstance(part, dict):
+            if titles:
+                slots.append((f"text.overview.parts.{i}.title", part.get("title"), "一"))
+            slots.append((f"text.overview.parts.{i}.body", part.get("body"), "一"))
     for key, section in (("s2_lead", "二"), ("s3_lead", "三"), ("s4_lead", "四"), ("problems", "五"), ("other", "六")):
-        yield from _field(f"text.{key}", text.get(key), section)
-
-
-def _field(path: str, value: Any, section: str) -> Iterator[TextField]:
-    if isinstance(value, str) and value.strip():
-        yield TextField(path, value, section)
+        slots.append((f"text.{key}", text.get(key), section))
+    return tuple(TextField(path, value, section) for path, value, section in slots
+                 if isinstance(value, str) and value.strip())
 
 
 def report_year(ctx: RuleContext) -> int | None:
