@@ -121,6 +121,8 @@ def _write_sheet(wb: Workbook, results: fs.ResultsSheet) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
+    from xlpy.cellvalue import xml_text
+
     if fs.RESULTS_SHEET in wb.sheetnames:
         del wb[fs.RESULTS_SHEET]
     ws = wb.create_sheet(fs.RESULTS_SHEET)
@@ -129,6 +131,8 @@ def _write_sheet(wb: Workbook, results: fs.ResultsSheet) -> None:
             if value == "":
                 continue
             cell = ws.cell(r, c)
+            if isinstance(value, str):
+                value = xml_text(value)  # openpyxl refuses a control character (JSON or _x0001_ text)
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"  # openpyxl would store "=…" as a formula: clerk text stays text

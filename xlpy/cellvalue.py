@@ -15,6 +15,12 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 _YEAR = re.compile(r"^(\d{4})\s*年?(度)?$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# What XML 1.0 cannot carry. Excel stores such a character as _x0001_ and calamine hands it back, a JSON
+# upload may hold one as \u0001 (or a lone surrogate): Word then refuses the report, openpyxl refuses to
+# write the annotated copy or the batch summary. Nobody can see them in a cell, so they are dropped;
+# vertical tab and form feed (Word's line and page breaks, pasted) become line breaks.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_BREAKS = re.compile("[\x0b\x0c]")
 NUMERIC = (schema.COUNT, schema.SIGNED, schema.MONEY, schema.INTEGER)
 
 
@@ -23,9 +29,17 @@ def is_error(value: Any) -> bool:
     return isinstance(value, str) and value.strip().upper() in ERROR_VALUES
 
 
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 (hence DOCX and XLSX) cannot hold."""
+    if _XML_BREAKS.search(text):
+        text = _XML_BREAKS.sub("\n", text)
+    return _XML_ILLEGAL.sub("", text) if _XML_ILLEGAL.search(text) else text
+
+
 def coerce(kind: str, raw: Any) -> Any:
     """The instance value for a cell of `kind`. Blank numbers stay None; unreadable input stays as typed."""
     if isinstance(raw, str):
+        raw = xml_text(raw)
         raw = raw.strip() if kind != schema.TEXT else raw
     if kind in NUMERIC:
         return _number(kind, raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -297,8 +298,38 @@ def _load(source: str | Path | bytes, name: str | None, limits: Limits) -> tuple
         raise InputError(f"{label}：无法读取（{exc.strerror}）。", code="missing") from exc
 
 
+MAX_JSON_DEPTH = 64  # a report instance is 6 levels deep, an xlwings payload 5
+
+
 def _json(data: bytes, name: str) -> Any:
+    return parse_json(data, name)
+
+
+def parse_json(data: bytes | str, name: str) -> Any:
+    """Untrusted JSON (an upload, an xlwings payload): nesting bounded, lone surrogates replaced.
+
+    Deep nesting overflowed the recursion limit (a 500) in json.loads or later in deepcopy and the
+    schema check; a lone surrogate (\\ud800) cannot be encoded as UTF-8 by any writer downstream.
+    """
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        value = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
+    except RecursionError as exc:
+        raise InputError(f"{name}：JSON 嵌套过深，不是年报数据。", code="not_json") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{name}：不是有效的 JSON（{exc}）。", code="not_json") from exc
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InputError(f"{name}：JSON 嵌套超过 {MAX_JSON_DEPTH} 层，不是年报数据。", code="not_json")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    text = json.dumps(value, ensure_ascii=False)
+    if _SURROGATE.search(text):
+        value = json.loads(_SURROGATE.sub("\ufffd", text))
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

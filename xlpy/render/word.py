@@ -168,9 +168,11 @@ def _package(draft_mark: str | None) -> tuple[bytes, str, str]:
 def _core(context: dict[str, Any]) -> str:
     from xml.sax.saxutils import escape
 
+    from xlpy.cellvalue import xml_text
+
     # Dates from the report (成文日期), never the clock, so the same data gives the same document.
     written = _written(context.get("date_iso")).strftime("%Y-%m-%dT%H:%M:%SZ")
-    title, org = escape(context["title"]), escape(context["org_name"])
+    title, org = escape(xml_text(context["title"])), escape(xml_text(context["org_name"]))
     note = escape(context["draft_mark"]) if context["draft"] else ""
     return (
         "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
@@ -193,9 +195,12 @@ def render_docx(context: dict[str, Any], env: jinja2.Environment, *, check: bool
     """
     import zipfile
 
+    from xlpy.cellvalue import xml_text
+
     version = context["version"]
     template = select(env, [f"report/{version}/report.xml.j2", "report/common/report.xml.j2"])
-    body = template.render(context)
+    # Clerk text from a JSON upload may still hold a control character; one makes Word refuse the file.
+    body = xml_text(template.render(context))
     if check:
         _check_body(body)
     fixed, head, tail = _package(context["draft_mark"] if context["draft"] else None)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import copy
 import hmac
-import json
 import logging
 import os
 from html import escape
@@ -121,10 +120,13 @@ def release(book: Any) -> None:
 
 
 async def _payload(request: Request) -> dict[str, Any]:
+    from xlpy.reader import parse_json
+
     try:
-        payload = json.loads(await request.body())
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(400, "请求内容不是有效的 JSON。", [{"code": "not_json"}]) from exc
+        # Bounded nesting and no lone surrogates, as for a JSON upload (either was a 500 here).
+        payload = parse_json(await request.body(), "请求内容")
+    except InputError as exc:
+        raise ApiError(400, "请求内容不是有效的 JSON。", [{"code": "not_json", "message": exc.message}]) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:
         raise ApiError(422, "请求内容不是 xlwings 工作簿数据（缺少 book/sheets）。", [{"code": "not_workbook"}])
     payload.setdefault("names", [])
