@@ -22,12 +22,16 @@ UNITS = ("个百分点", "万元", "件次", "人次", "元", "件", "条", "个
          "份", "部", "家", "人", "%")
 COUNT_UNITS = frozenset(u for u in UNITS if u not in ("个百分点", "万元", "元", "%"))
 
+_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
+# A Chinese numeral counts only with a unit after it (or as "为零"): the lookahead leaves the words
+# (一是, 进一步, 统一) to the regex engine instead of a Python loop.
 _NUMBER = re.compile(
-    r"百分之(?P<pct>[" + _CN + r"]+|\d+(?:\.\d+)?)"
+    r"(?<![" + _CN + r"])百分之(?P<pct>[" + _CN + r"]+|\d+(?:\.\d+)?)"
     r"|(?P<arabic>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<big>\s*[万亿](?!元))?"
-    r"|(?P<cn>[" + _CN + r"]+)"
+    r"|(?P<cn>[" + _CN + r"]+)(?=\s*(?:余|多)?\s*(?:" + _UNIT_RE + r"))"
+    r"|(?<=[为是])(?P<zero>零)(?![" + _CN + r"])"
 )
-_AFTER = re.compile(r"\s*(?P<post>余|多)?\s*(?P<unit>" + "|".join(re.escape(u) for u in UNITS) + r")?"
+_AFTER = re.compile(r"\s*(?P<post>余|多)?\s*(?P<unit>" + _UNIT_RE + r")?"
                     r"(?P<post2>以上|左右)?")
 _YEAR_AFTER = re.compile(r"\s*年")
 # Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
@@ -133,7 +137,7 @@ def find_numbers(text: str) -> list[Number]:
             unit = a.group("unit")
         else:
             is_cn = True
-            raw = m.group("cn")
+            raw = m.group("cn") or m.group("zero")
             if start > 0 and t[start - 1] == "第":
                 continue  # ordinal
             a = _AFTER.match(t, end)
