@@ -14,6 +14,8 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]+")
 # Clause boundaries for "which words belong to this number". "、" is not one: "收到公民、法人的申请 20 件".
 MAJOR = frozenset("，,；;：:（）()【】「」“”\"《》")
 MINOR = MAJOR | frozenset("、。！？!?\n")
+_MAJOR_RE = re.compile("[" + re.escape("".join(sorted(MAJOR))) + "]")
+_MINOR_RE = re.compile("[" + re.escape("".join(sorted(MINOR))) + "]")
 
 _YEAR = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*年(?!\s*(?:度)?\s*的?\s*(?:结转|转入|未办结))"
@@ -99,8 +101,8 @@ def _marks(norm: str) -> tuple[list[int], list[int], tuple[tuple[int, int, bool 
                                tuple[tuple[int, int], ...]]:
     """Per sentence, once: positions of major delimiters, of all delimiters, the year words (start, end,
     verdict — None for a year number, decided against the report year) and the parts of a year."""
-    major = [i for i, ch in enumerate(norm) if ch in MAJOR]
-    minor = [i for i, ch in enumerate(norm) if ch in MINOR]
+    major = [m.start() for m in _MAJOR_RE.finditer(norm)]
+    minor = [m.start() for m in _MINOR_RE.finditer(norm)]
     years: list[tuple[int, int, bool | None]] = []
     prev_end = -1
     for m in _YEAR.finditer(norm):
