@@ -24,10 +24,11 @@ _YEAR = re.compile(
 )
 # Years listed together ("2022年、2023年、2024年分别…"): the statement is about several years.
 _YEAR_LIST = re.compile(r"\s*(?:度)?\s*(?:、|和|及|与|至|到|-|—|~|－)\s*$")
-# A part of the year ("1至6月", "上半年", "第一季度", "3月份"): not the year's figure.
+# A part of the year ("1至6月", "上半年", "第一季度", "3月份", "截至6月底"): not the year's figure.
 _PART_OF_YEAR = re.compile(
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月份?)?\s*(?:至|到|-|—|~|－)\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?!\d*日)"
     r"|上半年|下半年|[一二三四1-4]\s*季度|(?<![至止到底])\d{1,2}\s*月份"
+    r"|(?:截至|截止到?)\s*(?:(?:19|20)\d{2}\s*年)?\s*(?:0?[1-9]|1[01])\s*月(?:底|末|份|\s*\d{1,2}\s*日)?"
 )
 
 
@@ -91,7 +92,7 @@ class Sentence:
                 verdict = says if says is not None else (year is not None and int(self.norm[start:start + 4]) == year)
                 last_end = end
             # Listed years are resolved in _marks (says False).
-        if verdict and any(last_end <= a and b <= pos for a, b in _marks(self.norm)[3]):
+        if verdict and any(last_end < b <= pos for _, b in _marks(self.norm)[3]):
             return False  # "1至6月收到…": a part of the year
         return verdict
 
