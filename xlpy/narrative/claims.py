@@ -77,7 +77,8 @@ _NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
 _PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
 # Sub-populations of a government's report (the table counts the agency itself).
-SUBUNITS = re.compile(r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属")
+SUBUNITS = re.compile(r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属|直属"
+                      r"|[局委厅办]属(?!于)")
 # "…共 215 件，其中县政府办公室（本级）5 件": the total is a roll-up and the agency's own share follows.
 _OWN_SHARE = re.compile(r"其中[^，,。；;\d]{0,12}?(?:本级|本机关|本单位|本部门|我局|我委|我办|我厅|我中心|我镇|政府办公室|政府办)")
 
