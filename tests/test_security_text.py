@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,37 @@ def test_summary_with_control_characters_is_written(tmp_path: Path) -> None:
     ws = load_workbook(tmp_path / "summary.xlsx")["汇总"]
     assert [c.value for c in ws[2]][1] == "某局"
     assert "'=1+1" in (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
+
+
+HOSTILE_MD = {
+    "html": "正文<script>alert(1)</script><img src=x onerror=alert(2)>",
+    "link": "[点我](javascript:alert(3)) ![图](javascript:alert(4))",
+    "reference": "[甲]: javascript:alert(5)",
+    "entity": "&lt;script&gt;alert(6)&lt;/script&gt;",
+    "backslash": "\\<script>alert(7)</script>",
+}
+
+
+def test_markdown_of_hostile_clerk_text_renders_as_text() -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    instance = copy.deepcopy(example_data("huaian-2024"))
+    instance["text"]["problems"] = "\n".join(HOSTILE_MD.values()) + "\n[甲]"
+    instance["s3"]["new_received"]["total"] = "1|2<b>x</b>"  # text in a number cell (a draft shows it)
+    md = render(instance, ["md"], draft=True)["md"].decode("utf-8")
+    html = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    for bad in ("<script", "<img", "<b>", "javascript:alert(3)\"", 'href="javascript'):
+        assert bad not in html, (bad, html)
+    assert "&amp;lt;script&amp;gt;alert(6)" in html  # the entity text shows as typed, not decoded
+    # The pipe stays inside its cell: every row of the 表三 pipe table keeps the header's width.
+    table = next(t for t in html.split("<table>")[1:] if "1|2" in t)
+    widths = {len(re.findall(r"<t[dh][ >]", row)) for row in table.split("</table>")[0].split("</tr>")[:-1]}
+    assert len(widths) == 1, widths
+
+
+def test_excel_report_body_reads_escaped_markdown_back_as_typed() -> None:
+    from xlpy.excel.scripts import body_rows
+    from xlpy.render import md_escape
+
+    typed = "1|2<b> [x](y) \\<"
+    rows = body_rows(f"| 甲 | {md_escape(typed, cell=True)} |\n|---|---|\n{md_escape(typed)}")
+    assert rows == [["甲", typed], [typed]]

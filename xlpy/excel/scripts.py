@@ -238,7 +238,9 @@ def body_rows(markdown: str) -> list[list[Any]]:
         if not line:
             continue
         if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
+            # Cells split on the table's pipes only: a clerk's "|" arrives escaped as "\\|".
+            inner = line[1:-1] if line.endswith("|") and not line.endswith("\\|") else line[1:]
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", inner)]
             if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
                 continue  # the |---| separator line
             rows.append([_plain(c) for c in cells])
@@ -252,4 +254,4 @@ def _plain(text: str) -> str:
     """Drop Markdown emphasis and escapes: the sheet holds the words, not the markup."""
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = text.replace("<br>", " ").replace("<br/>", " ")
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", text)
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>&])", r"\1", text)

@@ -20,13 +20,51 @@ def _text(fmt: str) -> Callable[[dict[str, Any], Any, bool], bytes]:
 
         version = context["version"]
         template = select(env, [f"report/{version}/report.{fmt}.j2", f"report/common/report.{fmt}.j2"])
-        text = template.render(context)
+        text = template.render(md_context(context) if fmt == "md" else context)
         if fmt == "md":
             # Paragraph macros leave runs of blank lines; Markdown gives them no meaning.
             text = _BLANKS.sub("\n\n", text).lstrip("\n")
         return text.encode("utf-8")
 
     return render_text
+
+
+# Markdown has no autoescape, and clerk text stays as typed (A&B <公开> is not markup). Only what a
+# Markdown renderer would turn into markup is escaped: an HTML tag or entity (<script>, &lt;), a link
+# ([点我](javascript:…) — a "]" that cannot close link text), a backslash that would escape the next
+# character, and in a table cell the "|" that would split it. Escapes are literal in CommonMark.
+_MD_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_MD_NEWLINE = re.compile(r"\s*\n\s*")
+
+
+def md_escape(text: str, *, cell: bool = False) -> str:
+    """Clerk text as literal Markdown on one line (paragraphs are split before this)."""
+    text = _MD_BACKSLASH.sub(r"\\\\", _MD_NEWLINE.sub(" ", text))
+    text = _MD_ENTITY.sub(r"\\&", _MD_TAG.sub(r"\\<", text)).replace("]", "\\]")
+    return text.replace("|", "\\|") if cell else text
+
+
+def md_context(value: Any) -> Any:
+    """The template context with every string escaped for Markdown (pipe-table cells for a table too)."""
+    from dataclasses import replace
+
+    from xlpy.render.tables import MdTable, Table
+
+    if isinstance(value, str):
+        return md_escape(value)
+    if isinstance(value, dict):
+        return {k: md_context(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [md_context(v) for v in value]
+    if isinstance(value, Table):
+        def cell(text: str) -> str:
+            return md_escape(text, cell=True)
+
+        return replace(value, md=[MdTable(cell(m.caption), [cell(h) for h in m.header],
+                                          [[cell(c) for c in row] for row in m.rows]) for m in value.md])
+    return value
 
 
 def _docx(context: dict[str, Any], env: Any, override: bool) -> bytes:
