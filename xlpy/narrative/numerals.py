@@ -43,7 +43,9 @@ _IDIOMS = ("一件事", "一次性", "一条龙", "一站式", "一个窗口", "
 _IDIOMS_LEAD = tuple(i for i in _IDIOMS if i[0] not in _CN)  # matched from the character before the numeral
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, and thousands
+# are built per report. Treat as immutable; unsafe_hash keeps it hashable like a frozen one.
+@dataclass(slots=True, unsafe_hash=True)
 class Number:
     """One number in a text: its value, unit and where it stands."""
 

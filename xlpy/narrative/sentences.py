@@ -10,7 +10,6 @@ from functools import lru_cache
 from xlpy.narrative.numerals import Number, normalise, numbers_in
 
 # A sentence ends at 。！？ or a line break; "；" only ends a clause, so a list stays one sentence.
-_SENTENCE_END = re.compile(r"[。！？!?\n]+")
 # Clause boundaries for "which words belong to this number". "、" is not one: "收到公民、法人的申请 20 件".
 MAJOR = frozenset("，,；;：:（）()【】「」“”\"《》")
 MINOR = MAJOR | frozenset("、。！？!?\n")
@@ -32,7 +31,9 @@ _PART_OF_YEAR = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, and thousands
+# are built per report. Treat as immutable; unsafe_hash keeps it hashable like a frozen one.
+@dataclass(slots=True, unsafe_hash=True)
 class Sentence:
     """One sentence of a text field, with its numbers."""
 
@@ -124,14 +125,17 @@ def _marks(norm: str) -> tuple[list[int], list[int], tuple[tuple[int, int, bool 
 def sentences(text: str) -> tuple[Sentence, ...]:
     """The sentences of a paragraph (empty text → none)."""
     out: list[Sentence] = []
-    norm = normalise(text or "")
+    text = text or ""
+    norm = normalise(text)
+    # str.replace/split run in C and are several times faster than a regex over CJK text.
     pos = 0
-    for m in [*_SENTENCE_END.finditer(norm), None]:
-        end = m.start() if m else len(norm)
-        raw = (text or "")[pos:end]
-        if raw.strip():
-            out.append(Sentence(raw, norm[pos:end], pos, len(out), numbers_in(raw)))
-        pos = m.end() if m else len(norm)
+    for piece in norm.replace("！", "。").replace("？", "。").replace("!", "。").replace("?", "。").replace(
+            "\n", "。").split("。"):
+        end = pos + len(piece)
+        if piece and not piece.isspace():
+            raw = text[pos:end]
+            out.append(Sentence(raw, piece, pos, len(out), numbers_in(raw)))
+        pos = end + 1
     return tuple(out)
 
 
