@@ -176,3 +176,37 @@ def test_member_that_inflates_past_its_declared_size_is_refused() -> None:
     with pytest.raises(InputError) as err:
         read_workbook(bytes(data), name="lie.xlsx")
     assert err.value.code == "corrupt"
+
+
+ORG = "xlpy.meta.org_name"  # 基本信息!B4; A1 holds the sheet title
+NAME_TRICKS = {
+    # Excel never reads these as names; the regex scan did, and read the field from another cell.
+    "comment": lambda s: s.replace("</definedNames>",
+                                   f"<!-- <definedName name=\"{ORG}\">'基本信息'!$A$1</definedName> --></definedNames>"),
+    "cdata": lambda s: s.replace("</definedNames>", f"<definedName name=\"junk\"><![CDATA[ <definedName name=\"{ORG}\">"
+                                                    "'基本信息'!$A$1</definedName> ]]></definedName></definedNames>"),
+    "processing instruction": lambda s: s.replace(
+        "</definedNames>", f"<?x <definedName name=\"{ORG}\">'基本信息'!$A$1</definedName> ?></definedNames>"),
+}
+
+
+@pytest.mark.parametrize("trick", NAME_TRICKS.values(), ids=NAME_TRICKS.keys())
+def test_names_in_comments_cdata_or_instructions_do_not_count(trick) -> None:
+    data = read_workbook(patched("xl/workbook.xml", trick), name="x.xlsx")
+    assert data.instance["meta"]["org_name"] == "淮安市人民政府"
+    assert data.cells["meta.org_name"] == "基本信息!B4"
+
+
+AMBIGUOUS = {
+    "defined twice": lambda s: s.replace("</definedNames>",
+                                         f"<definedName name=\"{ORG}\">'基本信息'!$A$1</definedName></definedNames>"),
+    "only as x:name": lambda s: s.replace(f'<definedName name="{ORG}"', f'<definedName x:name="{ORG}" name="other"', 1),
+    "DTD": lambda s: s.replace("<workbook ", '<!DOCTYPE workbook [<!ENTITY a "b">]><workbook ', 1),
+}
+
+
+@pytest.mark.parametrize("trick", AMBIGUOUS.values(), ids=AMBIGUOUS.keys())
+def test_ambiguous_or_foreign_names_are_refused_not_guessed(trick) -> None:
+    with pytest.raises(InputError) as err:
+        read_workbook(patched("xl/workbook.xml", trick), name="x.xlsx")
+    assert err.value.code in ("names_missing", "not_template")

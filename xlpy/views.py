@@ -98,7 +98,10 @@ class PayloadView:
 
 
 _DEFINED_NAME = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
-_NAME_ATTR = re.compile(r'\bname="([^"]*)"')
+# The name attribute itself, not x:name= or a name= inside another attribute's value.
+_NAME_ATTR = re.compile(r"""(?:^|\s)name\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# Text an XML parser (Excel) never reads as elements: a definedName in there must not count.
+_NOT_MARKUP = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)
 
 
 @lru_cache(maxsize=64)
@@ -109,14 +112,26 @@ def names_from_xml(text: str) -> dict[str, tuple[str, str]]:
     reach it) and is ~20x faster than ElementTree on the ~400 names of a template. Cached per
     text: workbooks filled from one template share it. Callers never mutate the result.
     """
+    if "<!DOCTYPE" in text:
+        return {}  # Excel never writes a DTD; its entities could say anything: no names, so not a template
+    if "<!" in text or "<?" in text:
+        text = _NOT_MARKUP.sub("", text)
     out: dict[str, tuple[str, str]] = {}
+    seen: set[str] = set()
     for attrs, body in _DEFINED_NAME.findall(text):
         if "localSheetId=" in attrs:
             continue
         m = _NAME_ATTR.search(attrs)
-        ref = parse_ref(html.unescape(body)) if m else None
+        if m is None:
+            continue
+        name = html.unescape(m.group(1) if m.group(1) is not None else m.group(2))
+        if name in seen:
+            out.pop(name, None)  # defined twice: which cell Excel uses is unknowable, so neither counts
+            continue
+        seen.add(name)
+        ref = parse_ref(html.unescape(body))
         if ref:
-            out[html.unescape(m.group(1))] = ref
+            out[name] = ref
     return out
 
 
