@@ -112,6 +112,15 @@ def _include_xlwings(app: FastAPI) -> None:
     app.include_router(xlwings_routes.router)
 
 
+def route_path(scope: Scope) -> str:
+    """The path the router matches: behind a proxy (`--root-path /xlpy`) scope["path"] is /xlpy/api/…,
+    and checking that against /api/ let every request through without the token."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("/", ""):
+        return path[len(root):] or "/"
+    return path
+
+
 class TokenMiddleware:
     """Bearer-token check for data endpoints, before the body is read (a refused client uploads nothing)."""
 
@@ -120,7 +129,7 @@ class TokenMiddleware:
         self.token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope["path"].startswith(PROTECTED_PREFIXES)
+        if (scope["type"] == "http" and route_path(scope).startswith(PROTECTED_PREFIXES)
                 and scope["method"] != "OPTIONS" and not self._authorised(scope)):
             body = json.dumps(errors.error_body(401, errors.STATUS_ZH[401]), ensure_ascii=False).encode()
             await send({"type": "http.response.start", "status": 401, "headers": [
@@ -153,7 +162,7 @@ class HeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-                if scope["path"].startswith("/api/"):
+                if route_path(scope).startswith("/api/"):
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
