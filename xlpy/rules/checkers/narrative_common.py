@@ -63,6 +63,14 @@ def report_year(ctx: RuleContext) -> int | None:
 
 def table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
     """The sum of the cells, or None when any is blank or not an integer (the schema check reports those)."""
+    key = ("table_value", paths)  # every claim of a kind reads the same cells: look them up once per report
+    memo = ctx.memo
+    if key not in memo:
+        memo[key] = _table_value(ctx, paths)
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
     total = 0
     for p in paths:
         v = ctx.value(p)
