@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from xlpy.narrative.claims import CASE_UNITS, COMPARE, Claim, Statement, rolled_up
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, blank_parens, sentences
+from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
 RESULTS = ("total", "upheld", "corrected", "other", "pending")
@@ -87,16 +87,23 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Case
     if not _mentions_cases(text):
         return ()
     for s, topical in _topical(text, always):
-        if not topical:
+        if topical:
+            out.extend(_case_sentence(s, year))
+    return tuple(out)
+
+
+@per_sentence
+def _case_sentence(s: Sentence, year: int | None) -> tuple[CaseClaim, ...]:
+    """The 表四 claims of one sentence about review or litigation."""
+    out: list[CaseClaim] = []
+    blanked = blank_parens(s.norm)
+    for n in s.numbers:
+        if n.unit not in CASE_UNITS or n.approx:
             continue
-        blanked = blank_parens(s.norm)
-        for n in s.numbers:
-            if n.unit not in CASE_UNITS or n.approx:
-                continue
-            read = _read(s, n, blanked)
-            if read is not None and s.about_year(n.num_start, year):
-                topic, result, also = read
-                out.append(CaseClaim(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n)), topic, result, also))
+        read = _read(s, n, blanked)
+        if read is not None and s.about_year(n.num_start, year):
+            topic, result, also = read
+            out.append(CaseClaim(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n)), topic, result, also))
     return tuple(out)
 
 

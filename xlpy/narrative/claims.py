@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, sentences
+from xlpy.narrative.sentences import Sentence, per_sentence, sentences
 
 # Kinds of claims (the checkers map each kind to table cells).
 NEW, HANDLED, ANSWERED = "s3.new", "s3.handled", "s3.answered"  # 一；一+二；（七）
@@ -133,20 +133,27 @@ def s3_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim,
     if not always and "申请" not in text:
         return ()  # no sentence is about applications, and none carries the topic
     for s, topical in application_sentences(text, always=always):
-        if not topical:
+        if topical:
+            out.extend(_s3_sentence(s, year))
+    return tuple(out)
+
+
+@per_sentence
+def _s3_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
+    """The 表三 claims of one sentence that is about applications."""
+    out: list[Claim] = []
+    by_number: dict[int, str] = {}
+    for n in s.numbers:
+        kind = _s3_kind(s, n) if n.unit in CASE_UNITS or (n.unit is None and _is_bare_zero(s, n)) else None
+        fragment = s.fragment(n)
+        if n.is_percent:
+            kind, lo = _pct_kind(s, n, by_number)
+            if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
+                fragment = s.text[s.clause_start(lo):s.clause_end(n.end)].strip()
+        if kind is None or n.approx or not s.about_year(n.num_start, year):
             continue
-        by_number: dict[int, str] = {}
-        for n in s.numbers:
-            kind = _s3_kind(s, n) if n.unit in CASE_UNITS or (n.unit is None and _is_bare_zero(s, n)) else None
-            fragment = s.fragment(n)
-            if n.is_percent:
-                kind, lo = _pct_kind(s, n, by_number)
-                if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
-                    fragment = s.text[s.clause_start(lo):s.clause_end(n.end)].strip()
-            if kind is None or n.approx or not s.about_year(n.num_start, year):
-                continue
-            by_number[n.num_start] = kind
-            out.append(Claim(kind, n.value, n, s, fragment))
+        by_number[n.num_start] = kind
+        out.append(Claim(kind, n.value, n, s, fragment))
     return tuple(out)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, blank_parens, sentences
+from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
 _MARKER = re.compile(r"(?P<part>其中)|(?P<full>具体包括|主要包括|类别包括|包括|包含|涵盖|分别为|分别是|具体为|具体是)")
@@ -46,16 +46,17 @@ class ItemList:
 @lru_cache(maxsize=256)
 def item_lists(text: str) -> tuple[ItemList, ...]:
     """Every itemised list with a total in a paragraph."""
-    out = []
+    out: list[ItemList] = []
     for s in sentences(text):
-        if not _MARKER_HINT.search(s.norm):
-            continue  # blanking parentheses only removes markers
-        blanked = blank_parens(s.norm)
-        for m in _MARKER.finditer(blanked):
-            found = _list_at(s, blanked, m)
-            if found is not None:
-                out.append(found)
+        if _MARKER_HINT.search(s.norm):  # blanking parentheses only removes markers
+            out.extend(_lists_in(s))
     return tuple(out)
+
+
+@per_sentence
+def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
+    blanked = blank_parens(s.norm)
+    return tuple(found for m in _MARKER.finditer(blanked) if (found := _list_at(s, blanked, m)) is not None)
 
 
 def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from xlpy.narrative.numerals import Number, normalise, numbers_in
 
@@ -153,3 +155,29 @@ def blank_parens(s: str) -> str:
             if not stack:
                 out[j:i + 1] = " " * (i + 1 - j)
     return "".join(out)
+
+
+_T = TypeVar("_T")
+_PER_SENTENCE_MAX = 4096
+
+
+def per_sentence(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """Cache fn(sentence, *args) by the sentence's text and place: a paragraph edited in one sentence
+    (the usual re-check) re-reads only that sentence. Sentences are values (text, start and index
+    decide the rest), so a cached result equals a fresh one."""
+    cache: dict[tuple[Any, ...], _T] = {}
+
+    @wraps(fn)
+    def wrapper(s: Sentence, *args: Any) -> _T:
+        key = (s.text, s.start, s.index, *args)
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        if len(cache) >= _PER_SENTENCE_MAX:
+            cache.clear()
+        value = cache[key] = fn(s, *args)
+        return value
+
+    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return wrapper
