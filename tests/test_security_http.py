@@ -45,3 +45,11 @@ def test_with_the_token_under_a_root_path_it_works_and_is_not_cached(proxied: Te
 def test_open_pages_stay_open_under_a_root_path(proxied: TestClient) -> None:
     assert proxied.get("/xlpy/healthz").status_code == 200
     assert proxied.get("/xlpy/").status_code == 200
+
+
+def test_addin_and_xlwings_answers_carrying_clerk_data_are_not_cached(proxied: TestClient) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    for path in ("/xlpy/xlwings/custom-scripts-meta", "/xlpy/addin/render"):
+        response = proxied.get(path, headers=auth) if "meta" in path else proxied.post(path, headers=auth, content=b"{}")
+        assert response.headers["cache-control"] == "no-store", path
+    assert "no-store" not in proxied.get("/xlpy/addin/taskpane.js").headers.get("cache-control", "")

@@ -162,7 +162,7 @@ class HeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
-                if route_path(scope).startswith("/api/"):
+                if route_path(scope).startswith(PROTECTED_PREFIXES):  # clerk data: never cached
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
