@@ -76,6 +76,15 @@ def _retexted(inst: dict[str, Any], i: int) -> dict[str, Any]:
     return out
 
 
+_TAGS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def _all_new(inst: dict[str, Any], i: int) -> dict[str, Any]:
+    """Every sentence changed (a tag before each 。), so no per-sentence cache helps either."""
+    tag = "".join(_TAGS[int(d)] for d in str(i))
+    return json.loads(json.dumps(inst, ensure_ascii=False).replace("。", tag + "。"))
+
+
 def main() -> int:
     inst = json.loads((ROOT / "workbook" / "examples" / "huaian-2024.json").read_text(encoding="utf-8"))
     last = consistent_last_year(inst)
@@ -95,6 +104,11 @@ def main() -> int:
     fresh = [_retexted(inst, i) for i in range(FRESH + 1)]  # +1: per_call_us warms up once
     it = iter(fresh)
     new_text = per_call_us(lambda: run(RuleContext(next(it), {}, "2021"), reg), n=FRESH)
+    # The line above changes one sentence per paragraph (a re-check after an edit: sentences are cached).
+    # A report whose every sentence is new:
+    all_new = [_all_new(inst, i) for i in range(1, FRESH + 2)]
+    it_all = iter(all_new)
+    every_sentence = per_call_us(lambda: run(RuleContext(next(it_all), {}, "2021"), reg), n=FRESH)
     print(f"淮安 2024 (version 2021), {N} iterations, register: {what}")
     print(f"  baseline: sum of {len(cells)} 表三 cells      {base:8.1f} µs")
     print(f"  arithmetic rules only (with last year)  {only_arith:8.1f} µs  ×{only_arith / base:.1f}")
@@ -102,8 +116,9 @@ def main() -> int:
     print(f"  run(), no last year                     {alone:8.1f} µs  ×{alone / base:.1f}")
     print(f"  run(), with last year                   {both:8.1f} µs  ×{both / base:.1f}")
     print(f"  run(), text never seen before           {new_text:8.1f} µs  ×{new_text / base:.1f}")
+    print(f"  run(), every sentence new               {every_sentence:8.1f} µs  ×{every_sentence / base:.1f}")
     ok = both < 1000
-    if new_text >= 1000:
+    if max(new_text, every_sentence) >= 1000:
         print("  note: a report with new text costs over 1 ms, all in the narrative checkers (N-*, X-*)")
     print("  target: well under 1 ms per report —", "met" if ok else "NOT met")
     return 0 if ok else 1
