@@ -75,7 +75,7 @@ _NEGATED = ("不予", "不", "未", "没有", "尚未", "延期", "延长", "逾
 # Work done for or with another body ("协助其他部门办理…申请 10 件") is not this agency's count.
 _NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|帮助|协调|指派")
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
-_PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|当面|信函|邮寄|现场|电话")
+_PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|在线|线上|线下|当面|信函|邮寄|现场|电话|传真|电子邮件")
 # Sub-populations of a government's report (the table counts the agency itself).
 SUBUNITS = re.compile(r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属|直属"
                       r"|[局委厅办]属(?!于)")
