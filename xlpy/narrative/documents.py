@@ -21,7 +21,8 @@ _REPEALED = re.compile(r"(?P<verb>宣布废止|废止)(?P<mid>[^，。；;：:�
 _IN_FORCE = re.compile(r"(?:现行有效(?P<mid>的?)" + _NOUN + "|" + _NOUN.replace("noun", "noun2")
                        + r"现行有效(?P<mid2>的?))" + _TAIL)
 # Words that make the documents someone else's, or the action something other than making them.
-_BLOCK = re.compile(r"备案|审查|审核|清理|起草|修订|修改|解读|参与|配合|协助|指导|政策|草案|和|及|与|或|报送|征求|评估")
+_BLOCK = re.compile(r"备案|审查|审核|清理|起草|修订|修改|解读|参与|配合|协助|指导|政策|草案|和|及|与|或|报送|征求|评估"
+                    r"|拟|计划|预计|准备|建议|待")  # planned or proposed, not done
 _UNITS = frozenset({"件", "部", "个", "份", "项"})
 
 
