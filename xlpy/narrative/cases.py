@@ -184,9 +184,13 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
         for m, mode in found:
             if not s.about_year(m.start(), year):
                 continue
+            # "行政复议1件被纠正；行政诉讼2件，均无败诉": a part after "；" that names its cases speaks for them only.
+            part = s.norm[max(s.norm.rfind("；", 0, m.start()), s.norm.rfind(";", 0, m.start())) + 1:m.end()]
+            own = _topics_of(part)
+            claim_topics = own if own and set(own) < set(topics) else topics
             # Quote the sentence up to the claim: the cases it is about usually come first.
             frag = s.text[max(0, m.end() - 60):s.clause_end(m.end())].strip()
-            out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, topics, m.group()))
+            out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, claim_topics, m.group()))
     return tuple(out)
 
 

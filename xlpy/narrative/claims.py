@@ -96,6 +96,17 @@ _PCT_NAMED = re.compile(r"(?P<outcome>予以公开|部分公开|不予公开|无
                         r"(?:率|比例|比率|占比|比重|占(?:[^，,。；;\d]{0,10}的)?(?:比例|比重)?)(?:为|达|是|达到)?\s*$")
 
 
+_PERSONS = ("公民", "个人")
+_BODIES = ("法人", "组织", "企业")
+
+
+def one_applicant_type(words: str) -> bool:
+    """"法人或其他组织提出的" without 公民 (or the reverse) names one kind of applicant, not all of them."""
+    persons = any(w in words for w in _PERSONS)
+    bodies = any(w in words for w in _BODIES)
+    return persons != bodies
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A number in the text read as a statement about one table quantity."""
@@ -180,6 +191,8 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     between = before[m.end():]
     if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before[:m.start()] + between):
         return None
+    if one_applicant_type(between):
+        return None  # "收到法人或其他组织提出的申请 3 件": one kind of applicant
     lead = before[:m.start()]
     group = m.lastgroup
     if group == "answered" and (o := _OUTCOME_BEFORE.search(lead)):
@@ -255,7 +268,7 @@ def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
             mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
             tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3"))
                          if t is not None), "")
-            if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail):
+            if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail) or one_applicant_type(mid):
                 continue
             if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()):m.end()]) or SUBUNITS.search(
                     s.norm[:m.start()]):
