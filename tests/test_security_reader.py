@@ -47,6 +47,8 @@ HOSTILE = {
     "'>' in an attribute, lower case": '<row r="20000"><c t="inlineStr" x=">" r="xfd20000"><is><t>x</t></is></c></row>',
     "prefixed tags": ('<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
                       '<x:c r="AAA300000" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'),
+    "non-ASCII prefix": ('<表:row xmlns:表="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
+                         '<表:c r="AAA300000" t="inlineStr"><表:is><表:t>x</表:t></表:is></表:c></表:row>'),
 }
 
 

@@ -106,11 +106,11 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
 _SHEET_PART = re.compile(r"^xl/(?:worksheets|chartsheets|dialogsheets)/")
 # A <c> or <row> start tag (any prefix) with its attributes, values quoted (either quote) or not.
 _CELL_TAG = re.compile(
-    rb"<(?:[A-Za-z_][\w.\-]*:)?(c|row)(?=[\s/>])((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)")
+    rb"<(?:[^\s<>/:=\"']+:)?(c|row)(?=[\s/>])((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _A1 = re.compile(rb"^([A-Za-z]+)(\d+)$")
 # What Excel, WPS and openpyxl write: every cell tag exactly like this means every cell has one plain r.
-_C_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c(?=[\s/>])")
+_C_START = re.compile(rb"<(?:[^\s<>/:=\"']+:)?c(?=[\s/>])")
 _PLAIN_C = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*\s*/?>')
 
 
