@@ -212,3 +212,10 @@ def test_ambiguous_or_foreign_names_are_refused_not_guessed(trick) -> None:
     with pytest.raises(InputError) as err:
         read_workbook(patched("xl/workbook.xml", trick), name="x.xlsx")
     assert err.value.code in ("names_missing", "not_template")
+
+
+def test_formatted_empty_cell_far_away_is_no_reason_to_refuse() -> None:
+    # A clerk who colours XFD1048576 leaves <c r="XFD1048576" s="3"/>: no value, calamine places nothing.
+    for tag in ('<c r="XFD1048576" s="3"/>', "<c r='XFD1048576' s='3' />"):
+        data = with_cell(f'<row r="1048576">{tag}</row>')
+        check_sheets(zipfile.ZipFile(io.BytesIO(data)), "x.xlsx")

@@ -106,12 +106,12 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
 _SHEET_PART = re.compile(r"^xl/(?:worksheets|chartsheets|dialogsheets)/")
 # A <c> or <row> start tag (any prefix) with its attributes, values quoted (either quote) or not.
 _CELL_TAG = re.compile(
-    rb"<(?:[^\s<>/:=\"']+:)?(c|row)(?=[\s/>])((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)")
+    rb"<(?:[^\s<>/:=\"']+:)?(c|row)(?=[\s/>])((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*(/>)?")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _A1 = re.compile(rb"^([A-Za-z]+)(\d+)$")
 # What Excel, WPS and openpyxl write: every cell tag exactly like this means every cell has one plain r.
 _C_START = re.compile(rb"<(?:[^\s<>/:=\"']+:)?c(?=[\s/>])")
-_PLAIN_C = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*\s*/?>')
+_PLAIN_C = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*\s*(/?)>')
 
 
 def _col_number(letters: bytes) -> int:
@@ -130,6 +130,7 @@ class _Extent:
         self.row_attr = 0  # highest <row r="…">
         self.rows_without_r = 0
         self.cells_without_r = 0
+        self.empty_row = self.empty_col = 0  # reach of self-closed (valueless) cells
 
     def _cell(self, letters: bytes, row: int) -> None:
         col = _col_number(letters)
@@ -141,12 +142,14 @@ class _Extent:
         plain = _PLAIN_C.findall(text)
         if len(plain) == len(_C_START.findall(text)):
             # The usual file: one pass in C, a handful of distinct columns and rows to convert.
-            if plain:
-                for letters in {c for c, _ in plain}:
+            # <c r="XFD9" s="3"/> (a formatted empty cell) holds no value: calamine places nothing there.
+            valued = [(c, r) for c, r, empty in plain if not empty]
+            if valued:
+                for letters in {c for c, _ in valued}:
                     self._cell(letters, 0)
-                self.max_row = max(self.max_row, max(map(int, {r for _, r in plain})))
+                self.max_row = max(self.max_row, max(map(int, {r for _, r in valued})))
             return
-        for tag, attrs in _CELL_TAG.findall(text):
+        for tag, attrs, empty in _CELL_TAG.findall(text):
             refs = [next(v for v in m if v) if any(m) else b"" for m in _R_ATTR.findall(attrs)]
             if tag == b"row":
                 rows = [int(v) for v in refs if v.strip().isdigit()]
@@ -160,8 +163,12 @@ class _Extent:
                 m = _A1.match(ref.replace(b"$", b"").strip())
                 if m:
                     found = True
-                    self._cell(m.group(1), int(m.group(2)))
-            if not found:
+                    if empty:  # no value, but a cell without r after it may continue from it
+                        self.empty_row = max(self.empty_row, int(m.group(2)))
+                        self.empty_col = max(self.empty_col, _col_number(m.group(1)))
+                    else:
+                        self._cell(m.group(1), int(m.group(2)))
+            if not found and not empty:
                 self.cells_without_r += 1
 
     @property
@@ -172,8 +179,8 @@ class _Extent:
         rows, cols = self.max_row, self.max_col
         if self.cells_without_r:
             # A cell without r follows the one before it; a row without r follows the row before it.
-            rows = max(rows, self.row_attr + self.rows_without_r)
-            cols += self.cells_without_r
+            rows = max(rows, self.empty_row, self.row_attr + self.rows_without_r)
+            cols = max(cols, self.empty_col) + self.cells_without_r
         return rows * cols
 
 
