@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
@@ -44,6 +44,10 @@ class Sentence:
     start: int  # offset in the paragraph
     index: int  # position in the paragraph
     numbers: tuple[Number, ...]
+    # Where each number starts and ends, in order: neighbours are found by bisection, so a long
+    # paragraph full of numbers costs n·log n, not n² (a 26,000-character cell took 18 s before).
+    starts: tuple[int, ...] = field(default=(), compare=False, hash=False)
+    ends: tuple[int, ...] = field(default=(), compare=False, hash=False)
 
     def clause_start(self, pos: int) -> int:
         """Offset after the last major delimiter before pos."""
@@ -59,30 +63,28 @@ class Sentence:
 
     def before(self, n: Number) -> str:
         """The words of n's clause before n, not reaching back past the previous number."""
-        lo = self.clause_start(n.num_start)
-        for m in self.numbers:
-            if m.end <= n.num_start and m.end > lo:
-                lo = m.end
-        return self.norm[lo:n.num_start]
+        return self.norm[self._after_previous(n):n.num_start]
 
     def after(self, n: Number) -> str:
         """The words after n up to the next delimiter or number."""
         hi = self.clause_end(n.end)
-        for m in self.numbers:
-            if m.num_start >= n.end:
-                hi = min(hi, m.num_start)
-                break
+        i = bisect_left(self.starts, n.end)
+        if i < len(self.starts):
+            hi = min(hi, self.starts[i])
         return self.norm[n.end:hi]
 
     def fragment(self, n: Number) -> str:
         """The clause around n as written, for quoting in a message."""
-        lo = self.clause_start(n.num_start)
-        for m in self.numbers:  # in a list "A 3 件、B 2 件", quote only "B 2 件"
-            if lo < m.end <= n.num_start:
-                lo = m.end
+        lo = self._after_previous(n)  # in a list "A 3 件、B 2 件", quote only "B 2 件"
         hi = self.clause_end(n.end)
         frag = self.text[lo:hi].strip(" 、，,")
         return frag if len(frag) <= 60 else "…" + self.text[max(lo, n.num_start - 40):hi].strip()
+
+    def _after_previous(self, n: Number) -> int:
+        """Start of n's clause, or the end of the previous number inside that clause if later."""
+        lo = self.clause_start(n.num_start)
+        i = bisect_right(self.ends, n.num_start)
+        return max(lo, self.ends[i - 1]) if i else lo
 
     def about_year(self, pos: int, year: int | None) -> bool:
         """Whether the statement at pos talks about the report year (the nearest year word before it)."""
@@ -136,7 +138,9 @@ def sentences(text: str) -> tuple[Sentence, ...]:
         end = pos + len(piece)
         if piece and not piece.isspace():
             raw = text[pos:end]
-            out.append(Sentence(raw, piece, pos, len(out), numbers_in(raw)))
+            numbers = numbers_in(raw)
+            out.append(Sentence(raw, piece, pos, len(out), numbers,
+                                tuple(m.num_start for m in numbers), tuple(m.end for m in numbers)))
         pos = end + 1
     return tuple(out)
 
