@@ -119,6 +119,6 @@ def test_python_dash_m_runs() -> None:
 def test_results_carry_the_manual_checklist(example_xlsx: Callable[[str], Path]) -> None:
     """rules.md: what no program can check (保密审查, publication, no later edits) is printed with the results."""
     code, out, _ = xlpy("validate", str(example_xlsx("huaian-2024")))
-    assert "发布前请人工确认" in out and "保密审查" in out
+    assert code == 0 and "发布前请人工确认" in out and "保密审查" in out
     _, out, _ = xlpy("validate", str(example_xlsx("huaian-2024")), "--format", "json")
     assert any("保密审查" in item for item in json.loads(out)["checklist"])
