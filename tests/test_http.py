@@ -15,6 +15,7 @@ from tests.http_support import (
     XLSX,
     assert_error_shape,
     clean_name,
+    example_data,
     post,
     variant,
 )
@@ -104,6 +105,22 @@ def test_annotate_returns_a_workbook_with_results_sheet(client: TestClient, book
     assert r.headers["content-type"] == XLSX
     wb = load_workbook(io.BytesIO(r.content))
     assert "校验结果" in wb.sheetnames
+
+
+def test_annotate_suffix_follows_the_content_not_the_name(client: TestClient, tmp_path: Path) -> None:
+    """A macro workbook uploaded under an .xlsx name keeps its macros and comes back as .xlsm
+    (Excel refuses a file whose suffix does not match its content)."""
+    from tests.test_annotate import _xlsm
+
+    r = post(client, "/api/annotate", _xlsm(tmp_path).read_bytes(), name="淮安.xlsx")
+    assert r.status_code == 200, r.text
+    assert "macroEnabled" in r.headers["content-type"] and ".xlsm" in r.headers["content-disposition"]
+
+
+def test_annotate_refuses_json_with_a_clear_message(client: TestClient) -> None:
+    data = json.dumps(example_data("huaian-2024"), ensure_ascii=False).encode()
+    body = assert_error_shape(post(client, "/api/annotate", data, name="淮安.json"), 422)
+    assert "JSON" in body["error"] and "BadZipFile" not in body["error"]
 
 
 @pytest.mark.parametrize("year,version", [(2019, "2019"), (2020, "2019"), (2024, "2021")])

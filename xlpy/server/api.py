@@ -74,7 +74,11 @@ async def api_annotate(request: Request, file: FileField, last_year: LastYearFie
     state = request.app.state.xlpy
     main, last = await _uploads(file, last_year)
     body = await state.conversions.run(jobs.annotate_job, main, last, state.settings)
-    is_xlsm = main.name.lower().endswith(".xlsm")
+    # The same test annotate uses to keep the macros (the VBA part first, the name second), so the
+    # suffix always matches the content — Excel refuses an .xlsx holding macros and vice versa.
+    from xlpy.annotate import is_macro_workbook
+
+    is_xlsm = is_macro_workbook(main.data, main.name)
     stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
     filename = f"{stem}-校验结果.{'xlsm' if is_xlsm else 'xlsx'}"
     return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=_attachment(filename))

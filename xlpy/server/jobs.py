@@ -96,6 +96,9 @@ def render_job(upload: Upload, last_year: Upload | None, settings: Settings, fmt
 
 def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
     """The annotated workbook for /api/annotate."""
+    if upload.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        raise input_error(InputError(f"{upload.name}：这是 JSON 数据，没有可以标记的工作簿。"
+                                     "请上传 Excel 工作簿（.xlsx），或用 xlpy new --data 先生成工作簿。", code="not_workbook"))
     return annotate(_checked(upload, last_year, settings))
 
 

@@ -155,7 +155,9 @@ async def manifest(request: Request) -> Response:
     return Response(
         manifest_xml(base),
         media_type="application/xml; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="xlpy-manifest.xml"'},
+        # Built from the request's Host when XLPY_PUBLIC_URL is unset: never let a shared cache keep it.
+        headers={"Content-Disposition": 'attachment; filename="xlpy-manifest.xml"', "Cache-Control": "no-store",
+                 "Vary": "Host"},
     )
 
 
