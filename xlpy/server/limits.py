@@ -172,7 +172,19 @@ class Conversions:
                 f.result()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the worker processes (the app's lifespan calls this on shutdown).
+
+        shutdown(wait=False) alone left the workers — and so their forkserver — running after the
+        server exited: every restart of `xlpy serve` leaked three processes.
+        """
+        pool = self.pool
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
 
 
 def _finished(future: asyncio.Future[Any], slots: asyncio.Semaphore) -> None:
