@@ -116,3 +116,32 @@ def thread_client() -> Iterator[TestClient]:
     with app_client(executor="threads") as c:
         yield c
 
+
+def start_server(*args: str) -> tuple[Any, str]:
+    """`xlpy serve` as a real process on a free loopback port; returns (process, base URL) once healthy."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "xlpy", "serve", "--port", str(port), "--log-level", "error", *args],
+                            cwd=root, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, proc.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.1)
+

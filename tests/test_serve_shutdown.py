@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.http_support import start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbook" / "examples" / "huaian-2024.xlsx"
@@ -45,22 +43,8 @@ def _alive(pid: int) -> bool:
 def test_sigterm_stops_workers_and_forkserver() -> None:
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "xlpy", "serve", "--port", str(port), "--log-level", "error"],
-                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, url = start_server()
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
         r = httpx.post(url + "/api/validate", files={"file": ("h.xlsx", EXAMPLE.read_bytes())}, timeout=30)
         assert r.status_code == 200
         children = _descendants(proc.pid)

@@ -11,10 +11,7 @@ import asyncio
 import copy
 import io
 import json
-import os
-import socket
 import subprocess
-import sys
 import time
 import zipfile
 from collections import Counter
@@ -22,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.http_support import start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"
@@ -74,24 +73,7 @@ def _tree_rss_mb(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def server() -> Any:
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "xlpy", "serve", "--port", str(port), "--log-level", "error"],
-                            cwd=ROOT, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, proc.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.1)
+    proc, url = start_server()
     yield proc, url
     proc.terminate()
     try:
