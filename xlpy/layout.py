@@ -76,11 +76,6 @@ class Layout:
         return {p: i.ref for p, i in self.inputs.items()}
 
     @property
-    def names(self) -> dict[str, str]:
-        """Every field path -> the defined name the template gives its cell."""
-        return {p: self.name_prefix + p for p in self.inputs}
-
-    @property
     def sheet_names(self) -> list[str]:
         return [s.name for s in self.sheets]
 

@@ -50,13 +50,6 @@ def version_for_year(year: int) -> str | None:
     return None
 
 
-def version_info(version: str) -> dict[str, Any]:
-    for v in versions():
-        if v["id"] == version:
-            return v
-    raise RegisterError(f"未知的格式版本：{version}")
-
-
 def known_versions() -> list[str]:
     return [str(v["id"]) for v in versions()]
 
