@@ -29,13 +29,24 @@ demo: setup
 	$(XLPY) render workbook/examples/beigou-2020.xlsx -o out/beigou-2020 --draft
 	@ls -1 out/*
 
-# Browser tests need Debian's chromium; as root we install it, otherwise those tests skip with a reason.
+# Debian packages the tests use: chromium (browser tests), LibreOffice + Noto CJK fonts (PDF, opening
+# workbooks as WPS would), PostgreSQL (the workspace's database tests). As root we install what is missing;
+# otherwise the tests that need them skip with a reason.
+DEB_PACKAGES = chromium libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk postgresql
 test-deps: setup
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	@if [ "$$(id -u)" = 0 ]; then \
+	  missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; fi
 
 test: test-deps
 	$(BIN)/pytest -q
+
+# The linters CI runs before the tests: ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade), ruff format, mypy.
+check: setup
+	$(BIN)/ruff check xlpy tests bench
+	$(BIN)/ruff format --check xlpy tests bench
+	$(BIN)/mypy xlpy
 
 # Regenerate the committed workbooks from schemas/ and the example JSON (tests check they are current).
 workbooks: setup

@@ -71,12 +71,26 @@ def main() -> None:
     rate = len(paths) / elapsed
     loop_rate = len(sample) / loop
     statuses = {s: sum(1 for r in rows if r.status == s) for s in batch.STATUS_ZH}
-    table(f"Batch ({len(paths)} workbooks, {jobs} processes, on {os.cpu_count()} CPUs)", [
-        ("xlpy batch (validate + findings JSON)", f"{elapsed:.2f} s", f"{rate:.0f} wb/s", f"≥ 200 wb/s {verdict(rate >= 200)}"),
-        ("summary.csv + summary.xlsx", f"{summary_s:.2f} s", "", ""),
-        (f"openpyxl load + read loop ({len(sample)} files, 1 process)", f"{loop:.2f} s", f"{loop_rate:.0f} wb/s", ""),
-        ("ratio batch / openpyxl loop", "", f"{rate / loop_rate:.1f}×", f"≥ 10× {verdict(rate >= 10 * loop_rate)}"),
-    ], ("what", "time", "throughput", "target"))
+    table(
+        f"Batch ({len(paths)} workbooks, {jobs} processes, on {os.cpu_count()} CPUs)",
+        [
+            (
+                "xlpy batch (validate + findings JSON)",
+                f"{elapsed:.2f} s",
+                f"{rate:.0f} wb/s",
+                f"≥ 200 wb/s {verdict(rate >= 200)}",
+            ),
+            ("summary.csv + summary.xlsx", f"{summary_s:.2f} s", "", ""),
+            (
+                f"openpyxl load + read loop ({len(sample)} files, 1 process)",
+                f"{loop:.2f} s",
+                f"{loop_rate:.0f} wb/s",
+                "",
+            ),
+            ("ratio batch / openpyxl loop", "", f"{rate / loop_rate:.1f}×", f"≥ 10× {verdict(rate >= 10 * loop_rate)}"),
+        ],
+        ("what", "time", "throughput", "target"),
+    )
     print(f"\nstatuses: {statuses}")
 
 

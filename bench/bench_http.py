@@ -16,8 +16,10 @@ from _server import ServerProcess
 def multipart(data: bytes, name: str) -> tuple[bytes, str]:
     """One pre-encoded body, so the load generator spends its CPU on sending, not encoding."""
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").encode()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+    ).encode()
     body += data + f"\r\n--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
 
@@ -29,8 +31,9 @@ async def load(url: str, body: bytes, ctype: str, clients: int, total: int) -> t
     so it should spend as little CPU per request as possible (httpx costs ~1 ms per request).
     """
     host, port = url.removeprefix("http://").split(":")
-    request = (f"POST /api/validate HTTP/1.1\r\nHost: {host}\r\nContent-Type: {ctype}\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    request = (
+        f"POST /api/validate HTTP/1.1\r\nHost: {host}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     latencies: list[float] = []
     errors = 0
     queue = iter(range(total))
@@ -44,8 +47,11 @@ async def load(url: str, body: bytes, ctype: str, clients: int, total: int) -> t
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 status = int(head.split(b" ", 2)[1])
-                length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
                 await reader.readexactly(length)
                 latencies.append(time.perf_counter() - t)
                 if status != 200:
@@ -76,13 +82,28 @@ def main() -> None:
         for clients in (1, 8, 32):
             lat, errors, wall = asyncio.run(load(server.url, body, ctype, clients, args.requests))
             p99 = pct(lat, 0.99)
-            target = f"p99 ≤ 50 ms, 0 errors {verdict(p99 <= 0.050 and errors == 0)}" if clients == 32 else \
-                ("0 errors " + verdict(errors == 0))
-            rows.append((str(clients), str(len(lat)), f"{statistics.median(lat) * 1000:.1f} ms",
-                         f"{p99 * 1000:.1f} ms", f"{len(lat) / wall:.0f} req/s", str(errors), target))
+            target = (
+                f"p99 ≤ 50 ms, 0 errors {verdict(p99 <= 0.050 and errors == 0)}"
+                if clients == 32
+                else ("0 errors " + verdict(errors == 0))
+            )
+            rows.append(
+                (
+                    str(clients),
+                    str(len(lat)),
+                    f"{statistics.median(lat) * 1000:.1f} ms",
+                    f"{p99 * 1000:.1f} ms",
+                    f"{len(lat) / wall:.0f} req/s",
+                    str(errors),
+                    target,
+                )
+            )
         rss = server.rss_mb()
-    table(f"HTTP POST /api/validate ({args.example}, uvicorn on loopback, {args.workers} worker(s), {os.cpu_count()} CPUs, client in the same machine)",
-          rows, ("clients", "requests", "p50", "p99", "throughput", "errors", "target"))
+    table(
+        f"HTTP POST /api/validate ({args.example}, uvicorn on loopback, {args.workers} worker(s), {os.cpu_count()} CPUs, client in the same machine)",
+        rows,
+        ("clients", "requests", "p50", "p99", "throughput", "errors", "target"),
+    )
     print(f"\nserver RSS after the run: {rss:.0f} MB")
 
 

@@ -43,7 +43,9 @@ def main(repeat: int = 50) -> int:
     for label, base, text, word in rows:
         print(f"{label:<22}{base:>14.3f}{text:>12.2f}{text / base:>8.0f}{word:>10.2f}{word / base:>8.0f}")
         ok = ok and text <= TARGETS_MS["md+html"] and word <= TARGETS_MS["docx"]
-    print(f"targets: md+html ≤ {TARGETS_MS['md+html']:g} ms, docx ≤ {TARGETS_MS['docx']:g} ms — {'met' if ok else 'MISSED'}")
+    print(
+        f"targets: md+html ≤ {TARGETS_MS['md+html']:g} ms, docx ≤ {TARGETS_MS['docx']:g} ms — {'met' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

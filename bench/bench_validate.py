@@ -39,7 +39,13 @@ def warm() -> list[tuple[str, ...]]:
         rows += [
             (name, "bare calamine read (all sheets)", ms(base), "1.0×", ""),
             (name, "read_workbook", ms(read), f"{read / base:.1f}×", ""),
-            (name, "validate (read + schema + rules)", ms(full), f"{full / base:.1f}×", f"≤ 5× {verdict(full <= 5 * base)}"),
+            (
+                name,
+                "validate (read + schema + rules)",
+                ms(full),
+                f"{full / base:.1f}×",
+                f"≤ 5× {verdict(full <= 5 * base)}",
+            ),
             (name, "render md + html", ms(text), "", f"≤ 5 ms {verdict(text <= 0.005)}"),
             (name, "render docx", ms(docx), "", f"≤ 60 ms {verdict(docx <= 0.060)}"),
         ]
@@ -57,16 +63,34 @@ def cold(runs: int = 10) -> list[tuple[str, ...]]:
         commands = {
             'python -c "import openpyxl"': [sys.executable, "-c", "import openpyxl"],
             "xlpy validate FILE": [sys.executable, "-m", "xlpy", "validate", str(path)],
-            "xlpy validate FILE --format json": [sys.executable, "-m", "xlpy", "validate", str(path), "--format", "json"],
+            "xlpy validate FILE --format json": [
+                sys.executable,
+                "-m",
+                "xlpy",
+                "validate",
+                str(path),
+                "--format",
+                "json",
+            ],
         }
         times = {}
         for label, cmd in commands.items():
             subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False)  # warm the OS cache and .pyc files
-            times[label] = timeit(lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False),
-                                  repeat=runs, warmup=1)
+            times[label] = timeit(
+                lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False),
+                repeat=runs,
+                warmup=1,
+            )
     base = times['python -c "import openpyxl"']
-    return [(label, ms(t), f"{t / base:.2f}×", f"≤ 1.5× {verdict(t <= 1.5 * base)}" if label != 'python -c "import openpyxl"' else "")
-            for label, t in times.items()]
+    return [
+        (
+            label,
+            ms(t),
+            f"{t / base:.2f}×",
+            f"≤ 1.5× {verdict(t <= 1.5 * base)}" if label != 'python -c "import openpyxl"' else "",
+        )
+        for label, t in times.items()
+    ]
 
 
 def main() -> None:

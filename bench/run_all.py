@@ -14,8 +14,10 @@ def main() -> int:
     import platform
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"# xlpy benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}, "
-          f"load average before the run {load}")
+    print(
+        f"# xlpy benchmarks — Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}, "
+        f"load average before the run {load}"
+    )
     failed = 0
     for name in sorted(p.name for p in HERE.glob("bench_*.py")):  # every bench, including other parts
         result = subprocess.run([sys.executable, str(HERE / name)], cwd=HERE, check=False)

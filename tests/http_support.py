@@ -89,8 +89,9 @@ def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-def post(client: TestClient, path: str, data: bytes, name: str = "report.xlsx", last: bytes | None = None,
-         **form: str) -> Any:
+def post(
+    client: TestClient, path: str, data: bytes, name: str = "report.xlsx", last: bytes | None = None, **form: str
+) -> Any:
     files = {"file": (name, data, XLSX)}
     if last is not None:
         files["last_year"] = ("last.xlsx", last, XLSX)
@@ -131,8 +132,13 @@ def start_server(*args: str) -> tuple[Any, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen([sys.executable, "-m", "xlpy", "serve", "--port", str(port), "--log-level", "error", *args],
-                            cwd=root, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xlpy", "serve", "--port", str(port), "--log-level", "error", *args],
+        cwd=root,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -144,4 +150,3 @@ def start_server(*args: str) -> tuple[Any, str]:
             pass
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.1)
-

@@ -24,7 +24,13 @@ S3_COLUMNS = {
     "other": ("申请人情况", "法人或其他组织", "其他"),
     "total": ("申请人情况", "总计"),
 }
-S4_OUTCOMES = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
+S4_OUTCOMES = {
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+    "total": "总计",
+}
 S4_GROUPS = {
     "review": ("行政复议",),
     "litigation.direct": ("行政诉讼", "未经复议直接起诉"),
@@ -106,8 +112,12 @@ class _TableGrid(HTMLParser):
             if self._in_head:
                 self.tables[-1]["head"] += 1
         elif tag in ("td", "th"):
-            self._cell = {"text": "", "rowspan": int(a.get("rowspan") or 1), "colspan": int(a.get("colspan") or 1),
-                          "tag": tag}
+            self._cell = {
+                "text": "",
+                "rowspan": int(a.get("rowspan") or 1),
+                "colspan": int(a.get("colspan") or 1),
+                "tag": tag,
+            }
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "thead":

@@ -105,12 +105,17 @@ def test_not_an_xlpy_template(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("data_year, typed_year, right", [(2024, 2020, "2019"), (2020, 2023, "2021")])
-def test_wrong_template_version_for_year(data_year: int, typed_year: int, right: str, make_workbook: Callable[..., Path],
-                                         instance: Callable[[str], dict[str, Any]]) -> None:
+def test_wrong_template_version_for_year(
+    data_year: int,
+    typed_year: int,
+    right: str,
+    make_workbook: Callable[..., Path],
+    instance: Callable[[str], dict[str, Any]],
+) -> None:
     data = instance("huaian-2024" if data_year == 2024 else "beigou-2020")
     path = make_workbook(data, {"meta.year": typed_year})
     report = unusable(path, "F-0", right)
-    assert [f["rule"] for f in report["findings"]] .count("F-0") == 1
+    assert [f["rule"] for f in report["findings"]].count("F-0") == 1
     f0 = next(f for f in report["findings"] if f["rule"] == "F-0")
     assert f0["cells"] and f0["cells"][0] == "基本信息!B6"
 
@@ -192,8 +197,9 @@ def _xls(path: Path, data: dict[str, Any] | None, version: str) -> Path:
 
 
 @pytest.mark.parametrize("suffix", [".xls", ".et"])
-def test_old_format_with_template_structure_is_read(suffix: str, instance: Callable[[str], dict[str, Any]],
-                                                    tmp_path: Path) -> None:
+def test_old_format_with_template_structure_is_read(
+    suffix: str, instance: Callable[[str], dict[str, Any]], tmp_path: Path
+) -> None:
     path = _xls(tmp_path / f"old{suffix}", instance("huaian-2024"), "2021")
     code, out, err = xlpy("export", str(path))
     assert code == 0, err
@@ -205,8 +211,9 @@ def test_old_format_without_structure_says_how_to_save(tmp_path: Path) -> None:
     unusable(path, "另存为", ".xlsx")
 
 
-def test_huge_extra_sheet_is_not_parsed(make_workbook: Callable[..., Path], instance: Callable[[str], dict[str, Any]],
-                                        tmp_path: Path) -> None:
+def test_huge_extra_sheet_is_not_parsed(
+    make_workbook: Callable[..., Path], instance: Callable[[str], dict[str, Any]], tmp_path: Path
+) -> None:
     """A clerk's 200 000-cell scratch sheet does not slow reading: only the template's sheets are parsed."""
     path = make_workbook(instance("huaian-2024"))
     wb = openpyxl.load_workbook(path)
@@ -243,9 +250,15 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize("path, typed, rule, cell, needle", BAD_VALUES)
-def test_bad_values_are_findings_at_their_cell(path: str, typed: Any, rule: str, cell: str, needle: str,
-                                               make_workbook: Callable[..., Path],
-                                               instance: Callable[[str], dict[str, Any]]) -> None:
+def test_bad_values_are_findings_at_their_cell(
+    path: str,
+    typed: Any,
+    rule: str,
+    cell: str,
+    needle: str,
+    make_workbook: Callable[..., Path],
+    instance: Callable[[str], dict[str, Any]],
+) -> None:
     wb = make_workbook(instance("huaian-2024"), {path: typed})
     assert layout("2021").inputs[path].ref == cell
     code, out, err = xlpy("validate", str(wb), "--format", "json")
@@ -256,8 +269,9 @@ def test_bad_values_are_findings_at_their_cell(path: str, typed: Any, rule: str,
     assert hits[0]["severity"] == "error"
 
 
-def test_blank_cell_does_not_cascade_into_arithmetic(make_workbook: Callable[..., Path],
-                                                     instance: Callable[[str], dict[str, Any]]) -> None:
+def test_blank_cell_does_not_cascade_into_arithmetic(
+    make_workbook: Callable[..., Path], instance: Callable[[str], dict[str, Any]]
+) -> None:
     wb = make_workbook(instance("huaian-2024"), {"s3.carried_over.other": None})
     _, out, _ = xlpy("validate", str(wb), "--format", "json")
     rules = [f["rule"] for f in json.loads(out)["findings"] if f["severity"] == "error"]
@@ -286,7 +300,9 @@ def test_old_format_with_shifted_rows_is_refused(instance: Callable[[str], dict[
             for c in row:
                 if c.value is not None and not hasattr(c, "start"):
                     shift = 1 if name == "表三" and c.row >= 12 else 0
-                    sheet.write(c.row - 1 + shift, c.column - 1, c.value if not hasattr(c.value, "year") else str(c.value))
+                    sheet.write(
+                        c.row - 1 + shift, c.column - 1, c.value if not hasattr(c.value, "year") else str(c.value)
+                    )
     path = tmp_path / "shifted.xls"
     book.save(str(path))
     unusable(path, "另存为")

@@ -72,7 +72,14 @@ def test_batch_mixed_directory(inbox: Path, tmp_path: Path, jobs: str) -> None:
     code = run(["batch", str(inbox), "-o", str(tmp_path), "--jobs", jobs, "--render", "md,html"], out, err)
     assert code == 2, err.getvalue()  # broken files present → 2
     rows = _rows(tmp_path)
-    assert set(rows) == {"淮安市-2024.xlsx", "北沟镇-2020.xlsx", "失败-2024.xlsx", "注入-2024.xlsx", "坏文件.xlsx", "截断.xlsx"}
+    assert set(rows) == {
+        "淮安市-2024.xlsx",
+        "北沟镇-2020.xlsx",
+        "失败-2024.xlsx",
+        "注入-2024.xlsx",
+        "坏文件.xlsx",
+        "截断.xlsx",
+    }
     assert rows["失败-2024.xlsx"]["状态"] == "有问题" and int(rows["失败-2024.xlsx"]["错误"]) >= 1
     assert "R-S3" in rows["失败-2024.xlsx"]["主要问题"] and "表三!" in rows["失败-2024.xlsx"]["主要问题"]
     for broken in ("坏文件.xlsx", "截断.xlsx"):
@@ -105,12 +112,23 @@ def test_summary_neutralises_formulas(inbox: Path, tmp_path: Path) -> None:
         for cell in line:
             assert cell.data_type != "f", (headers[cell.column - 1], cell.value)
     agency = [line[headers.index("机关名称")].value for line in ws.iter_rows(min_row=2)]
-    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in agency
+    assert '\'=HYPERLINK("http://evil.example","点我")' in agency
 
 
-@pytest.mark.parametrize("text,expected", [("=1+1", "'=1+1"), ("+86 10", "'+86 10"), ("-x", "'-x"),
-                                           ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-                                           ("北沟镇", "北沟镇"), (-3, -3), (None, None)])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 10", "'+86 10"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("北沟镇", "北沟镇"),
+        (-3, -3),
+        (None, None),
+    ],
+)
 def test_neutralise(text: Any, expected: Any) -> None:
     assert batch.neutralise(text) == expected
 
@@ -119,7 +137,9 @@ def test_last_year_matched_by_agency_then_file_name(tmp_path: Path) -> None:
     last = tmp_path / "last"
     this = tmp_path / "this"
     write(last / "huaian_2024_final.xlsx", example_data("huaian-2024"))  # file name differs: matched by agency
-    write(last / "其他单位-2023.xlsx", variant("huaian-2024", lambda d: d["meta"].update(org_name="别的单位", year=2023)))
+    write(
+        last / "其他单位-2023.xlsx", variant("huaian-2024", lambda d: d["meta"].update(org_name="别的单位", year=2023))
+    )
 
     def next_year(d: dict[str, Any]) -> None:
         d["meta"]["year"] = 2025
@@ -135,8 +155,10 @@ def test_last_year_matched_by_agency_then_file_name(tmp_path: Path) -> None:
 
 
 def test_match_by_file_name_and_ambiguity() -> None:
-    index = {"by_org": {"a|2023": "/x/a.xlsx", "dup|2023": None},
-             "by_name": {batch.name_key(Path("北沟镇-2019.xlsx")): "/l/北沟镇-2019.xlsx"}}
+    index = {
+        "by_org": {"a|2023": "/x/a.xlsx", "dup|2023": None},
+        "by_name": {batch.name_key(Path("北沟镇-2019.xlsx")): "/l/北沟镇-2019.xlsx"},
+    }
     assert batch.match_last_year(index, Path("q.xlsx"), "a", 2024) == ("/x/a.xlsx", "")
     assert batch.match_last_year(index, Path("北沟镇-2020.xlsx"), "未知", 2020) == ("/l/北沟镇-2019.xlsx", "")
     found, note = batch.match_last_year(index, Path("q.xlsx"), "dup", 2024)

@@ -36,7 +36,9 @@ def test_new_blank_for_a_year(tmp_path: Path) -> None:
     assert code == 0 and "2020" in out
     code, out, _ = xlpy("export", str(tmp_path / "t.xlsx"))
     data = json.loads(out)
-    assert data["format_version"] == "2019" and data["meta"]["org_name"] == "某镇人民政府" and data["meta"]["year"] == 2020
+    assert (
+        data["format_version"] == "2019" and data["meta"]["org_name"] == "某镇人民政府" and data["meta"]["year"] == 2020
+    )
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -95,9 +97,11 @@ def test_help_lists_every_command() -> None:
 
 def test_help_imports_no_heavy_library() -> None:
     """`xlpy --help` stays instant: openpyxl, jinja2, docx, fastapi, xlwings load only in their commands."""
-    code = ("import sys, io; from xlpy.cli import run; run(['--help'], io.StringIO(), io.StringIO());"
-            "print(sorted(m for m in ('openpyxl','jinja2','docx','fastapi','xlwings','jsonschema','python_calamine')"
-            " if m in sys.modules))")
+    code = (
+        "import sys, io; from xlpy.cli import run; run(['--help'], io.StringIO(), io.StringIO());"
+        "print(sorted(m for m in ('openpyxl','jinja2','docx','fastapi','xlwings','jsonschema','python_calamine')"
+        " if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -105,8 +109,10 @@ def test_help_imports_no_heavy_library() -> None:
 def test_validate_imports_no_writer_or_server() -> None:
     """The validate path reads with calamine only: no openpyxl, Jinja, python-docx or FastAPI at start-up."""
     example = Path(__file__).parent.parent / "workbook" / "examples" / "huaian-2024.xlsx"
-    code = ("import sys, io; from xlpy.cli import run; run(['validate', sys.argv[1]], io.StringIO(), io.StringIO());"
-            "print(sorted(m for m in ('openpyxl','jinja2','docx','fastapi','xlwings') if m in sys.modules))")
+    code = (
+        "import sys, io; from xlpy.cli import run; run(['validate', sys.argv[1]], io.StringIO(), io.StringIO());"
+        "print(sorted(m for m in ('openpyxl','jinja2','docx','fastapi','xlwings') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(example)], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

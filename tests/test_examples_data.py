@@ -42,8 +42,13 @@ def test_example_tables_add_up(name, version):
     for path, row in s3_rows(s3):
         assert sum(row[c] for c in S3_COLS) == row["total"], path
     res = s3["results"]
-    parts = [res["granted"], res["partly_granted"], *res["withheld"].values(), *res["unable"].values(),
-             *res["not_processed"].values()]
+    parts = [
+        res["granted"],
+        res["partly_granted"],
+        *res["withheld"].values(),
+        *res["unable"].values(),
+        *res["not_processed"].values(),
+    ]
     parts += list(res["other"].values()) if version == "2021" else [res["other"]]
     for col in S3_COLS + ["total"]:
         assert sum(p[col] for p in parts) == res["total"][col], col

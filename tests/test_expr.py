@@ -16,7 +16,7 @@ def _resolver(fields: dict[str, Any]):  # type: ignore[no-untyped-def]
             p
             for p in fields
             if len(p.split(".")) == len(node.segments)
-            and all(a in ("*", b) for a, b in zip(node.segments, p.split(".")))
+            and all(a in ("*", b) for a, b in zip(node.segments, p.split("."), strict=False))
         ]
         if not hits:
             raise ex.ExprError(f"unknown {node.dotted}")

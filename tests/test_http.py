@@ -67,10 +67,19 @@ def test_validate_unusable_last_year_is_named(client: TestClient, books: dict[st
     assert "上年度" in body["error"]
 
 
-@pytest.mark.parametrize("fmt,media,magic", [
-    ("md", "text/markdown", None), ("html", "text/html", b"<"), ("docx", "wordprocessingml", b"PK"),
-    ("json", "application/json", b"{"), ("zip", "application/zip", b"PK")])
-def test_render_each_format(client: TestClient, books: dict[str, bytes], fmt: str, media: str, magic: bytes | None) -> None:
+@pytest.mark.parametrize(
+    "fmt,media,magic",
+    [
+        ("md", "text/markdown", None),
+        ("html", "text/html", b"<"),
+        ("docx", "wordprocessingml", b"PK"),
+        ("json", "application/json", b"{"),
+        ("zip", "application/zip", b"PK"),
+    ],
+)
+def test_render_each_format(
+    client: TestClient, books: dict[str, bytes], fmt: str, media: str, magic: bytes | None
+) -> None:
     name = clean_name(books)
     r = post(client, "/api/render", books[name], format=fmt)
     assert r.status_code == 200, r.text
@@ -89,7 +98,9 @@ def test_render_blocked_report_is_refused_with_findings(client: TestClient, book
     assert "草稿" in body["error"]
     draft = post(client, "/api/render", books["failing"], format="html", draft="true")
     assert draft.status_code == 200, draft.text
-    assert "草稿" in draft.headers["content-disposition"] or "%E8%8D%89%E7%A8%BF" in draft.headers["content-disposition"]
+    assert (
+        "草稿" in draft.headers["content-disposition"] or "%E8%8D%89%E7%A8%BF" in draft.headers["content-disposition"]
+    )
 
 
 def test_render_unknown_format_is_422(client: TestClient, books: dict[str, bytes]) -> None:
@@ -157,9 +168,11 @@ def test_framework_errors_use_the_shape(client: TestClient) -> None:
     assert_error_shape(client.post("/api/validate", data={"file": "just text"}), 422)
 
 
-def test_unhandled_exception_is_a_generic_500(thread_client: TestClient, books: dict[str, bytes],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unhandled_exception_is_a_generic_500(
+    thread_client: TestClient, books: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = thread_client
+
     def boom(*args: Any) -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
@@ -189,13 +202,19 @@ def test_bearer_token(books: dict[str, bytes]) -> None:
 def test_cors_only_for_configured_origins() -> None:
     app = create_app(Settings(cors_origins=("https://addin.example.gov.cn",), executor="threads"))
     with TestClient(app) as c:
-        ok = c.options("/api/validate", headers={"Origin": "https://addin.example.gov.cn",
-                                                 "Access-Control-Request-Method": "POST",
-                                                 "Access-Control-Request-Headers": "authorization"})
+        ok = c.options(
+            "/api/validate",
+            headers={
+                "Origin": "https://addin.example.gov.cn",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization",
+            },
+        )
         assert ok.status_code == 200
         assert ok.headers["access-control-allow-origin"] == "https://addin.example.gov.cn"
-        bad = c.options("/api/validate", headers={"Origin": "https://evil.example",
-                                                  "Access-Control-Request-Method": "POST"})
+        bad = c.options(
+            "/api/validate", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
         assert "access-control-allow-origin" not in bad.headers
     with TestClient(create_app(Settings(executor="threads"))) as c:
         r = c.get("/healthz", headers={"Origin": "https://addin.example.gov.cn"})
@@ -223,8 +242,9 @@ def test_serve_config_file(tmp_path: Path) -> None:
     from xlpy.server.settings import load_settings
 
     cfg = tmp_path / "xlpy.toml"
-    cfg.write_text('[server]\nmax_upload_bytes = 1048576\ntoken = "abc"\ncors_origins = ["https://a.example"]\n',
-                   encoding="utf-8")
+    cfg.write_text(
+        '[server]\nmax_upload_bytes = 1048576\ntoken = "abc"\ncors_origins = ["https://a.example"]\n', encoding="utf-8"
+    )
     s = load_settings(cfg, environ={})
     assert s.max_upload_bytes == 1048576 and s.token == "abc" and s.cors_origins == ("https://a.example",)
     assert load_settings(cfg, environ={"XLPY_TOKEN": "env"}).token == "env"

@@ -24,7 +24,7 @@ def _corrupt_member(data: bytes) -> bytes:
     zf = zipfile.ZipFile(io.BytesIO(data))
     info = next(i for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    return data[:start] + b"\xff" * 64 + data[start + 64:]
+    return data[:start] + b"\xff" * 64 + data[start + 64 :]
 
 
 def _plain_workbook() -> bytes:
@@ -99,7 +99,9 @@ def _word() -> bytes:
 
 @pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
 @pytest.mark.parametrize("endpoint", ["/api/validate", "/api/render", "/api/annotate"])
-def test_bad_input_is_a_4xx_with_the_shape(client: TestClient, books: dict[str, bytes], kind: str, endpoint: str) -> None:
+def test_bad_input_is_a_4xx_with_the_shape(
+    client: TestClient, books: dict[str, bytes], kind: str, endpoint: str
+) -> None:
     data, name = BAD_INPUTS[kind](books)
     r = post(client, endpoint, data, name=name)
     assert 400 <= r.status_code < 500, (kind, r.status_code, r.text)

@@ -21,7 +21,9 @@ from xlpy.server.settings import Settings
 
 
 def test_oversized_upload_refused_by_content_length(books: dict[str, bytes]) -> None:
-    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")), raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")), raise_server_exceptions=False
+    ) as c:
         body = assert_error_shape(post(c, "/api/validate", b"\0" * (200 * 1024)), 413)
         assert "过大" in body["error"]
         assert c.get("/healthz").status_code == 200
@@ -32,8 +34,10 @@ def test_oversized_upload_refused_while_streaming(monkeypatch: pytest.MonkeyPatc
     called = []
     monkeypatch.setattr(jobs, "check", lambda *a: called.append(a))
     boundary = "xlpyboundary"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.xlsx\"\r\n"
-            f"Content-Type: {XLSX}\r\n\r\n").encode()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\n'
+        f"Content-Type: {XLSX}\r\n\r\n"
+    ).encode()
 
     def chunks():  # type: ignore[no-untyped-def]
         yield head
@@ -41,9 +45,12 @@ def test_oversized_upload_refused_while_streaming(monkeypatch: pytest.MonkeyPatc
             yield b"\0" * 8192
         yield f"\r\n--{boundary}--\r\n".encode()
 
-    with TestClient(create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")),
-                    raise_server_exceptions=False) as c:
-        r = c.post("/api/validate", content=chunks(), headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    with TestClient(
+        create_app(Settings(max_upload_bytes=64 * 1024, executor="threads")), raise_server_exceptions=False
+    ) as c:
+        r = c.post(
+            "/api/validate", content=chunks(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+        )
         assert_error_shape(r, 413)
         assert called == []
 
@@ -69,7 +76,9 @@ def bomb() -> bytes:
 # ------------------------------------------------------------------ limits
 
 
-def test_zip_bomb_refused_before_inflation(thread_client: TestClient, bomb: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_bomb_refused_before_inflation(
+    thread_client: TestClient, bomb: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import python_calamine
 
     client = thread_client  # the parse would happen in this process, where the spies are

@@ -62,16 +62,31 @@ def instance(case: dict) -> dict:
     """A report instance: the base tables (all zero or 淮安 2024), the case's text and overrides."""
     base = BASES[case.get("base", "zero-2021")]
     version = str(case.get("version", base["version"]))
-    inst: dict = {"format_version": version, "meta": {
-        "org_name": "测试机关", "org_type": case.get("org_type", "市级政府部门"),
-        "year": case.get("year", base["year"]), "date": "2025-01-20", "contact_person": "", "contact_phone": ""}}
+    inst: dict = {
+        "format_version": version,
+        "meta": {
+            "org_name": "测试机关",
+            "org_type": case.get("org_type", "市级政府部门"),
+            "year": case.get("year", base["year"]),
+            "date": "2025-01-20",
+            "contact_person": "",
+            "contact_phone": "",
+        },
+    }
     for path, f in schema.fields(version).items():
         if path.startswith(("s2.", "s3.", "s4.")) and f.is_number:
             _set(inst, path, 0)
     for path, value in base.get("values", {}).items():
         _set(inst, path, value)
-    inst["text"] = {"preamble": "", "overview": {"lead": "", "parts": []}, "s2_lead": "", "s3_lead": "",
-                    "s4_lead": "", "problems": NEUTRAL_PROBLEMS, "other": NEUTRAL_OTHER[version]}
+    inst["text"] = {
+        "preamble": "",
+        "overview": {"lead": "", "parts": []},
+        "s2_lead": "",
+        "s3_lead": "",
+        "s4_lead": "",
+        "problems": NEUTRAL_PROBLEMS,
+        "other": NEUTRAL_OTHER[version],
+    }
     for key, value in base.get("text", {}).items():
         inst["text"][key] = value
     text = case.get("text", "")
@@ -180,6 +195,10 @@ def test_huaian_figures_are_read_not_skipped():
     s4 = {(c.claim.kind, int(c.claim.value)) for t in texts for c in case_claims(t, 2024)}
     s2 = {(c.claim.kind, int(c.claim.value)) for t in texts for c in document_claims(t, 2024)}
     assert s3 == {("s3.new", 3119), ("s3.answered", 3050), ("s3.carried_over", 34), ("s3.carried_forward", 103)}
-    assert {("s4.review.total", 351), ("s4.review.corrected", 64), ("s4.litigation.total", 46),
-            ("s4.litigation.pending", 7)} <= s4
+    assert {
+        ("s4.review.total", 351),
+        ("s4.review.corrected", 64),
+        ("s4.litigation.total", 46),
+        ("s4.litigation.pending", 7),
+    } <= s4
     assert s2 == {("s2.rules.published", 1)}

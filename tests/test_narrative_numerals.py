@@ -15,10 +15,22 @@ from xlpy.narrative.sentences import blank_parens, sentences
 from xlpy.rules.checkers.similarity import copied_share, normalise
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("三", 3), ("十", 10), ("十二", 12), ("二十", 20), ("一百零五", 105), ("两", 2), ("三千五百", 3500),
-    ("一万二千", 12000), ("二〇二〇", 2020), ("壹佰", 100), ("两千零一十", 2010),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("三", 3),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("一百零五", 105),
+        ("两", 2),
+        ("三千五百", 3500),
+        ("一万二千", 12000),
+        ("二〇二〇", 2020),
+        ("壹佰", 100),
+        ("两千零一十", 2010),
+    ],
+)
 def test_parse_chinese(text, value):
     assert parse_chinese(text) == value
 
@@ -28,37 +40,53 @@ def test_parse_chinese_rejects(text):
     assert parse_chinese(text) is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("申请3,119件", [("3119", "件", False)]),
-    ("申请３０５０件", [("3050", "件", False)]),
-    ("信息 70 条", [("70", "条", False)]),
-    ("发布稿件 300 余篇", [("300", "篇", True)]),
-    ("培训 80 余人次", [("80", "人次", True)]),
-    ("近3000件", [("3000", "件", True)]),
-    ("约占65%", [("65", "%", False)]),  # "约占" is handled where shares are read
-    ("超过100件", [("100", "件", True)]),
-    ("100件以上", [("100", "件", True)]),
-    ("300多件", [("300", "件", True)]),
-    ("44.66%", [("44.66", "%", False)]),
-    ("百分之九十五", [("95", "%", False)]),
-    ("一百零五件", [("105", "件", False)]),
-    ("十二条", [("12", "条", False)]),
-    ("两件", [("2", "件", False)]),
-    ("3.5万件", [("35000.0", "件", False)]),
-    ("1.2万元", [("1.2", "万元", False)]),
-    ("数百件", [("100", "件", True)]),
-    ("提高5个百分点", [("5", "个百分点", False)]),
-    ("申请数量为零", [("0", None, False)]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("申请3,119件", [("3119", "件", False)]),
+        ("申请３０５０件", [("3050", "件", False)]),
+        ("信息 70 条", [("70", "条", False)]),
+        ("发布稿件 300 余篇", [("300", "篇", True)]),
+        ("培训 80 余人次", [("80", "人次", True)]),
+        ("近3000件", [("3000", "件", True)]),
+        ("约占65%", [("65", "%", False)]),  # "约占" is handled where shares are read
+        ("超过100件", [("100", "件", True)]),
+        ("100件以上", [("100", "件", True)]),
+        ("300多件", [("300", "件", True)]),
+        ("44.66%", [("44.66", "%", False)]),
+        ("百分之九十五", [("95", "%", False)]),
+        ("一百零五件", [("105", "件", False)]),
+        ("十二条", [("12", "条", False)]),
+        ("两件", [("2", "件", False)]),
+        ("3.5万件", [("35000.0", "件", False)]),
+        ("1.2万元", [("1.2", "万元", False)]),
+        ("数百件", [("100", "件", True)]),
+        ("提高5个百分点", [("5", "个百分点", False)]),
+        ("申请数量为零", [("0", None, False)]),
+    ],
+)
 def test_find_numbers(text, expected):
     got = [(str(n.value), n.unit, n.approx) for n in find_numbers(text)]
     assert got == expected
 
 
-@pytest.mark.parametrize("text", [
-    "进一步加强", "第一条", "一是公开不及时", "高效办成一件事", "一次性告知", "一条龙服务", "三安全一稳定",
-    "十四五规划", "零距离服务", "G20峰会", "做到了件件有着落", "万家灯火",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "进一步加强",
+        "第一条",
+        "一是公开不及时",
+        "高效办成一件事",
+        "一次性告知",
+        "一条龙服务",
+        "三安全一稳定",
+        "十四五规划",
+        "零距离服务",
+        "G20峰会",
+        "做到了件件有着落",
+        "万家灯火",
+    ],
+)
 def test_no_count_in_words(text):
     assert [n for n in find_numbers(text) if n.unit] == []
 
@@ -66,7 +94,7 @@ def test_no_count_in_words(text):
 def test_offsets_point_into_the_original():
     text = "答复３０５０件，另有103件顺延"
     for n in find_numbers(text):
-        assert text[n.start:n.end] == n.text
+        assert text[n.start : n.end] == n.text
 
 
 def test_sentences_keep_semicolon_lists_together():
@@ -102,8 +130,12 @@ def test_share_refers_back_to_its_count():
 def test_case_claims_breakdown():
     text = "政府信息公开行政诉讼46件（未经复议直接起诉26件、复议后起诉20件），其中结果维持25件。"
     got = [(c.topic, c.result, c.claim.value, c.also) for c in case_claims(text, 2024)]
-    assert got == [("litigation", "total", 46, ()), ("direct", "total", 26, ()), ("after_review", "total", 20, ()),
-                   ("litigation", "upheld", 25, ())]
+    assert got == [
+        ("litigation", "total", 46, ()),
+        ("direct", "total", 26, ()),
+        ("after_review", "total", 20, ()),
+        ("litigation", "upheld", 25, ()),
+    ]
 
 
 def test_outcome_statements_topics():
@@ -112,14 +144,18 @@ def test_outcome_statements_topics():
 
 
 def test_document_claims():
-    got = [(c.noun, c.column, c.claim.value) for c in document_claims(
-        "新增公开市政府规章1件，制发行政规范性文件8件，现行有效行政规范性文件66件。", 2024)]
+    got = [
+        (c.noun, c.column, c.claim.value)
+        for c in document_claims("新增公开市政府规章1件，制发行政规范性文件8件，现行有效行政规范性文件66件。", 2024)
+    ]
     assert got == [("rules", "published", 1), ("normative", "made", 8), ("normative", "in_force", 66)]
 
 
 def test_seed_list():
-    text = ("2020 年度我镇通过蓬莱区政府信息公开信息 70 条，公示信息的类别包括：政府信息公开专栏 3 条、机关简介2 条、"
-            "财政预决算 2 条、重点领域信息公开 55 条、组织管理 4 条、政民互动 1 条、重点项目 3 条，政务公开能力不断提升。")
+    text = (
+        "2020 年度我镇通过蓬莱区政府信息公开信息 70 条，公示信息的类别包括：政府信息公开专栏 3 条、机关简介2 条、"
+        "财政预决算 2 条、重点领域信息公开 55 条、组织管理 4 条、政民互动 1 条、重点项目 3 条，政务公开能力不断提升。"
+    )
     (lst,) = item_lists(text)
     assert lst.total.value == 70 and lst.items_sum == 70 and lst.complete
     assert [label for label, _ in lst.items][:2] == ["政府信息公开专栏", "机关简介"]

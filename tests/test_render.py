@@ -77,9 +77,11 @@ def test_beigou_regenerates_every_narrative_paragraph_of_the_seed():
 
 def test_beigou_headings_are_the_official_ones_not_the_seeds_numbering():
     md = markdown(load("2019"))
-    seed_heads = [re.sub(r"^#+ \**\d ", "", line).strip("* ") for line in _seed_lines() if re.match(r"^#+ \**\d ", line)]
+    seed_heads = [
+        re.sub(r"^#+ \**\d ", "", line).strip("* ") for line in _seed_lines() if re.match(r"^#+ \**\d ", line)
+    ]
     assert len(seed_heads) == 6
-    for seed, official in zip(seed_heads, HEADINGS):
+    for seed, official in zip(seed_heads, HEADINGS, strict=False):
         assert official.endswith(seed)  # "总体情况" → "一、总体情况"
         assert f"## {official}\n" in md
 
@@ -96,7 +98,10 @@ def _md_rows(md: str) -> dict[str, list[str]]:
 def test_beigou_tables_carry_every_seed_figure_with_official_labels():
     md = markdown(load("2019"))
     rows = _md_rows(md)
-    norm = lambda s: re.sub(r"）\s+", "）", s.replace("(", "（").replace(")", "）"))
+
+    def norm(s: str) -> str:
+        return re.sub(r"）\s+", "）", s.replace("(", "（").replace(")", "）"))
+
     table_lines = [line for line in _seed_lines() if "\t" in line]
     checked = 0
     for line in table_lines:
@@ -182,7 +187,9 @@ def test_a_blank_figure_drops_the_sentence_instead_of_printing_a_wrong_one():
 
 def test_overview_parts_are_numbered_with_bold_lead_ins():
     parts = overview_parts([{"title": "主动公开", "body": "正文一\n\n正文二"}, {"title": "监督保障：", "body": ""}])
-    assert parts[0]["lead_in"] == "（一）主动公开。" and parts[0]["first"] == "正文一" and parts[0]["rest"] == ["正文二"]
+    assert (
+        parts[0]["lead_in"] == "（一）主动公开。" and parts[0]["first"] == "正文一" and parts[0]["rest"] == ["正文二"]
+    )
     assert parts[1]["lead_in"] == "（二）监督保障："
     assert "**（一）主动公开情况。**北沟镇政府" in markdown(load("2019"))
 
@@ -192,10 +199,21 @@ def test_paragraphs_split_on_line_breaks_and_drop_indents():
     assert paragraphs(None) == [] and paragraphs("") == []
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (0, "0"), (3119, "3119"), (-3, "-3"), (96171.6, "96171.6"), (72701.2578, "72701.2578"),
-    (1e6, "1000000"), (0.1 + 0.2, "0.3"), (96171.6 + 1e-11, "96171.6"), (1.5e-7, "0"), (None, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "0"),
+        (3119, "3119"),
+        (-3, "-3"),
+        (96171.6, "96171.6"),
+        (72701.2578, "72701.2578"),
+        (1e6, "1000000"),
+        (0.1 + 0.2, "0.3"),
+        (96171.6 + 1e-11, "96171.6"),
+        (1.5e-7, "0"),
+        (None, ""),
+    ],
+)
 def test_number_filter(value, text):
     assert fmt_number(value) == text
 
@@ -307,4 +325,11 @@ def test_table_header_data_file_names_only_schema_columns():
         spec = _spec("s3")
         nodes = _col_tree_from_spec(version, spec["columns"], f"s3.{spec['column_titles_from']}")
         assert [k for k, _ in _leaves(nodes)] == [
-            "natural_person", "commercial", "research", "public_interest", "legal_service", "other", "total"]
+            "natural_person",
+            "commercial",
+            "research",
+            "public_interest",
+            "legal_service",
+            "other",
+            "total",
+        ]

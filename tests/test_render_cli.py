@@ -28,8 +28,14 @@ def validation(monkeypatch):
     state: dict = {"findings": [], "unusable": False}
 
     def fake(path, *, last_year=None, config=None, name=None):
-        report = Report(file=str(path), format_version="2021", year=2024, org="淮安市人民政府",
-                        findings=list(state["findings"]), unusable=state["unusable"])
+        report = Report(
+            file=str(path),
+            format_version="2021",
+            year=2024,
+            org="淮安市人民政府",
+            findings=list(state["findings"]),
+            unusable=state["unusable"],
+        )
         if state["unusable"]:
             report.error = {"code": "input", "message": "不是 Excel 工作簿（.xlsx）"}
             return None, report
@@ -63,8 +69,12 @@ def test_unknown_format_is_a_usage_error(validation, tmp_path):
 
 def test_blocking_findings_refuse_the_final_report(validation, tmp_path):
     validation["findings"] = [
-        Finding("R-S3-1", "error", "本年新收与上年结转之和（3153）不等于办理结果总计与结转下年度之和（3152）",
-                cells=["表三!J8"]),
+        Finding(
+            "R-S3-1",
+            "error",
+            "本年新收与上年结转之和（3153）不等于办理结果总计与结转下年度之和（3152）",
+            cells=["表三!J8"],
+        ),
         Finding("C-3", "warning", "申请数量比上年增加超过一倍", cells=["表三!J5"]),
         Finding("C-4", "warning", "已说明的警告", cells=["表三!J6"], explained=True, explanation="机构合并"),
     ]
@@ -104,8 +114,9 @@ def test_config_templates_dir_overrides_a_template(validation, tmp_path):
     (override / "title.txt.j2").write_text("{{ org_name }}{{ year }}年度政务公开报告", encoding="utf-8")
     config = tmp_path / "xlpy.toml"
     config.write_text('templates_dir = "tpl"\n', encoding="utf-8")
-    code, _, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path / "out"), "--to", "md",
-                       "--config", str(config))
+    code, _, err = cli(
+        str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path / "out"), "--to", "md", "--config", str(config)
+    )
     assert code == 0, err
     md = (tmp_path / "out" / f"{TITLE}.md").read_text(encoding="utf-8")
     assert md.startswith("# 淮安市人民政府2024年度政务公开报告")

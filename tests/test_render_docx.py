@@ -41,7 +41,10 @@ def huaian() -> docx.document.Document:
 
 def test_page_is_a4_with_gbt9704_margins(huaian):
     s = huaian.sections[0]
-    got = [round(Length(x).mm, 1) for x in (s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)]
+    got = [
+        round(Length(x).mm, 1)
+        for x in (s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin, s.right_margin)
+    ]
     assert got == [210, 297, 37, 35, 28, 26]
     # The type area is 156 mm wide and every table fits it.
     assert round(Length(s.page_width - s.left_margin - s.right_margin).mm) == 156
@@ -118,15 +121,19 @@ def test_every_s3_and_s4_figure_is_in_its_word_cell(version, factory):
 
 
 def _tc(table, row: int, text: str):
-    return next(tc for tc in table.rows[row]._tr.iter(qn("w:tc")) if "".join(t.text or "" for t in tc.iter(qn("w:t"))) == text)
+    return next(
+        tc for tc in table.rows[row]._tr.iter(qn("w:tc")) if "".join(t.text or "" for t in tc.iter(qn("w:t"))) == text
+    )
 
 
 def _merge(tc) -> tuple[int, str | None]:
     pr = tc.tcPr
     span = pr.find(qn("w:gridSpan"))
     vmerge = pr.find(qn("w:vMerge"))
-    return (int(span.get(qn("w:val"))) if span is not None else 1,
-            None if vmerge is None else (vmerge.get(qn("w:val")) or "continue"))
+    return (
+        int(span.get(qn("w:val"))) if span is not None else 1,
+        None if vmerge is None else (vmerge.get(qn("w:val")) or "continue"),
+    )
 
 
 def test_header_cells_are_merged_in_word(huaian):
@@ -147,7 +154,13 @@ def test_header_cells_are_merged_in_word(huaian):
     assert [r._tr.trPr.find(qn("w:tblHeader")) is not None for r in s3.rows[:4]] == [True, True, True, False]
     borders = s3._tbl.tblPr.find(qn("w:tblBorders"))
     assert {b.tag.split("}")[1]: b.get(qn("w:val")) for b in borders} == {
-        "top": "single", "left": "single", "bottom": "single", "right": "single", "insideH": "single", "insideV": "single"}
+        "top": "single",
+        "left": "single",
+        "bottom": "single",
+        "right": "single",
+        "insideH": "single",
+        "insideV": "single",
+    }
 
 
 def _paragraphs_between(doc, start: str, stop: str) -> list[str]:
@@ -158,7 +171,7 @@ def _paragraphs_between(doc, start: str, stop: str) -> list[str]:
 
 def test_special_characters_and_line_breaks_survive():
     inst = copy.deepcopy(load("2021"))
-    text = 'A&B <公开> "引号" \'单引号\'\n第二段 &amp; </w:t>'
+    text = "A&B <公开> \"引号\" '单引号'\n第二段 &amp; </w:t>"
     inst["text"]["problems"] = text
     inst["text"]["overview"]["parts"][0]["title"] = "A&B <标题>"
     inst["meta"]["org_name"] = 'X&Y "局"'

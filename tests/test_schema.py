@@ -44,9 +44,16 @@ def test_official_labels_of_table_three() -> None:
     assert titles["s3.new_received.public_interest"] == "社会公益组织"
     assert titles["s3.results.withheld.three_securities.total"] == "总计"
     labels = [t for f in schema.fields("2021").values() for t in f.titles]
-    for label in ("一、本年新收政府信息公开申请数量", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-                  "3.危及“三安全一稳定”", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-                  "四、结转下年度继续办理", "行政规范性文件", "本年收费金额（单位：万元）", "复议后起诉"):
+    for label in (
+        "一、本年新收政府信息公开申请数量",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "3.危及“三安全一稳定”",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "四、结转下年度继续办理",
+        "行政规范性文件",
+        "本年收费金额（单位：万元）",
+        "复议后起诉",
+    ):
         assert label in labels
     labels_2019 = [t for f in schema.fields("2019").values() for t in f.titles]
     for label in ("规范性文件", "本年增/减", "其他对外管理服务事项", "采购总金额", "（六）其他处理"):
@@ -54,7 +61,13 @@ def test_official_labels_of_table_three() -> None:
 
 
 def test_version_follows_the_year() -> None:
-    assert [schema.version_for_year(y) for y in (2018, 2019, 2020, 2021, 2030)] == [None, "2019", "2019", "2021", "2021"]
+    assert [schema.version_for_year(y) for y in (2018, 2019, 2020, 2021, 2030)] == [
+        None,
+        "2019",
+        "2019",
+        "2021",
+        "2021",
+    ]
 
 
 def test_org_types_carry_their_properties() -> None:

@@ -12,8 +12,28 @@ import pytest
 from xlpy import schema
 from xlpy.schema_check import field_label, quick_valid, schema_findings
 
-JUNK = [None, "", "三", "12件", "/", -1, 2.5, 0, 7, 10**12, True, "2025-13-01", "2025-01-20", [], {}, "万元", "元",
-        "乡镇人民政府", float("nan"), 1.0]
+JUNK = [
+    None,
+    "",
+    "三",
+    "12件",
+    "/",
+    -1,
+    2.5,
+    0,
+    7,
+    10**12,
+    True,
+    "2025-13-01",
+    "2025-01-20",
+    [],
+    {},
+    "万元",
+    "元",
+    "乡镇人民政府",
+    float("nan"),
+    1.0,
+]
 
 
 def rule_for(path: str) -> tuple[str, str]:
@@ -72,20 +92,28 @@ def test_all_errors_reported_not_just_the_first(instance: Callable[[str], dict[s
     data["meta"]["org_type"] = "镇政府"
     cells = {"s3.new_received.research": "表三!F8"}
     findings = list(schema_findings("2021", data, cells, rule_for))
-    assert sorted(f.paths[0] for f in findings) == ["meta.org_type", "s3.carried_over.other", "s3.new_received.research",
-                                                   "s4.review.pending"]
+    assert sorted(f.paths[0] for f in findings) == [
+        "meta.org_type",
+        "s3.carried_over.other",
+        "s3.new_received.research",
+        "s4.review.pending",
+    ]
     by_path = {f.paths[0]: f for f in findings}
     assert by_path["s3.new_received.research"].cells == ["表三!F8"]
-    assert by_path["s3.new_received.research"].message == \
-        "“一、本年新收政府信息公开申请数量”行“科研机构”列应填写不小于0的整数，当前为文字「三」。"
+    assert (
+        by_path["s3.new_received.research"].message
+        == "“一、本年新收政府信息公开申请数量”行“科研机构”列应填写不小于0的整数，当前为文字「三」。"
+    )
     assert by_path["s3.carried_over.other"].message.endswith("未填写。空白不等于 0：没有发生的请填 0。")
     assert "当前为 -1" in by_path["s4.review.pending"].message
     assert "下拉列表" in by_path["meta.org_type"].message and "镇政府" in by_path["meta.org_type"].message
 
 
 def test_labels_are_the_official_ones() -> None:
-    assert field_label("2021", "s3.results.withheld.state_secret.total") == \
-        "“三、本年度办理结果 （三）不予公开 1.属于国家秘密”行“总计”列"
+    assert (
+        field_label("2021", "s3.results.withheld.state_secret.total")
+        == "“三、本年度办理结果 （三）不予公开 1.属于国家秘密”行“总计”列"
+    )
     assert field_label("2021", "s4.litigation.direct.upheld") == "“行政诉讼 未经复议直接起诉 结果维持”"
     assert field_label("2019", "s2.art20_5.licensing.change") == "“第二十条第（五）项 行政许可”行“本年增/减”列"
     assert field_label("2021", "meta.date") == "“成文日期”"

@@ -22,11 +22,18 @@ def proxied() -> Iterator[TestClient]:
         yield c
 
 
-@pytest.mark.parametrize("method,path", [
-    ("post", "/xlpy/api/validate"), ("post", "/xlpy/api/render"), ("post", "/xlpy/api/annotate"),
-    ("get", "/xlpy/api/template/2024"), ("get", "/xlpy/xlwings/custom-scripts-meta"),
-    ("post", "/xlpy/xlwings/custom-scripts-call/validate"), ("post", "/xlpy/addin/render"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("post", "/xlpy/api/validate"),
+        ("post", "/xlpy/api/render"),
+        ("post", "/xlpy/api/annotate"),
+        ("get", "/xlpy/api/template/2024"),
+        ("get", "/xlpy/xlwings/custom-scripts-meta"),
+        ("post", "/xlpy/xlwings/custom-scripts-call/validate"),
+        ("post", "/xlpy/addin/render"),
+    ],
+)
 def test_token_is_required_under_a_root_path(proxied: TestClient, method: str, path: str) -> None:
     # scope["path"] carries the root path: checking it against "/api/" let these through unauthenticated.
     response = getattr(proxied, method)(path)
@@ -36,8 +43,9 @@ def test_token_is_required_under_a_root_path(proxied: TestClient, method: str, p
 
 def test_with_the_token_under_a_root_path_it_works_and_is_not_cached(proxied: TestClient) -> None:
     book = example_books()["huaian"]
-    response = proxied.post("/xlpy/api/validate", files={"file": ("r.xlsx", book, XLSX)},
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+    response = proxied.post(
+        "/xlpy/api/validate", files={"file": ("r.xlsx", book, XLSX)}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"  # clerk data: never in a shared cache
 
@@ -50,6 +58,8 @@ def test_open_pages_stay_open_under_a_root_path(proxied: TestClient) -> None:
 def test_addin_and_xlwings_answers_carrying_clerk_data_are_not_cached(proxied: TestClient) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     for path in ("/xlpy/xlwings/custom-scripts-meta", "/xlpy/addin/render"):
-        response = proxied.get(path, headers=auth) if "meta" in path else proxied.post(path, headers=auth, content=b"{}")
+        response = (
+            proxied.get(path, headers=auth) if "meta" in path else proxied.post(path, headers=auth, content=b"{}")
+        )
         assert response.headers["cache-control"] == "no-store", path
     assert "no-store" not in proxied.get("/xlpy/addin/taskpane.js").headers.get("cache-control", "")

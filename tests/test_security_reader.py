@@ -45,10 +45,14 @@ HOSTILE = {
     "far cell": FAR,
     "single quotes": "<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>",
     "'>' in an attribute, lower case": '<row r="20000"><c t="inlineStr" x=">" r="xfd20000"><is><t>x</t></is></c></row>',
-    "prefixed tags": ('<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
-                      '<x:c r="AAA300000" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'),
-    "non-ASCII prefix": ('<表:row xmlns:表="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
-                         '<表:c r="AAA300000" t="inlineStr"><表:is><表:t>x</表:t></表:is></表:c></表:row>'),
+    "prefixed tags": (
+        '<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
+        '<x:c r="AAA300000" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'
+    ),
+    "non-ASCII prefix": (
+        '<表:row xmlns:表="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="300000">'
+        '<表:c r="AAA300000" t="inlineStr"><表:is><表:t>x</表:t></表:is></表:c></表:row>'
+    ),
 }
 
 
@@ -172,7 +176,7 @@ def test_member_that_inflates_past_its_declared_size_is_refused() -> None:
     pos = 0
     while (pos := bytes(data).find(b"PK\x01\x02", pos)) >= 0:
         n = struct.unpack_from("<H", data, pos + 28)[0]
-        if bytes(data[pos + 46:pos + 46 + n]) == SHEET.encode():
+        if bytes(data[pos + 46 : pos + 46 + n]) == SHEET.encode():
             struct.pack_into("<I", data, pos + 24, 4000)  # central directory: uncompressed size
         pos += 4
     with pytest.raises(InputError) as err:
@@ -183,12 +187,17 @@ def test_member_that_inflates_past_its_declared_size_is_refused() -> None:
 ORG = "xlpy.meta.org_name"  # 基本信息!B4; A1 holds the sheet title
 NAME_TRICKS = {
     # Excel never reads these as names; the regex scan did, and read the field from another cell.
-    "comment": lambda s: s.replace("</definedNames>",
-                                   f"<!-- <definedName name=\"{ORG}\">'基本信息'!$A$1</definedName> --></definedNames>"),
-    "cdata": lambda s: s.replace("</definedNames>", f"<definedName name=\"junk\"><![CDATA[ <definedName name=\"{ORG}\">"
-                                                    "'基本信息'!$A$1</definedName> ]]></definedName></definedNames>"),
+    "comment": lambda s: s.replace(
+        "</definedNames>", f"<!-- <definedName name=\"{ORG}\">'基本信息'!$A$1</definedName> --></definedNames>"
+    ),
+    "cdata": lambda s: s.replace(
+        "</definedNames>",
+        f'<definedName name="junk"><![CDATA[ <definedName name="{ORG}">'
+        "'基本信息'!$A$1</definedName> ]]></definedName></definedNames>",
+    ),
     "processing instruction": lambda s: s.replace(
-        "</definedNames>", f"<?x <definedName name=\"{ORG}\">'基本信息'!$A$1</definedName> ?></definedNames>"),
+        "</definedNames>", f"<?x <definedName name=\"{ORG}\">'基本信息'!$A$1</definedName> ?></definedNames>"
+    ),
 }
 
 
@@ -200,8 +209,9 @@ def test_names_in_comments_cdata_or_instructions_do_not_count(trick) -> None:
 
 
 AMBIGUOUS = {
-    "defined twice": lambda s: s.replace("</definedNames>",
-                                         f"<definedName name=\"{ORG}\">'基本信息'!$A$1</definedName></definedNames>"),
+    "defined twice": lambda s: s.replace(
+        "</definedNames>", f"<definedName name=\"{ORG}\">'基本信息'!$A$1</definedName></definedNames>"
+    ),
     "only as x:name": lambda s: s.replace(f'<definedName name="{ORG}"', f'<definedName x:name="{ORG}" name="other"', 1),
     "DTD": lambda s: s.replace("<workbook ", '<!DOCTYPE workbook [<!ENTITY a "b">]><workbook ', 1),
 }

@@ -98,8 +98,13 @@ def _plan() -> list[tuple[str, str, str, dict[str, Any], set[int]]]:
         ("validate clean", "POST", "/api/validate", upload(clean), {200}),
         ("validate 2019", "POST", "/api/validate", upload(old), {200}),
         ("validate failing", "POST", "/api/validate", upload(failing), {200}),
-        ("validate + last year", "POST", "/api/validate",
-         {"files": {"file": ("a.xlsx", clean, XLSX), "last_year": ("b.xlsx", clean, XLSX)}}, {200}),
+        (
+            "validate + last year",
+            "POST",
+            "/api/validate",
+            {"files": {"file": ("a.xlsx", clean, XLSX), "last_year": ("b.xlsx", clean, XLSX)}},
+            {200},
+        ),
         ("render md", "POST", "/api/render", upload(clean, format="md"), {200}),
         ("render html", "POST", "/api/render", upload(clean, format="html"), {200}),
         ("render docx", "POST", "/api/render", upload(clean, format="docx"), {200}),
@@ -119,12 +124,14 @@ def _plan() -> list[tuple[str, str, str, dict[str, Any], set[int]]]:
     ]
 
 
-async def _run(url: str, plan: list[Any], start: int, stop: int, seen: Counter[tuple[str, int]],
-               bad: list[str]) -> None:
+async def _run(
+    url: str, plan: list[Any], start: int, stop: int, seen: Counter[tuple[str, int]], bad: list[str]
+) -> None:
     import httpx
 
     queue = iter(range(start, stop))
     async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+
         async def worker() -> None:
             for i in queue:
                 label, method, path, kwargs, ok = plan[i % len(plan)]
@@ -155,5 +162,7 @@ def test_soak(server: Any) -> None:
     assert sum(seen.values()) == TOTAL
     assert not any(status >= 500 for _, status in seen)
     assert after - before <= RSS_GROWTH_MB, f"server RSS grew {before:.0f} → {after:.0f} MB"
-    print(f"\nsoak: {TOTAL} requests, {(TOTAL - WARMUP) / elapsed:.0f} req/s after warm-up, "
-          f"RSS {before:.0f} → {after:.0f} MB")
+    print(
+        f"\nsoak: {TOTAL} requests, {(TOTAL - WARMUP) / elapsed:.0f} req/s after warm-up, "
+        f"RSS {before:.0f} → {after:.0f} MB"
+    )

@@ -19,9 +19,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-XSS = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
 pytestmark = [
     pytest.mark.browser,
@@ -164,7 +170,9 @@ def test_clean_workbook_downloads_report_and_annotated_copy(page: Any, files: di
     assert "校验结果" in load_workbook(io.BytesIO(got[".xlsx"])).sheetnames
 
 
-def test_script_in_workbook_text_is_shown_as_text(page: Any, browser: Any, files: dict[str, Path], tmp_path: Path) -> None:
+def test_script_in_workbook_text_is_shown_as_text(
+    page: Any, browser: Any, files: dict[str, Path], tmp_path: Path
+) -> None:
     validate_with_keyboard(page, files["hostile"])
     page.wait_for_selector("#results:not([hidden])")
     assert "<script>window.__xss=1</script>" in page.inner_text("#summary")
@@ -231,12 +239,15 @@ def test_drop_a_workbook_on_the_box(page: Any, files: dict[str, Path]) -> None:
     import base64
 
     payload = base64.b64encode(files["failing"].read_bytes()).decode()
-    transfer = page.evaluate_handle("""(b64) => {
+    transfer = page.evaluate_handle(
+        """(b64) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const dt = new DataTransfer();
         dt.items.add(new File([bytes], "拖入的工作簿.xlsx"));
         return dt;
-    }""", payload)
+    }""",
+        payload,
+    )
     page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
     assert page.evaluate("() => document.getElementById('file').files[0].name") == "拖入的工作簿.xlsx"
     page.click("#validate-btn")

@@ -51,8 +51,9 @@ def _with_warning(instance: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def test_explained_warning_no_longer_blocks(instance: Callable[[str], dict[str, Any]],
-                                            make_workbook: Callable[..., Path]) -> None:
+def test_explained_warning_no_longer_blocks(
+    instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path]
+) -> None:
     data = _with_warning(instance)
     report = validate(read_workbook(make_workbook(data)))
     assert [(f.rule, f.severity) for f in report.findings] == [("N-5", "warning")]
@@ -65,8 +66,9 @@ def test_explained_warning_no_longer_blocks(instance: Callable[[str], dict[str, 
     assert explained.final_ok and explained.exit_code == 0
 
 
-def test_explanation_matches_loosely_typed_locations(instance: Callable[[str], dict[str, Any]],
-                                                     make_workbook: Callable[..., Path]) -> None:
+def test_explanation_matches_loosely_typed_locations(
+    instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path]
+) -> None:
     data = _with_warning(instance)
     location = validate(read_workbook(make_workbook(data))).findings[0].location
     sheet, cell = location.split("!")
@@ -74,7 +76,9 @@ def test_explanation_matches_loosely_typed_locations(instance: Callable[[str], d
     assert validate(read_workbook(make_workbook(data))).final_ok
 
 
-def test_errors_cannot_be_explained(instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path]) -> None:
+def test_errors_cannot_be_explained(
+    instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path]
+) -> None:
     data = instance("huaian-2024")
     data["s4"]["review"]["total"] = 350
     report = validate(read_workbook(make_workbook(data)))
@@ -92,8 +96,9 @@ def test_explanation_for_json_input_uses_the_field_path(instance: Callable[[str]
     assert validate(read_json(data)).final_ok
 
 
-def test_cross_year_with_last_year_workbook(instance: Callable[[str], dict[str, Any]],
-                                            make_workbook: Callable[..., Path], tmp_path: Path) -> None:
+def test_cross_year_with_last_year_workbook(
+    instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path], tmp_path: Path
+) -> None:
     this = instance("huaian-2024")
     last = instance("huaian-2024")
     last["meta"]["year"], last["meta"]["date"] = 2023, "2024-03-20"
@@ -117,8 +122,9 @@ def test_cross_year_across_the_version_change(instance: Callable[[str], dict[str
     this["meta"]["year"], this["meta"]["date"] = 2021, "2022-03-20"
     (tmp_path / "last.json").write_text(json.dumps(last, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "this.json").write_text(json.dumps(this, ensure_ascii=False), encoding="utf-8")
-    code, out, _ = xlpy("validate", str(tmp_path / "this.json"), "--last-year", str(tmp_path / "last.json"),
-                        "--format", "json")
+    code, out, _ = xlpy(
+        "validate", str(tmp_path / "this.json"), "--last-year", str(tmp_path / "last.json"), "--format", "json"
+    )
     c1 = [f for f in json.loads(out)["findings"] if f["rule"] == "C-1"]
     assert {f["paths"][0] for f in c1} == {"s3.carried_over.natural_person", "s3.carried_over.total"}
     assert code == 1
@@ -142,8 +148,9 @@ def test_configuration_regrades_and_is_shown(example_xlsx: Callable[[str], Path]
     assert code == 0 and json.loads(out)["findings"] == []
 
 
-def test_schema_rule_can_be_regraded(make_workbook: Callable[..., Path], instance: Callable[[str], dict[str, Any]],
-                                     tmp_path: Path) -> None:
+def test_schema_rule_can_be_regraded(
+    make_workbook: Callable[..., Path], instance: Callable[[str], dict[str, Any]], tmp_path: Path
+) -> None:
     wb = make_workbook(instance("huaian-2024"), {"meta.contact_phone": "12345"})
     data = instance("huaian-2024")
     data["s4"]["review"]["pending"] = None
@@ -173,8 +180,9 @@ def test_f0_json_carries_the_finding(instance: Callable[[str], dict[str, Any]], 
     assert [f["rule"] for f in report["findings"]][:1] == ["F-0"] or "F-0" in [f["rule"] for f in report["findings"]]
 
 
-def test_a_crashing_rule_never_reads_as_passed(example_xlsx: Callable[[str], Path],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crashing_rule_never_reads_as_passed(
+    example_xlsx: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A defect in a checker is reported as an incomplete check (exit 2), not silently skipped into 通过."""
     from xlpy.rules.context import CHECKERS
 
@@ -198,8 +206,16 @@ def test_register_disk_cache_restores_checkers(tmp_path: Path) -> None:
 
     env = {**os.environ, "XLPY_CACHE_DIR": str(tmp_path)}
     example = Path(__file__).parent.parent / "workbook" / "examples" / "beigou-2020.xlsx"
-    runs = [subprocess.run([sys.executable, "-m", "xlpy", "validate", str(example), "--format", "json"],
-                           capture_output=True, text=True, env=env, check=False) for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "xlpy", "validate", str(example), "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        for _ in range(2)
+    ]
     assert list(tmp_path.glob("register-2019-*.pickle"))
     for run_ in runs:
         report = json.loads(run_.stdout)

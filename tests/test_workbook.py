@@ -29,7 +29,9 @@ def fingerprint(wb: Any) -> dict[str, Any]:
             "cells": cells,
             "merged": sorted(str(r) for r in ws.merged_cells.ranges),
             "protected": ws.protection.sheet,
-            "validations": sorted((str(dv.sqref), dv.type, dv.formula1, dv.prompt) for dv in ws.data_validations.dataValidation),
+            "validations": sorted(
+                (str(dv.sqref), dv.type, dv.formula1, dv.prompt) for dv in ws.data_validations.dataValidation
+            ),
         }
     return out
 
@@ -40,8 +42,9 @@ def test_committed_workbooks_are_current(path: Path) -> None:
     assert path.is_file(), f"{path} missing: run make workbooks"
     fresh = io.BytesIO()
     expected()[path].save(fresh)
-    assert fingerprint(openpyxl.load_workbook(path)) == fingerprint(openpyxl.load_workbook(fresh)), \
+    assert fingerprint(openpyxl.load_workbook(path)) == fingerprint(openpyxl.load_workbook(fresh)), (
         f"{path} is stale: run make workbooks"
+    )
 
 
 @pytest.fixture(scope="module", params=VERSIONS)
@@ -53,7 +56,16 @@ def template(request: pytest.FixtureRequest) -> tuple[str, Any]:
 
 def test_sheets_in_order(template: tuple[str, Any]) -> None:
     _, wb = template
-    assert wb.sheetnames == ["基本信息", "一、总体情况", "表二", "表三", "表四", "五、问题及改进", "六、其他事项", "说明"]
+    assert wb.sheetnames == [
+        "基本信息",
+        "一、总体情况",
+        "表二",
+        "表三",
+        "表四",
+        "五、问题及改进",
+        "六、其他事项",
+        "说明",
+    ]
 
 
 def test_inputs_unlocked_and_named_labels_locked(template: tuple[str, Any]) -> None:
@@ -103,7 +115,13 @@ def test_table_three_header_is_merged_like_the_official_format(template: tuple[s
     assert ws["E6"].value == "法人或其他组织" and "E6:I6" in merged
     assert ws["D6"].value == "自然人" and "D6:D7" in merged
     assert ws["J6"].value == "总计" and "J6:J7" in merged
-    assert [ws.cell(7, c).value for c in range(5, 10)] == ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    assert [ws.cell(7, c).value for c in range(5, 10)] == [
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+    ]
     last = 32 if version == "2021" else 30
     assert ws.cell(last, 1).value == "四、结转下年度继续办理"
     assert ws["A10"].value == "三、本年度办理结果"

@@ -22,15 +22,27 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlpy.config import Config
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 STATUS_ZH = {"ok": "通过", "blocked": "有问题", "unusable": "无法使用", "failed": "处理失败"}
 # Summary columns: key → Chinese header (the supervisor reads the Chinese).
 COLUMNS = [
-    ("file", "文件"), ("agency", "机关名称"), ("year", "年度"), ("version", "格式版本"), ("errors", "错误"),
-    ("warnings", "警告"), ("explained", "已说明"), ("hints", "提示"), ("status", "状态"),
-    ("top_findings", "主要问题"), ("last_year_file", "上年度文件"), ("note", "备注"),
+    ("file", "文件"),
+    ("agency", "机关名称"),
+    ("year", "年度"),
+    ("version", "格式版本"),
+    ("errors", "错误"),
+    ("warnings", "警告"),
+    ("explained", "已说明"),
+    ("hints", "提示"),
+    ("status", "状态"),
+    ("top_findings", "主要问题"),
+    ("last_year_file", "上年度文件"),
+    ("note", "备注"),
 ]
 RENDER_FORMATS = ("md", "html", "docx", "json")
 _FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +81,7 @@ class Options:
     outdir: Path
     formats: tuple[str, ...] = ()
     draft: bool = False
-    config: dict[str, Any] | None = None
+    config: Config | None = None
     last_year: dict[str, Any] = field(default_factory=dict)  # {"by_org": {...}, "by_name": {...}}
     limits: Any = None  # xlpy.safety.Limits or None for the reader's defaults
 
@@ -273,8 +285,9 @@ def _render(data: Any, report: Any, stem: str, options: Options) -> list[str]:
 # --------------------------------------------------------------------------- the run
 
 
-def run_batch(paths: list[Path], options: Options, *, jobs: int = 0,
-              progress: Callable[[Row], None] | None = None) -> list[Row]:
+def run_batch(
+    paths: list[Path], options: Options, *, jobs: int = 0, progress: Callable[[Row], None] | None = None
+) -> list[Row]:
     """Process every path (in parallel when jobs > 1), calling `progress` per finished file; rows in input order."""
     (options.outdir / "findings").mkdir(parents=True, exist_ok=True)
     if options.formats:
@@ -293,15 +306,17 @@ def run_batch(paths: list[Path], options: Options, *, jobs: int = 0,
     else:
         # Chunks amortise inter-process overhead; small enough that progress still moves smoothly.
         size = max(1, min(32, len(items) // (jobs * 8) or 1))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
         with ProcessPoolExecutor(max_workers=jobs, initializer=init_worker, initargs=(options,)) as pool:
             futures = {pool.submit(process_chunk, chunk): chunk for chunk in chunks}
             for future in as_completed(futures):
                 try:
                     results = [Row(**r) for r in future.result()]
                 except Exception as exc:  # noqa: BLE001 — a worker died (e.g. killed by the OS): its files are rows too
-                    results = [Row(file=p, status="failed", note=f"处理失败（工作进程异常：{exc}）")
-                               for p, _ in futures[future]]
+                    results = [
+                        Row(file=p, status="failed", note=f"处理失败（工作进程异常：{exc}）")
+                        for p, _ in futures[future]
+                    ]
                 for row in results:
                     rows[row.file] = row
                     if progress:

@@ -7,8 +7,15 @@ from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding, Report
 from xlpy.resources import load_json
 
 # Where each section's official heading lives in the schema (titles are the single source of labels).
-SECTION_PATHS = {"基本信息": "meta", "一": "text.overview", "二": "s2", "三": "s3", "四": "s4",
-                 "五": "text.problems", "六": "text.other"}
+SECTION_PATHS = {
+    "基本信息": "meta",
+    "一": "text.overview",
+    "二": "s2",
+    "三": "s3",
+    "四": "s4",
+    "五": "text.problems",
+    "六": "text.other",
+}
 OTHER_SECTIONS = {"跨年度": "跨年度", "说明": "说明", "": "其他"}
 MARK = {ERROR: "✗", WARNING: "!", "hint": "·"}
 MAX_CELLS = 6
@@ -28,10 +35,15 @@ def section_heading(version: str | None, section: str) -> str:
 def status_line(report: Report) -> str:
     """One line a clerk reads first: passed or not, and the counts."""
     s = report.summary
-    counts = f"错误 {s['errors']} 项，警告 {s['warnings']} 项（另有已说明的警告 {s['explained']} 项），提示 {s['hints']} 项"
+    counts = (
+        f"错误 {s['errors']} 项，警告 {s['warnings']} 项（另有已说明的警告 {s['explained']} 项），提示 {s['hints']} 项"
+    )
     if report.unusable:
-        return f"无法校验：{report.error['message'] if report.error else '文件不可用'}" if not report.findings \
+        return (
+            f"无法校验：{report.error['message'] if report.error else '文件不可用'}"
+            if not report.findings
             else f"无法使用：{counts}。"
+        )
     if report.incomplete:
         return f"校验未完成：有规则执行出错（见下方“未执行”），结果不可作为通过依据。{counts}。"
     if report.final_ok:

@@ -167,7 +167,9 @@ class _Builder:
         row = 4
         for path in sd["fields"]:
             title = self.fields[path].title
-            sheet.labels.append(Label(row, 1, title, "label", row, width - 1) if has_parts else Label(row, 1, "正文", "label"))
+            sheet.labels.append(
+                Label(row, 1, title, "label", row, width - 1) if has_parts else Label(row, 1, "正文", "label")
+            )
             self.input(sheet, row, width, path, title)
             row += 1
         if has_parts:
@@ -210,7 +212,7 @@ class _Builder:
             extras = [(k, n) for k, n in kids if _scalar(n)]
             columns = _row_columns(self.version, f"{tpath}.{rows[0][0]}")
             sheet.labels.append(Label(row + 1, 1, sd["label_header"], "header"))
-            for c, (ckey, ctitle) in enumerate(columns, start=2):
+            for c, (_ckey, ctitle) in enumerate(columns, start=2):
                 sheet.labels.append(Label(row + 1, c, ctitle, "header"))
             row += 2
             for rkey, rnode in rows:
@@ -247,8 +249,15 @@ class _Builder:
         levels = max((g["level"] for g in groups), default=-1) + 1
         header_rows = levels + 1
         width = depth + len(columns)
-        sheet = SheetLayout(sd["name"], "row_table", widths={**{c: 9 for c in range(1, depth)}, depth: 46,
-                                                               **{depth + i: 11 for i in range(1, len(columns) + 1)}})
+        sheet = SheetLayout(
+            sd["name"],
+            "row_table",
+            widths={
+                **{c: 9 for c in range(1, depth)},
+                depth: 46,
+                **{depth + i: 11 for i in range(1, len(columns) + 1)},
+            },
+        )
         self.head(sheet, sd, width)
         top = TABLE_TOP
         sheet.labels.append(Label(top, 1, header.get("corner", ""), "header", top + header_rows - 1, depth))
@@ -256,16 +265,17 @@ class _Builder:
         for g in groups:
             first, last = depth + 1 + keys.index(g["first"]), depth + 1 + keys.index(g["last"])
             sheet.labels.append(Label(top + g["level"], first, g["title"], "header", top + g["level"], last))
-            for k in keys[keys.index(g["first"]):keys.index(g["last"]) + 1]:
+            for k in keys[keys.index(g["first"]) : keys.index(g["last"]) + 1]:
                 deepest[k] = max(deepest[k], g["level"])
         for i, (ckey, ctitle) in enumerate(columns):
-            sheet.labels.append(Label(top + deepest[ckey] + 1, depth + 1 + i, ctitle, "header",
-                                      top + header_rows - 1, depth + 1 + i))
+            sheet.labels.append(
+                Label(top + deepest[ckey] + 1, depth + 1 + i, ctitle, "header", top + header_rows - 1, depth + 1 + i)
+            )
         first_row = top + header_rows
         # Group labels: each group spans the rows of its descendants, in its own label column.
         spans: dict[str, list[int]] = {}
         titles: dict[str, tuple[int, str]] = {}
-        for r, (rpath, chain) in enumerate(rows):
+        for r, (_rpath, chain) in enumerate(rows):
             for d, (gpath, gtitle) in enumerate(chain[:-1]):
                 spans.setdefault(gpath, []).append(first_row + r)
                 titles[gpath] = (d, gtitle)

@@ -43,6 +43,7 @@ class WorkbookView(Protocol):
 
 # --- reading -------------------------------------------------------------------------------
 
+
 def read_view(view: WorkbookView, *, by_layout: bool = False) -> ReadResult:
     """Read any workbook view into the report data. `by_layout` uses template coordinates (no names)."""
     names = view.names()
@@ -70,8 +71,14 @@ def read_view(view: WorkbookView, *, by_layout: bool = False) -> ReadResult:
                     raw[path] = found[(s, r, c)]
     instance, refs = _assemble(lay, raw, {p: c[3] for p, c in cells.items()})
     template_version = raw.get("template_version")
-    return ReadResult(instance, refs, version, str(template_version) if template_version not in (None, "") else None,
-                      view.name, sheets)
+    return ReadResult(
+        instance,
+        refs,
+        version,
+        str(template_version) if template_version not in (None, "") else None,
+        view.name,
+        sheets,
+    )
 
 
 def _labels_in_place(view: WorkbookView, lay: Layout, sheets: list[str]) -> bool:
@@ -82,7 +89,9 @@ def _labels_in_place(view: WorkbookView, lay: Layout, sheets: list[str]) -> bool
             return False
         grid = view.values(sheet.name, max((lb.row for lb in sheet.labels), default=1))
         for lb in sheet.labels:
-            got = grid[lb.row - 1][lb.col - 1] if lb.row - 1 < len(grid) and lb.col - 1 < len(grid[lb.row - 1]) else None
+            got = (
+                grid[lb.row - 1][lb.col - 1] if lb.row - 1 < len(grid) and lb.col - 1 < len(grid[lb.row - 1]) else None
+            )
             if lb.text and str(got or "").strip() != lb.text.strip():
                 return False
     return True
@@ -98,20 +107,31 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
                 version_cell = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
                 if str(coerce("fixed", version_cell)) == v and _labels_in_place(view, layout(v), sheets):
                     return v
-        raise InputError(f"{view.name}：无法识别为 xlpy 年报模板（旧版 .xls/.et 文件中模板结构已丢失）。"
-                         "请在 Excel/WPS 中“另存为” Excel 工作簿（*.xlsx）后再提交。", code="not_template")
+        raise InputError(
+            f"{view.name}：无法识别为 xlpy 年报模板（旧版 .xls/.et 文件中模板结构已丢失）。"
+            "请在 Excel/WPS 中“另存为” Excel 工作簿（*.xlsx）后再提交。",
+            code="not_template",
+        )
     prefix = layout(schema.known_versions()[-1]).name_prefix
     ref = names.get(prefix + "format_version")
     if ref is None:
         if not any(n.startswith(prefix) for n in names):
-            raise InputError(f"{view.name}：不是 xlpy 年报模板（没有模板的定义名称）。"
-                             "请用 `xlpy new --year 年份` 或上传页面下载对应年度的模板填写。", code="not_template")
-        raise InputError(f"{view.name}：模板的定义名称 {prefix}format_version 缺失，无法确定格式版本。"
-                         "请用新模板重新填写（可复制粘贴数值）。", code="names_missing")
+            raise InputError(
+                f"{view.name}：不是 xlpy 年报模板（没有模板的定义名称）。"
+                "请用 `xlpy new --year 年份` 或上传页面下载对应年度的模板填写。",
+                code="not_template",
+            )
+        raise InputError(
+            f"{view.name}：模板的定义名称 {prefix}format_version 缺失，无法确定格式版本。"
+            "请用新模板重新填写（可复制粘贴数值）。",
+            code="names_missing",
+        )
     sheet, a1 = ref
     if sheet not in sheets:
-        raise InputError(f"{view.name}：找不到工作表「{sheet}」（可能被重命名或删除）。请改回原名或使用新模板。",
-                         code="sheet_missing")
+        raise InputError(
+            f"{view.name}：找不到工作表「{sheet}」（可能被重命名或删除）。请改回原名或使用新模板。",
+            code="sheet_missing",
+        )
     r, c = a1_to_rc(a1)
     grid = view.values(sheet, r)
     value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
@@ -127,8 +147,14 @@ Located = dict[str, tuple[str, int, int, str]]  # path -> (sheet, row, col, "表
 _LOCATED: dict[tuple[str, str, tuple[str, ...]], tuple[Located, dict[str, int]]] = {}
 
 
-def _locate(label: str, lay: Layout, names: dict[str, tuple[str, str]], sheets: tuple[str, ...],
-            by_layout: bool, cache_key: str | None = None) -> tuple[Located, dict[str, int]]:
+def _locate(
+    label: str,
+    lay: Layout,
+    names: dict[str, tuple[str, str]],
+    sheets: tuple[str, ...],
+    by_layout: bool,
+    cache_key: str | None = None,
+) -> tuple[Located, dict[str, int]]:
     """Every field's cell, and how many rows of each sheet to read."""
     key = (cache_key, lay.version, sheets) if cache_key is not None else None
     if key is not None and key in _LOCATED:
@@ -141,7 +167,9 @@ def _locate(label: str, lay: Layout, names: dict[str, tuple[str, str]], sheets: 
         if missing_sheets:
             raise InputError(
                 f"{label}：缺少工作表「{'」「'.join(missing_sheets)}」（可能被重命名或删除）。"
-                f"请把工作表名称改回「{'」「'.join(missing_sheets)}」，或用新模板重新填写。", code="sheet_missing")
+                f"请把工作表名称改回「{'」「'.join(missing_sheets)}」，或用新模板重新填写。",
+                code="sheet_missing",
+            )
         missing: list[str] = []
         for path, inp in lay.inputs.items():
             ref = names.get(lay.name_prefix + path)
@@ -154,7 +182,9 @@ def _locate(label: str, lay: Layout, names: dict[str, tuple[str, str]], sheets: 
             more = f" 等 {len(missing)} 处" if len(missing) > 3 else ""
             raise InputError(
                 f"{label}：模板的定义名称缺失或失效：{'；'.join(missing[:3])}{more}。"
-                "可能删除了行列或工作表。请用 `xlpy new` 生成新模板并把数据复制过去。", code="names_missing")
+                "可能删除了行列或工作表。请用 `xlpy new` 生成新模板并把数据复制过去。",
+                code="names_missing",
+            )
     max_rows: dict[str, int] = {}
     for sheet, r, _, _ in out.values():
         max_rows[sheet] = max(r, max_rows.get(sheet, 0))
@@ -215,7 +245,7 @@ def _assemble(lay: Layout, raw: dict[str, Any], refs: dict[str, str]) -> tuple[d
         nodes[parent][key] = coerce(kind, raw[path])
         cells[path] = refs[path]
     for group, parent, gkey, n, keys in plan.slots:
-        items = []
+        items: list[dict[str, Any]] = []
         for i in range(n):
             item = {k: coerce(schema.TEXT, raw[f"{group}.{i}.{k}"]) for k in keys}
             if any(item.values()):
@@ -228,7 +258,10 @@ def _assemble(lay: Layout, raw: dict[str, Any], refs: dict[str, str]) -> tuple[d
 
 # --- entry points ---------------------------------------------------------------------------
 
-def read_workbook(source: str | Path | bytes, *, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
+
+def read_workbook(
+    source: str | Path | bytes, *, name: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ReadResult:
     """Read a workbook file (or its bytes): sniff, check the zip directory, then read with calamine."""
     data, name = _load(source, name, limits)
     kind = sniff(data, name)
@@ -290,8 +323,10 @@ def _load(source: str | Path | bytes, name: str | None, limits: Limits) -> tuple
         raise InputError(f"{label}：不是文件（是目录？）。", code="missing")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise InputError(f"{label}：文件过大（{size // 1024 // 1024} MB），上限为 {limits.max_file_bytes // 1024 // 1024} MB。",
-                         code="too_large")
+        raise InputError(
+            f"{label}：文件过大（{size // 1024 // 1024} MB），上限为 {limits.max_file_bytes // 1024 // 1024} MB。",
+            code="too_large",
+        )
     try:
         return path.read_bytes(), label
     except OSError as exc:

@@ -46,7 +46,8 @@ def sniff(data: bytes, name: str) -> Kind:
             raise InputError(
                 f"{name}：工作簿设置了打开密码（已加密），无法读取。请在 Excel/WPS 中取消密码"
                 "（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为 .xlsx 再提交。",
-                code="encrypted")
+                code="encrypted",
+            )
         return "ole"
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
@@ -54,7 +55,8 @@ def sniff(data: bytes, name: str) -> Kind:
     if not data:
         raise InputError(f"{name}：文件是空的（0 字节）。", code="empty")
     raise InputError(
-        f"{name}：不是 Excel 工作簿（.xlsx）。请用 xlpy 生成的年报模板填写，并保存为 .xlsx 格式。", code="not_workbook")
+        f"{name}：不是 Excel 工作簿（.xlsx）。请用 xlpy 生成的年报模板填写，并保存为 .xlsx 格式。", code="not_workbook"
+    )
 
 
 def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfile.ZipFile:
@@ -62,38 +64,52 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
     if len(data) > limits.max_file_bytes:
         raise InputError(
             f"{name}：文件过大（{len(data) // 1024 // 1024} MB），年报工作簿通常不超过 1 MB。"
-            f"上限为 {limits.max_file_bytes // 1024 // 1024} MB。", code="too_large")
+            f"上限为 {limits.max_file_bytes // 1024 // 1024} MB。",
+            code="too_large",
+        )
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
         raise InputError(
             f"{name}：文件已损坏或不完整（不是有效的 xlsx/zip：{exc}）。请重新保存或重新上传完整的文件。",
-            code="corrupt") from exc
+            code="corrupt",
+        ) from exc
     if len(infos) > limits.max_members:
-        raise InputError(f"{name}：压缩包内文件数 {len(infos)} 超过上限 {limits.max_members}，拒绝处理。", code="zip_bomb")
+        raise InputError(
+            f"{name}：压缩包内文件数 {len(infos)} 超过上限 {limits.max_members}，拒绝处理。", code="zip_bomb"
+        )
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise InputError(
                 f"{name}：压缩比异常（{info.filename} 解压后 {info.file_size // 1024 // 1024} MB，"
-                f"压缩比超过 {limits.max_ratio}:1），疑似压缩炸弹，拒绝处理。", code="zip_bomb")
+                f"压缩比超过 {limits.max_ratio}:1），疑似压缩炸弹，拒绝处理。",
+                code="zip_bomb",
+            )
     if total > limits.max_uncompressed:
         raise InputError(
             f"{name}：解压后总大小 {total // 1024 // 1024} MB 超过上限 {limits.max_uncompressed // 1024 // 1024} MB，"
-            "疑似压缩炸弹或含有超大工作表，拒绝处理。", code="zip_bomb")
+            "疑似压缩炸弹或含有超大工作表，拒绝处理。",
+            code="zip_bomb",
+        )
     names = {i.filename for i in infos}
     # Two members with one name (OPC compares part names case-insensitively): each reader may pick a
     # different one, so what Excel shows need not be what is checked. Excel never writes such a file.
     folded = [i.filename.casefold() for i in infos]
     if len(set(folded)) != len(folded):
         twice = min(n for n in folded if folded.count(n) > 1)
-        raise InputError(f"{name}：文件结构异常（压缩包中有重名的部件 {twice}），不是 Excel 保存的工作簿，拒绝处理。"
-                         "请在 Excel/WPS 中打开后重新保存。", code="corrupt")
+        raise InputError(
+            f"{name}：文件结构异常（压缩包中有重名的部件 {twice}），不是 Excel 保存的工作簿，拒绝处理。"
+            "请在 Excel/WPS 中打开后重新保存。",
+            code="corrupt",
+        )
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names:
-            raise InputError(f"{name}：这是 Word 文档，不是 Excel 工作簿。请提交填好的年报模板（.xlsx）。", code="not_workbook")
+            raise InputError(
+                f"{name}：这是 Word 文档，不是 Excel 工作簿。请提交填好的年报模板（.xlsx）。", code="not_workbook"
+            )
         raise InputError(f"{name}：压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件。", code="not_workbook")
     for info in infos:
         # A truncated upload often keeps a readable central directory but loses member data.
@@ -106,7 +122,8 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
 _SHEET_PART = re.compile(r"^xl/(?:worksheets|chartsheets|dialogsheets)/")
 # A <c> or <row> start tag (any prefix) with its attributes, values quoted (either quote) or not.
 _CELL_TAG = re.compile(
-    rb"<(?:[^\s<>/:=\"']+:)?(c|row)(?=[\s/>])((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*(/>)?")
+    rb"<(?:[^\s<>/:=\"']+:)?(c|row)(?=[\s/>])((?:\s+[^\s=/>]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*(/>)?"
+)
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _A1 = re.compile(rb"^([A-Za-z]+)(\d+)$")
 # What Excel, WPS and openpyxl write: every cell tag exactly like this means every cell has one plain r.
@@ -205,7 +222,8 @@ def check_sheets(zf: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS
         except Exception as exc:  # zlib.error, BadZipFile (CRC, size), NotImplementedError (method) …
             raise InputError(
                 f"{name}：文件已损坏（{info.filename} 无法解压：{exc}）。请重新保存或重新上传完整的文件。",
-                code="corrupt") from exc
+                code="corrupt",
+            ) from exc
         extent = _Extent()
         extent.feed(xml)
         cells = extent.cells()
@@ -214,7 +232,9 @@ def check_sheets(zf: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS
             raise InputError(
                 f"{name}：工作表「{_sheet_label(zf, info.filename)}」的使用范围过大{where}，"
                 f"约 {cells:,} 个单元格，超过上限 {limits.max_sheet_cells:,}。"
-                "可能在远处的单元格中误填了内容：请删除多余的行列后另存再提交。", code="too_large")
+                "可能在远处的单元格中误填了内容：请删除多余的行列后另存再提交。",
+                code="too_large",
+            )
 
 
 _ATTR = re.compile(r"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")

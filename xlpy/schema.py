@@ -14,7 +14,15 @@ COMMON_ID = "urn:xlpy:schema:common"
 
 # The scalar kinds a leaf field can have; the workbook, reader and messages key on these.
 COUNT, SIGNED, MONEY, TEXT, DATE, INTEGER, CHOICE, CONST = (
-    "count", "signed_count", "money", "text", "date", "integer", "choice", "const")
+    "count",
+    "signed_count",
+    "money",
+    "text",
+    "date",
+    "integer",
+    "choice",
+    "const",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,8 +31,14 @@ def section_of(path: str) -> str:
     if head == "text":
         sub = path.split(".")[1] if "." in path else ""
         return {"problems": "五", "other": "六", "s2_lead": "二", "s3_lead": "三", "s4_lead": "四"}.get(sub, "一")
-    return {"meta": "基本信息", "s2": "二", "s3": "三", "s4": "四", "explanations": "说明",
-            "format_version": "基本信息"}.get(head, "")
+    return {
+        "meta": "基本信息",
+        "s2": "二",
+        "s3": "三",
+        "s4": "四",
+        "explanations": "说明",
+        "format_version": "基本信息",
+    }.get(head, "")
 
 
 def field_label(version: str, path: str) -> str:
@@ -42,8 +48,11 @@ def field_label(version: str, path: str) -> str:
         return path
     titles = [t for t in f.titles[1:] if t] if len(f.titles) > 2 else [t for t in f.titles if t]
     if len(titles) > 1 and path.startswith(("s2.", "s3.", "s4.")):
-        return f"“{' '.join(titles[:-1])}”行“{titles[-1]}”列" if path.startswith(("s2.", "s3.")) \
+        return (
+            f"“{' '.join(titles[:-1])}”行“{titles[-1]}”列"
+            if path.startswith(("s2.", "s3."))
             else f"“{' '.join(titles[:-1])} {titles[-1]}”"
+        )
     return f"“{titles[-1]}”"
 
 
@@ -90,12 +99,18 @@ def _message(version: str, path: str, error: Any) -> str:
         missing = [m for m in error.validator_value if not isinstance(error.instance, dict) or m not in error.instance]
         return f"缺少字段：{'、'.join(f'{path}.{m}' if path else m for m in missing)}。"
     if kw == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {}))) if isinstance(error.instance, dict) else []
+        extra = (
+            sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            if isinstance(error.instance, dict)
+            else []
+        )
         return f"多余的字段：{'、'.join(f'{path}.{e}' if path else e for e in extra)}（该格式版本没有这些栏目）。"
     return f"{label}：{error.message}"
 
 
-def schema_findings(version: str, instance: dict[str, Any], cells: dict[str, str], rule_for: RuleFor) -> Iterator[Finding]:
+def schema_findings(
+    version: str, instance: dict[str, Any], cells: dict[str, str], rule_for: RuleFor
+) -> Iterator[Finding]:
     """Yield one finding per schema error (all of them, not just the first)."""
     if quick_valid(version, instance):
         return
@@ -106,8 +121,14 @@ def schema_findings(version: str, instance: dict[str, Any], cells: dict[str, str
             continue  # a disabled rule
         rule, severity = hit
         cell = cells.get(path)
-        yield Finding(rule=rule, severity=severity, message=_message(version, path, error),
-                      cells=[cell] if cell else [], paths=[path], section=section_of(path))
+        yield Finding(
+            rule=rule,
+            severity=severity,
+            message=_message(version, path, error),
+            cells=[cell] if cell else [],
+            paths=[path],
+            section=section_of(path),
+        )
 
 
 # --- fast path ---------------------------------------------------------------------------------
@@ -116,8 +137,21 @@ def schema_findings(version: str, instance: dict[str, Any], cells: dict[str, str
 # is stricter than the schema (never True where jsonschema would report an error); anything it
 # does not accept goes through the full validator, which produces the findings.
 
-_QUICK_KEYWORDS = frozenset({"type", "minimum", "maximum", "enum", "const", "minLength", "format", "title",
-                             "description", "x-properties", "$comment"})
+_QUICK_KEYWORDS = frozenset(
+    {
+        "type",
+        "minimum",
+        "maximum",
+        "enum",
+        "const",
+        "minLength",
+        "format",
+        "title",
+        "description",
+        "x-properties",
+        "$comment",
+    }
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -165,8 +199,12 @@ def _is_date(v: str) -> bool:
 
 
 @functools.cache
-def _quick_plan(version: str) -> tuple[dict[str, frozenset[str]], list[tuple[tuple[str, ...], Callable[[Any], bool]]],
-                                        dict[str, frozenset[str]]] | None:
+def _quick_plan(
+    version: str,
+) -> (
+    tuple[dict[str, frozenset[str]], list[tuple[tuple[str, ...], Callable[[Any], bool]]], dict[str, frozenset[str]]]
+    | None
+):
     """(container path -> exact keys, [(leaf key path, predicate)], array path -> item keys) or None."""
     containers: dict[str, set[str]] = {}
     leaves = []
@@ -182,8 +220,9 @@ def _quick_plan(version: str) -> tuple[dict[str, frozenset[str]], list[tuple[tup
     for path in ("text.overview.parts", "explanations"):
         node = schema.resolved(version, path)
         item = schema.resolved(version, path + ".0") if node.get("type") == "array" else None
-        if item is None or any(schema.resolved(version, f"{path}.0.{k}").get("type") != "string"
-                               for k in item.get("properties", {})):
+        if item is None or any(
+            schema.resolved(version, f"{path}.0.{k}").get("type") != "string" for k in item.get("properties", {})
+        ):
             return None
         arrays[path] = frozenset(item["properties"])
         parts = path.split(".")

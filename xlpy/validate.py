@@ -34,23 +34,37 @@ def validate(data: ReadResult, *, last_year: ReadResult | None = None, config: C
         return (rule.id, rule.severity) if rule is not None else ("M-1", ERROR)
 
     findings = engine.apply_config(schema_findings(data.version, data.instance, data.cells, rule_for), register, config)
-    ctx = RuleContext(data.instance, data.cells, data.version,
-                      last=last_year.instance if last_year else None,
-                      last_cells=last_year.cells if last_year else {}, options=dict(config.options))
+    ctx = RuleContext(
+        data.instance,
+        data.cells,
+        data.version,
+        last=last_year.instance if last_year else None,
+        last_cells=last_year.cells if last_year else {},
+        options=dict(config.options),
+    )
     rule_findings, skipped = engine.run(ctx, register, config)
     findings.extend(rule_findings)
     _apply_explanations(findings, data.instance.get("explanations") or [])
     findings.sort(key=_order)
-    meta = data.instance.get("meta") if isinstance(data.instance.get("meta"), dict) else {}
+    raw_meta = data.instance.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     year = meta.get("year") if isinstance(meta.get("year"), int) else None
-    return Report(file=data.source, format_version=data.version, year=year, org=meta.get("org_name") or None,
-                  findings=findings, skipped=skipped, config=config.to_dict(),
-                  unusable=any(f.rule in UNUSABLE_RULES and f.severity == ERROR for f in findings),
-                  incomplete=any(s["reason"].startswith(engine.RULE_ERROR) for s in skipped))
+    return Report(
+        file=data.source,
+        format_version=data.version,
+        year=year,
+        org=meta.get("org_name") or None,
+        findings=findings,
+        skipped=skipped,
+        config=config.to_dict(),
+        unusable=any(f.rule in UNUSABLE_RULES and f.severity == ERROR for f in findings),
+        incomplete=any(s["reason"].startswith(engine.RULE_ERROR) for s in skipped),
+    )
 
 
-def validate_path(path: str | Path, *, last_year: str | Path | None = None,
-                  config: Config | None = None, name: str | None = None) -> tuple[ReadResult | None, Report]:
+def validate_path(
+    path: str | Path, *, last_year: str | Path | None = None, config: Config | None = None, name: str | None = None
+) -> tuple[ReadResult | None, Report]:
     """Read and validate a file; bad input never raises but gives an unusable Report with the message."""
     label = name or str(path)
     try:
@@ -85,7 +99,9 @@ def _apply_explanations(findings: list[Finding], explanations: list[dict[str, An
     index: dict[tuple[str, str], str] = {}
     for e in explanations:
         if isinstance(e, dict) and str(e.get("text") or "").strip():
-            index[(str(e.get("rule", "")).strip().upper(), _norm_location(e.get("location", "")))] = str(e["text"]).strip()
+            index[(str(e.get("rule", "")).strip().upper(), _norm_location(e.get("location", "")))] = str(
+                e["text"]
+            ).strip()
     if not index:
         return
     for f in findings:

@@ -14,7 +14,7 @@ _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
 
 
 def parse_ref(text: str) -> tuple[str, str] | None:
-    """"'表三'!$D$8" -> ("表三", "D8"); None for #REF!, ranges and anything else."""
+    """ "'表三'!$D$8" -> ("表三", "D8"); None for #REF!, ranges and anything else."""
     m = _REF.match(text.strip())
     if not m:
         return None
@@ -23,7 +23,7 @@ def parse_ref(text: str) -> tuple[str, str] | None:
 
 
 def a1_to_rc(a1: str) -> tuple[int, int]:
-    """"D8" -> (8, 4)."""
+    """ "D8" -> (8, 4)."""
     m = re.match(r"^\$?([A-Z]{1,3})\$?(\d+)$", a1.upper())
     if not m:
         raise ValueError(a1)
@@ -34,6 +34,7 @@ def a1_to_rc(a1: str) -> tuple[int, int]:
 
 
 # --- views ---------------------------------------------------------------------------------
+
 
 class CalamineView:
     """An .xlsx/.xlsm (or, without names, an .xls) read with python-calamine; names from workbook.xml."""
@@ -48,8 +49,10 @@ class CalamineView:
         try:
             self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises several error types for broken parts
-            raise InputError(f"{name}：工作簿内容损坏，无法读取（{type(exc).__name__}: {exc}）。请在 Excel/WPS 中打开后重新保存。",
-                             code="corrupt") from exc
+            raise InputError(
+                f"{name}：工作簿内容损坏，无法读取（{type(exc).__name__}: {exc}）。请在 Excel/WPS 中打开后重新保存。",
+                code="corrupt",
+            ) from exc
 
     def sheet_names(self) -> list[str]:
         return list(self._wb.sheet_names)

@@ -34,7 +34,8 @@ def build_workbook(year: int, *, org: str | None = None, data: dict[str, Any] | 
         raise InputError(f"{year} 年没有对应的年报格式：xlpy 支持 2019 年及以后的报告年度。", code="year")
     if data is not None and data.get("format_version") not in (None, version):
         raise InputError(
-            f"数据的格式版本为 {data.get('format_version')}，但 {year} 年度报告应使用 {version} 年版格式。", code="F-0")
+            f"数据的格式版本为 {data.get('format_version')}，但 {year} 年度报告应使用 {version} 年版格式。", code="F-0"
+        )
     return _build(layout(version), year, org, data)
 
 
@@ -87,7 +88,9 @@ class _Styles:
 
         thin = Side(style="thin", color="FF808080")
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-        self.fills = {k: PatternFill("solid", fgColor=lay.styles[k]) for k in ("input_fill", "fixed_fill", "label_fill")}
+        self.fills = {
+            k: PatternFill("solid", fgColor=lay.styles[k]) for k in ("input_fill", "fixed_fill", "label_fill")
+        }
         self.fonts = {
             "title": Font(name="宋体", size=lay.styles["title_size"], bold=True),
             "hint": Font(name="宋体", size=10, color="FF595959"),
@@ -210,15 +213,26 @@ def _validations(wb: Workbook, lay: Layout) -> None:
         elif inp.kind == schema.MONEY:
             kwargs = {"type": "decimal", "operator": "greaterThanOrEqual", "formula1": "0"}
         elif inp.kind == schema.INTEGER and f is not None:
-            kwargs = {"type": "whole", "operator": "between",
-                      "formula1": str(f.schema.get("minimum", 0)), "formula2": str(f.schema.get("maximum", 9999))}
+            kwargs = {
+                "type": "whole",
+                "operator": "between",
+                "formula1": str(f.schema.get("minimum", 0)),
+                "formula2": str(f.schema.get("maximum", 9999)),
+            }
         elif inp.kind == schema.DATE:
             kwargs = {"type": "date", "operator": "greaterThan", "formula1": "43466"}  # after 2019-01-01
         elif inp.kind == schema.CHOICE and f is not None:
             kwargs = {"type": "list", "formula1": '"' + ",".join(f.schema["enum"]) + '"'}
-        dv = DataValidation(allow_blank=True, showInputMessage=True, showErrorMessage=bool(kwargs),
-                            promptTitle=inp.label[:32], prompt=(inp.label + "\n" + PROMPTS[inp.kind])[:255],
-                            errorTitle="输入有误", error=PROMPTS[inp.kind][:255], **kwargs)
+        dv = DataValidation(
+            allow_blank=True,
+            showInputMessage=True,
+            showErrorMessage=bool(kwargs),
+            promptTitle=inp.label[:32],
+            prompt=(inp.label + "\n" + PROMPTS[inp.kind])[:255],
+            errorTitle="输入有误",
+            error=PROMPTS[inp.kind][:255],
+            **kwargs,
+        )
         dv.add(inp.a1)
         wb[inp.sheet].add_data_validation(dv)
 

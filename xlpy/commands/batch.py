@@ -22,10 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--outdir", required=True, help="输出目录")
     parser.add_argument("--last-year-dir", metavar="DIR", help="上年度工作簿所在目录（用于跨年度核对）")
     parser.add_argument("--jobs", "-j", type=int, default=0, help="并行进程数（默认 CPU 核数）")
-    parser.add_argument("--render", metavar="FORMATS", default="",
-                        help="同时生成报告，格式用逗号分隔：md,html,docx,json（仅对可定稿的工作簿）")
+    parser.add_argument(
+        "--render",
+        metavar="FORMATS",
+        default="",
+        help="同时生成报告，格式用逗号分隔：md,html,docx,json（仅对可定稿的工作簿）",
+    )
     parser.add_argument("--draft", action="store_true", help="与 --render 同用：存在问题的工作簿也生成草稿")
-    parser.add_argument("--config", metavar="FILE", help="校验配置文件（TOML，与 xlpy validate 相同；默认 $XLPY_CONFIG）")
+    parser.add_argument(
+        "--config", metavar="FILE", help="校验配置文件（TOML，与 xlpy validate 相同；默认 $XLPY_CONFIG）"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="不显示进度")
 
 
@@ -71,7 +77,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     counts = {s: sum(1 for r in rows if r.status == s) for s in batch.STATUS_ZH}
     stdout.write(
         f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"
-        f"无法使用 {counts['unusable']}，处理失败 {counts['failed']}。汇总：{outdir / 'summary.xlsx'}\n")
+        f"无法使用 {counts['unusable']}，处理失败 {counts['failed']}。汇总：{outdir / 'summary.xlsx'}\n"
+    )
     return batch.exit_code(rows)
 
 
@@ -91,8 +98,14 @@ class _progress:
                 from rich.console import Console
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-                self._bar = Progress(TextColumn("校验"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=Console(file=self.stream), transient=True)
+                self._bar = Progress(
+                    TextColumn("校验"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=Console(file=self.stream),
+                    transient=True,
+                )
                 self._bar.__enter__()
                 self._task = self._bar.add_task("", total=self.total)
             except ImportError:

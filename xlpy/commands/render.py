@@ -23,8 +23,9 @@ def _formats(text: str) -> tuple[str, ...]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="年报工作簿（.xlsx）或 JSON 数据")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录（不存在则创建）")
-    p.add_argument("--to", type=_formats, default=_FORMATS, metavar="md,html,docx,json",
-                   help="输出格式，逗号分隔（默认全部）")
+    p.add_argument(
+        "--to", type=_formats, default=_FORMATS, metavar="md,html,docx,json", help="输出格式，逗号分隔（默认全部）"
+    )
     p.add_argument("--draft", action="store_true", help="校验未通过也生成，并醒目标注“草稿：未通过校验”")
     p.add_argument("--config", help="部署配置文件（TOML），可指定报告模板覆盖目录 templates_dir")
 

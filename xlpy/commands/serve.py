@@ -16,12 +16,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
     parser.add_argument("--certfile", help="HTTPS 证书文件（Excel 加载项需要 HTTPS）")
     parser.add_argument("--keyfile", help="HTTPS 私钥文件")
-    parser.add_argument("--config", metavar="FILE", help="配置文件（TOML：[server] 表为服务设置，其余为校验配置，与 xlpy validate --config 相同）")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="HTTP 工作进程数（默认 1；校验本身已在多个进程中并行，通常无需更改）")
-    parser.add_argument("--log-level", default="info",
-                        choices=["critical", "error", "warning", "info", "debug"], help="日志级别")
-    parser.add_argument("--get", metavar="PATH", help="不启动服务：在进程内发送一次 GET 请求并打印响应（用于检查与测试）")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="配置文件（TOML：[server] 表为服务设置，其余为校验配置，与 xlpy validate --config 相同）",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="HTTP 工作进程数（默认 1；校验本身已在多个进程中并行，通常无需更改）"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="日志级别"
+    )
+    parser.add_argument(
+        "--get", metavar="PATH", help="不启动服务：在进程内发送一次 GET 请求并打印响应（用于检查与测试）"
+    )
     parser.add_argument("--headers", action="store_true", help="与 --get 同用：同时打印状态码和响应头")
 
 
@@ -40,11 +48,19 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     import uvicorn
 
     scheme = "https" if args.certfile else "http"
-    stderr.write(f"xlpy 服务：{scheme}://{args.host}:{args.port}/ （上传页面）  {scheme}://{args.host}:{args.port}/docs （API 文档）\n")
+    stderr.write(
+        f"xlpy 服务：{scheme}://{args.host}:{args.port}/ （上传页面）  {scheme}://{args.host}:{args.port}/docs （API 文档）\n"
+    )
     if args.host not in ("127.0.0.1", "localhost", "::1") and not settings.token:
         stderr.write("xlpy：注意：服务对网络开放且未设置访问令牌（XLPY_TOKEN 或配置文件 token）\n")
-    common: dict[str, Any] = {"host": args.host, "port": args.port, "ssl_certfile": args.certfile,
-                              "ssl_keyfile": args.keyfile, "log_level": args.log_level, "server_header": False}
+    common: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "ssl_certfile": args.certfile,
+        "ssl_keyfile": args.keyfile,
+        "log_level": args.log_level,
+        "server_header": False,
+    }
     if args.workers > 1:
         # Validation is CPU-bound Python: threads share one GIL, so real parallelism needs processes.
         # Each worker process rebuilds the app from the same config file.

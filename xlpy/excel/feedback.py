@@ -158,7 +158,7 @@ def alert(book: Any, message: str, title: str) -> None:
     On the remote engine `book.app.alert` queues the action on the app's *active* book — the most
     recently opened one, which on a busy server is another clerk's request. Queue it on our own book.
     """
-    impl = getattr(book, "impl", None)
+    impl: Any = getattr(book, "impl", None)
     if isinstance(getattr(book, "api", None), dict) and hasattr(impl, "append_json_action"):
         impl.append_json_action(func="alert", args=[message, title, "ok", "", ""])
     else:

@@ -169,9 +169,8 @@ def generate_book(book: Any) -> Outcome:
     from xlpy.render import render
 
     # A deployment's template override (templates_dir in the configuration) applies here too.
-    text = render(data.instance, ["md"], draft=False, templates_dir=getattr(config(), "templates_dir", None))["md"]
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
+    rendered = render(data.instance, ["md"], draft=False, templates_dir=getattr(config(), "templates_dir", None))["md"]
+    text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
     body = feedback.write_body(book, body_rows(text))
     message = "报告正文已写入“报告正文”工作表（每段一行，表格按单元格排列），可直接复制。"
     feedback.show(book, body, message, "生成报告")
@@ -212,8 +211,6 @@ def fill_zeros_book(book: Any) -> Outcome:
         message = "没有空白的数字单元格，未做修改。"
     feedback.alert(book, message, "空白填0")
     return Outcome("fill_zeros", None, message, filled=filled)
-
-
 
 
 def _cell_of(ref: str | None) -> tuple[str, int, int] | None:

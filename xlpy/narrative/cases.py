@@ -35,8 +35,10 @@ _NEGATED = ("不", "未", "没有", "无")
 _EARLIER = re.compile(r"结转|上一?年度?|去年|往年|以前年度|历年")
 
 _ALL_UPHELD = re.compile(r"(?:均|全部|全)(?:获|被|予以|得到|为|已)?(?:依法)?维持")
-_NO_LOSS = re.compile(r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|(?:败诉|纠错)率为?(?:0|零)(?![.\d])"
-                      r"|(?:均|全部)(?:获)?胜诉")
+_NO_LOSS = re.compile(
+    r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|(?:败诉|纠错)率为?(?:0|零)(?![.\d])"
+    r"|(?:均|全部)(?:获)?胜诉"
+)
 _REVIEWING_BODY = re.compile(r"复议机关|作为复议|复议决定书|审理了|法院审理")
 
 
@@ -52,7 +54,7 @@ class CaseClaim:
 
 @dataclass(frozen=True, slots=True)
 class OutcomeStatement:
-    """"均获维持" (mode upheld) or "无败诉 / 未被纠错" (mode not_lost) about review, litigation or both."""
+    """ "均获维持" (mode upheld) or "无败诉 / 未被纠错" (mode not_lost) about review, litigation or both."""
 
     statement: Statement
     mode: str
@@ -114,11 +116,11 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
     matches = list(_KEYWORD.finditer(before))
     if matches:
         m = matches[-1]
-        if not _FILLER.fullmatch(before[m.end():]) or before[:m.start()].endswith(_NEGATED):
+        if not _FILLER.fullmatch(before[m.end() :]) or before[: m.start()].endswith(_NEGATED):
             return None
-        if _REVIEWER.search(before[:m.start()]):
+        if _REVIEWER.search(before[: m.start()]):
             return None
-        if m.lastgroup == REVIEW and "申请" in before[m.end():] and re.search(r"收到|接到|受理", before[:m.start()]):
+        if m.lastgroup == REVIEW and "申请" in before[m.end() :] and re.search(r"收到|接到|受理", before[: m.start()]):
             return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
         group = m.lastgroup or ""
         if group in (REVIEW, LITIGATION, DIRECT, AFTER_REVIEW):
@@ -164,7 +166,7 @@ def _inside_parens(s: str, pos: int) -> bool:
 
 @lru_cache(maxsize=256)
 def outcome_statements(text: str, year: int | None, always: bool = False) -> tuple[OutcomeStatement, ...]:
-    """"均获维持 / 无败诉 / 未被纠错" statements and the case types they are about."""
+    """ "均获维持 / 无败诉 / 未被纠错" statements and the case types they are about."""
     out: list[OutcomeStatement] = []
     if not _mentions_cases(text):
         return ()
@@ -185,11 +187,11 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
             if not s.about_year(m.start(), year):
                 continue
             # "行政复议1件被纠正；行政诉讼2件，均无败诉": a part after "；" that names its cases speaks for them only.
-            part = s.norm[max(s.norm.rfind("；", 0, m.start()), s.norm.rfind(";", 0, m.start())) + 1:m.end()]
+            part = s.norm[max(s.norm.rfind("；", 0, m.start()), s.norm.rfind(";", 0, m.start())) + 1 : m.end()]
             own = _topics_of(part)
             claim_topics = own if own and set(own) < set(topics) else topics
             # Quote the sentence up to the claim: the cases it is about usually come first.
-            frag = s.text[max(0, m.end() - 60):s.clause_end(m.end())].strip()
+            frag = s.text[max(0, m.end() - 60) : s.clause_end(m.end())].strip()
             out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, claim_topics, m.group()))
     return tuple(out)
 
@@ -208,13 +210,15 @@ _NO_CASES = re.compile(
     r"(?:未|没有|无)(?:发生|产生|收到|出现|涉及)?过?(?P<mid>[^，,。；;：:\d]{0,16}?)"
     r"(?P<topics>行政复议(?:[和、及或与]?被?(?:提起)?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
 )
-_NO_CASES_MID = re.compile(r"(?:因|政府信息公开|信息公开|依申请公开|工作|而|被|引发|引起|产生|提起|申请|相关|类|的|任何|\s)*")
+_NO_CASES_MID = re.compile(
+    r"(?:因|政府信息公开|信息公开|依申请公开|工作|而|被|引发|引起|产生|提起|申请|相关|类|的|任何|\s)*"
+)
 _NO_CASES_TAIL = re.compile(r"(?:案件|情况|事项|的情况)?\s*")
 
 
 @dataclass(frozen=True, slots=True)
 class NoCases:
-    """"未发生政府信息公开行政复议、行政诉讼案件": the totals of those topics are 0."""
+    """ "未发生政府信息公开行政复议、行政诉讼案件": the totals of those topics are 0."""
 
     statement: Statement
     topics: tuple[str, ...]
@@ -236,9 +240,10 @@ def no_cases(text: str, year: int | None, always: bool = False) -> tuple[NoCases
                 if not s.about_year(m.start(), year):
                     continue
                 t = m.group("topics")
-                topics = tuple(x for x, present in ((REVIEW, "复议" in t), (LITIGATION, "诉讼" in t or "应诉" in t))
-                               if present)
-                frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
+                topics = tuple(
+                    x for x, present in ((REVIEW, "复议" in t), (LITIGATION, "诉讼" in t or "应诉" in t)) if present
+                )
+                frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
                 out.append(NoCases(Statement(s, frag, m.start()), topics))
         prev_info = info
     return tuple(out)

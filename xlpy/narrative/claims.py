@@ -21,22 +21,37 @@ NEW, HANDLED, ANSWERED = "s3.new", "s3.handled", "s3.answered"  # 一；一+二�
 NEW_ONLY = "s3.new_only"  # "新收 … 申请 X 件": 一 and nothing else
 CARRIED_OVER, CARRIED_FORWARD = "s3.carried_over", "s3.carried_forward"  # 二；四
 OUTCOMES = {  # outcome word → kind (the 总计 column of a group of 三、本年度办理结果)
-    "予以公开": "s3.granted", "同意公开": "s3.granted", "部分公开": "s3.partly", "不予公开": "s3.withheld",
-    "不予以公开": "s3.withheld", "无法提供": "s3.unable", "不予处理": "s3.not_processed", "其他处理": "s3.other",
+    "予以公开": "s3.granted",
+    "同意公开": "s3.granted",
+    "部分公开": "s3.partly",
+    "不予公开": "s3.withheld",
+    "不予以公开": "s3.withheld",
+    "无法提供": "s3.unable",
+    "不予处理": "s3.not_processed",
+    "其他处理": "s3.other",
 }
 PERCENT = "pct."  # prefix: "pct.s3.granted" — a share of an outcome
 ROW = "s3.row."  # prefix: "s3.row.withheld.state_secret" — one row of 三、本年度办理结果
 ROWS = {  # the row labels of the table as clerks quote them → row (group.row of s3.results)
-    "属于国家秘密": "withheld.state_secret", "其他法律行政法规禁止公开": "withheld.prohibited_by_law",
-    "保护第三方合法权益": "withheld.third_party", "属于三类内部事务信息": "withheld.internal_affairs",
-    "三类内部事务信息": "withheld.internal_affairs", "属于四类过程性信息": "withheld.process_info",
-    "四类过程性信息": "withheld.process_info", "属于行政执法案卷": "withheld.enforcement_files",
-    "属于行政查询事项": "withheld.inquiry_matters", "本机关不掌握相关政府信息": "unable.not_held",
-    "没有现成信息需要另行制作": "unable.needs_creation", "补正后申请内容仍不明确": "unable.unclear",
-    "信访举报投诉类申请": "not_processed.complaints", "重复申请": "not_processed.repeated",
-    "要求提供公开出版物": "not_processed.publications", "无正当理由大量反复申请": "not_processed.excessive",
+    "属于国家秘密": "withheld.state_secret",
+    "其他法律行政法规禁止公开": "withheld.prohibited_by_law",
+    "保护第三方合法权益": "withheld.third_party",
+    "属于三类内部事务信息": "withheld.internal_affairs",
+    "三类内部事务信息": "withheld.internal_affairs",
+    "属于四类过程性信息": "withheld.process_info",
+    "四类过程性信息": "withheld.process_info",
+    "属于行政执法案卷": "withheld.enforcement_files",
+    "属于行政查询事项": "withheld.inquiry_matters",
+    "本机关不掌握相关政府信息": "unable.not_held",
+    "没有现成信息需要另行制作": "unable.needs_creation",
+    "补正后申请内容仍不明确": "unable.unclear",
+    "信访举报投诉类申请": "not_processed.complaints",
+    "重复申请": "not_processed.repeated",
+    "要求提供公开出版物": "not_processed.publications",
+    "无正当理由大量反复申请": "not_processed.excessive",
     "要求行政机关确认或重新出具已获取信息": "not_processed.confirmation",
-    "逾期不补正": "other.no_correction", "逾期未按收费通知要求缴纳费用": "other.unpaid_fee",
+    "逾期不补正": "other.no_correction",
+    "逾期未按收费通知要求缴纳费用": "other.unpaid_fee",
 }
 _ROW_WORDS = "|".join(sorted(ROWS, key=len, reverse=True))
 _ROWS_RE = re.compile(_ROW_WORDS)
@@ -55,9 +70,13 @@ _S3_KEYWORDS = re.compile(
     r"|(?P<noun>(?:政府信息公开|依申请公开)申请(?:数量|件数|总数)?)"
 )
 # Before a bare "政府信息公开申请 N 件" only time and agency words may stand ("本年度政府信息公开申请 20 件").
-_NOUN_LEAD = re.compile(r"(?:本年度|本年|全年|年度|今年|\d{4}\s*年度?|我局|我委|我办|我镇|我区|我县|我市|本机关|本单位|共|共计|\s)*")
+_NOUN_LEAD = re.compile(
+    r"(?:本年度|本年|全年|年度|今年|\d{4}\s*年度?|我局|我委|我办|我镇|我区|我县|我市|本机关|本单位|共|共计|\s)*"
+)
 # "予以公开和部分公开（的申请合计）10 件": several outcomes taken together, not the last one alone.
-_JOINED_OUTCOME = re.compile(r"(?:予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$")
+_JOINED_OUTCOME = re.compile(
+    r"(?:予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$"
+)
 _OUTCOME_BEFORE = re.compile(r"(不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?$")
 _AFTER_KEYWORDS = re.compile(
     r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
@@ -70,17 +89,38 @@ _FILLER = re.compile(
     r"|和|或者|或|及|以及|、|的|提出|提交|各类|本年度|本年|全年|年度|新|了|共计|总计|合计|共|计|为|达|是"
     r"|申请|数量|件数|总数|有|依法|依申请|\s)*"
 )
-_NEGATED = ("不予", "不", "未", "没有", "尚未", "延期", "延长", "逾期", "超期", "无需", "主动", "拒绝", "终止", "不再",
-            "停止", "中止", "暂停")
+_NEGATED = (
+    "不予",
+    "不",
+    "未",
+    "没有",
+    "尚未",
+    "延期",
+    "延长",
+    "逾期",
+    "超期",
+    "无需",
+    "主动",
+    "拒绝",
+    "终止",
+    "不再",
+    "停止",
+    "中止",
+    "暂停",
+)
 # Work done for or with another body ("协助其他部门办理…申请 10 件") is not this agency's count.
 _NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|帮助|协调|指派")
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
 _PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|在线|线上|线下|当面|信函|邮寄|现场|电话|传真|电子邮件")
 # Sub-populations of a government's report (the table counts the agency itself).
-SUBUNITS = re.compile(r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属|直属"
-                      r"|[局委厅办]属(?!于)")
+SUBUNITS = re.compile(
+    r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属|直属"
+    r"|[局委厅办]属(?!于)"
+)
 # "…共 215 件，其中县政府办公室（本级）5 件": the total is a roll-up and the agency's own share follows.
-_OWN_SHARE = re.compile(r"其中[^，,。；;\d]{0,12}?(?:本级|本机关|本单位|本部门|我局|我委|我办|我厅|我中心|我镇|政府办公室|政府办)")
+_OWN_SHARE = re.compile(
+    r"其中[^，,。；;\d]{0,12}?(?:本级|本机关|本单位|本部门|我局|我委|我办|我厅|我中心|我镇|政府办公室|政府办)"
+)
 
 
 def rolled_up(s: Sentence, n: Number) -> bool:
@@ -90,10 +130,14 @@ def rolled_up(s: Sentence, n: Number) -> bool:
 
 COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
 _OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
-_PCT_OF = re.compile(r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
-                     r"(?:的)?(?:比例|比重)?(?:为|达|是|达到)?\s*$")
-_PCT_NAMED = re.compile(r"(?P<outcome>予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?(?:申请)?(?:件数)?"
-                        r"(?:率|比例|比率|占比|比重|占(?:[^，,。；;\d]{0,10}的)?(?:比例|比重)?)(?:为|达|是|达到)?\s*$")
+_PCT_OF = re.compile(
+    r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
+    r"(?:的)?(?:比例|比重)?(?:为|达|是|达到)?\s*$"
+)
+_PCT_NAMED = re.compile(
+    r"(?P<outcome>予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?(?:申请)?(?:件数)?"
+    r"(?:率|比例|比率|占比|比重|占(?:[^，,。；;\d]{0,10}的)?(?:比例|比重)?)(?:为|达|是|达到)?\s*$"
+)
 
 
 _PERSONS = ("公民", "个人")
@@ -101,7 +145,7 @@ _BODIES = ("法人", "组织", "企业")
 
 
 def one_applicant_type(words: str) -> bool:
-    """"法人或其他组织提出的" without 公民 (or the reverse) names one kind of applicant, not all of them."""
+    """ "法人或其他组织提出的" without 公民 (or the reverse) names one kind of applicant, not all of them."""
     persons = any(w in words for w in _PERSONS)
     bodies = any(w in words for w in _BODIES)
     return persons != bodies
@@ -128,8 +172,11 @@ def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sent
     prev = always
     for s in sentences(text):
         own = always or ("申请" in s.norm and "公开" in s.norm)
-        carried = prev and not _OTHER_POPULATION.search(_ROWS_RE.sub("", s.norm)) and bool(
-            re.search(r"公开|提供|处理|答复|办结|结转|顺延", s.norm))
+        carried = (
+            prev
+            and not _OTHER_POPULATION.search(_ROWS_RE.sub("", s.norm))
+            and bool(re.search(r"公开|提供|处理|答复|办结|结转|顺延", s.norm))
+        )
         topical = own or carried
         out.append((s, topical))
         # A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it.
@@ -160,7 +207,7 @@ def _s3_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
         if n.is_percent:
             kind, lo = _pct_kind(s, n, by_number)
             if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
-                fragment = s.text[s.clause_start(lo):s.clause_end(n.end)].strip()
+                fragment = s.text[s.clause_start(lo) : s.clause_end(n.end)].strip()
         if kind is None or n.approx or not s.about_year(n.num_start, year):
             continue
         by_number[n.num_start] = kind
@@ -169,8 +216,8 @@ def _s3_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
 
 
 def _is_bare_zero(s: Sentence, n: Number) -> bool:
-    """"申请数量为0" / "为零": a zero without a unit right after 为/是."""
-    return n.value == 0 and s.norm[:n.num_start].rstrip().endswith(("为", "是"))
+    """ "申请数量为0" / "为零": a zero without a unit right after 为/是."""
+    return n.value == 0 and s.norm[: n.num_start].rstrip().endswith(("为", "是"))
 
 
 def _s3_kind(s: Sentence, n: Number) -> str | None:
@@ -186,14 +233,14 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     m = matches[-1]
     if m.lastgroup == "noun" and len(matches) > 1:
         m = matches[-2]  # a verb before the noun decides ("办结政府信息公开申请 20 件")
-    elif m.lastgroup == "noun" and not _NOUN_LEAD.fullmatch(before[:m.start()]):
+    elif m.lastgroup == "noun" and not _NOUN_LEAD.fullmatch(before[: m.start()]):
         return None
-    between = before[m.end():]
-    if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before[:m.start()] + between):
+    between = before[m.end() :]
+    if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(before[: m.start()] + between):
         return None
     if one_applicant_type(between):
         return None  # "收到法人或其他组织提出的申请 3 件": one kind of applicant
-    lead = before[:m.start()]
+    lead = before[: m.start()]
     group = m.lastgroup
     if group == "answered" and (o := _OUTCOME_BEFORE.search(lead)):
         return OUTCOMES[o.group(1)]  # "予以公开答复966件" is an outcome, not the answered total
@@ -222,7 +269,7 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     if COMPARE.search(before.replace("比例", "").replace("占比", "").replace("比重", "").replace("比率", "")):
         return None, None
     m = _PCT_NAMED.search(before)
-    if m and _JOINED_OUTCOME.search(before[:m.start()]):
+    if m and _JOINED_OUTCOME.search(before[: m.start()]):
         return None, None  # the share of several outcomes together
     if m:
         return PERCENT + OUTCOMES[m.group("outcome")], None
@@ -233,7 +280,7 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     if not prev:
         return None, None
     kind = by_number.get(prev[-1].num_start)
-    between = s.norm[prev[-1].end:n.num_start]
+    between = s.norm[prev[-1].end : n.num_start]
     if kind is not None and kind in OUTCOMES.values() and re.fullmatch(r"[\s，,]*(?:占|比例)[^，,。；;\d]*", between):
         return PERCENT + kind, prev[-1].num_start
     return None, None
@@ -266,15 +313,15 @@ def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
     for s in sentences(text):
         for m in _NONE_RECEIVED.finditer(s.norm):
             mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
-            tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3"))
-                         if t is not None), "")
+            tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3")) if t is not None), "")
             if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail) or one_applicant_type(mid):
                 continue
-            if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()):m.end()]) or SUBUNITS.search(
-                    s.norm[:m.start()]):
+            if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()) : m.end()]) or SUBUNITS.search(
+                s.norm[: m.start()]
+            ):
                 continue  # another population, or subordinate bodies ("镇属各单位均未收到…")
             if not s.about_year(m.start(), year):
                 continue
-            frag = s.text[s.clause_start(m.start()):s.clause_end(m.end())].strip()
+            frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
             out.append(Statement(s, frag, m.start()))
     return tuple(out)

@@ -16,13 +16,17 @@ _NOUN = r"(?P<noun>行政规范性文件|规范性文件|规章(?!制度))"
 _TAIL = r"(?P<tail>(?:共计|合计|共|为|了|的|件数|数量|\s)*)$"
 _MADE = re.compile(
     r"(?P<verb>新增公开|新增|新制发|制发|新出台|出台|新制定|制定|印发|新制作|新公开|发布|公布)"
-    r"(?P<mid>[^，。；;：:、\d]{0,12}?)" + _NOUN + _TAIL)
+    r"(?P<mid>[^，。；;：:、\d]{0,12}?)" + _NOUN + _TAIL
+)
 _REPEALED = re.compile(r"(?P<verb>宣布废止|废止)(?P<mid>[^，。；;：:、\d]{0,12}?)" + _NOUN + _TAIL)
-_IN_FORCE = re.compile(r"(?:现行有效(?P<mid>的?)" + _NOUN + "|" + _NOUN.replace("noun", "noun2")
-                       + r"现行有效(?P<mid2>的?))" + _TAIL)
+_IN_FORCE = re.compile(
+    r"(?:现行有效(?P<mid>的?)" + _NOUN + "|" + _NOUN.replace("noun", "noun2") + r"现行有效(?P<mid2>的?))" + _TAIL
+)
 # Words that make the documents someone else's, or the action something other than making them.
-_BLOCK = re.compile(r"备案|审查|审核|清理|起草|修订|修改|解读|参与|配合|协助|指导|政策|草案|和|及|与|或|报送|征求|评估"
-                    r"|拟|计划|预计|准备|建议|待")  # planned or proposed, not done
+_BLOCK = re.compile(
+    r"备案|审查|审核|清理|起草|修订|修改|解读|参与|配合|协助|指导|政策|草案|和|及|与|或|报送|征求|评估"
+    r"|拟|计划|预计|准备|建议|待"
+)  # planned or proposed, not done
 _UNITS = frozenset({"件", "部", "个", "份", "项"})
 
 
@@ -64,7 +68,7 @@ def _read(before: str) -> tuple[str, str, str] | None:
             continue
         groups = m.groupdict()
         mid = (groups.get("mid") or "") + (groups.get("mid2") or "")
-        if _BLOCK.search(mid) or _BLOCK.search(before[max(0, m.start() - 4):m.start()]):
+        if _BLOCK.search(mid) or _BLOCK.search(before[max(0, m.start() - 4) : m.start()]):
             return None
         noun_text = groups.get("noun") or groups.get("noun2") or ""
         noun = RULES if noun_text == "规章" else NORMATIVE

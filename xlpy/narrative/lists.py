@@ -18,8 +18,10 @@ _RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
 _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # Channels overlap (one item is posted on the site and on WeChat; one applicant writes twice): lists by
 # channel need not add up.
-_CHANNEL = re.compile(r"网站|网上|在线|微博|微信|公众号|新媒体|客户端|APP|app|抖音|头条|视频号|公报|报纸|报刊|电视|广播"
-                      r"|当面|现场|信函|邮寄|传真|电话|邮件")
+_CHANNEL = re.compile(
+    r"网站|网上|在线|微博|微信|公众号|新媒体|客户端|APP|app|抖音|头条|视频号|公报|报纸|报刊|电视|广播"
+    r"|当面|现场|信函|邮寄|传真|电话|邮件"
+)
 _OUTCOME = re.compile(r"予以公开|部分公开|不予公开|无法提供|不予处理|其他处理")
 _CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
 
@@ -40,7 +42,7 @@ class ItemList:
     @property
     def fragment(self) -> str:
         s = self.sentence
-        return s.text[s.clause_start(self.total.num_start):self.items[-1][1].end].strip()
+        return s.text[s.clause_start(self.total.num_start) : self.items[-1][1].end].strip()
 
 
 @lru_cache(maxsize=256)
@@ -65,7 +67,7 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
     if not before:
         return None
     total = before[-1]
-    gap = blanked[total.end:m.start()]
+    gap = blanked[total.end : m.start()]
     if not total.is_count or total.approx or len(gap) > 15 or re.search(r"[\d。；;]", gap):
         return None
     # The items: "label N unit" segments after the marker, up to the first segment that is not one.
@@ -81,10 +83,17 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
         sep = parts[k + 1] if k + 1 < len(parts) else "。"
         pos = seg_end + len(sep)
         inside = [n for n in numbers if seg_start <= n.num_start < seg_end]
-        label = _CONNECTIVE.sub("", blanked[seg_start:inside[0].start]).strip() if len(inside) == 1 else ""
-        trailing = blanked[inside[0].end:seg_end].strip(" 。") if len(inside) == 1 else "x"
-        if (len(inside) != 1 or inside[0].unit != total.unit or inside[0].approx or trailing
-                or not _LABEL.search(label) or "各" in label or _MARKER.search(label)):
+        label = _CONNECTIVE.sub("", blanked[seg_start : inside[0].start]).strip() if len(inside) == 1 else ""
+        trailing = blanked[inside[0].end : seg_end].strip(" 。") if len(inside) == 1 else "x"
+        if (
+            len(inside) != 1
+            or inside[0].unit != total.unit
+            or inside[0].approx
+            or trailing
+            or not _LABEL.search(label)
+            or "各" in label
+            or _MARKER.search(label)
+        ):
             if len(inside) == 1 and "各" in label:
                 return None  # "预算、决算各 1 条": the items cannot be added up
             if list_rank is not None and _irregular(parts, k, list_rank, numbers, seg_start, total.unit):
@@ -101,7 +110,7 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
         return None
     if all(_OUTCOME.search(label) for label, _ in items):
         return None  # a breakdown by 办理结果 is N-4's
-    complete = m.group("full") is not None and not re.match(r"\s*等", blanked[items[-1][1].end:])
+    complete = m.group("full") is not None and not re.match(r"\s*等", blanked[items[-1][1].end :])
     return ItemList(s, total, tuple(items), complete)
 
 

@@ -11,15 +11,56 @@ from functools import lru_cache
 # NFKC is not used on purpose: it would also turn "，" into "," and "（" into "(".
 _WIDTH = str.maketrans("０１２３４５６７８９％．\u3000\u00a0", "0123456789%.  ")
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-             "九": 9, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "壹": 1,
+    "贰": 2,
+    "叁": 3,
+    "肆": 4,
+    "伍": 5,
+    "陆": 6,
+    "柒": 7,
+    "捌": 8,
+    "玖": 9,
+}
 CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
 
 # Counting units of the reports. Longest first so "人次" is not read as "人".
-UNITS = ("个百分点", "万元", "件次", "人次", "元", "件", "条", "个", "篇", "次", "项", "宗", "起", "期", "场",
-         "份", "部", "家", "人", "%")
+UNITS = (
+    "个百分点",
+    "万元",
+    "件次",
+    "人次",
+    "元",
+    "件",
+    "条",
+    "个",
+    "篇",
+    "次",
+    "项",
+    "宗",
+    "起",
+    "期",
+    "场",
+    "份",
+    "部",
+    "家",
+    "人",
+    "%",
+)
 COUNT_UNITS = frozenset(u for u in UNITS if u not in ("个百分点", "万元", "元", "%"))
 
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
@@ -35,15 +76,28 @@ _NUMBER = re.compile(
     r"|(?<=[为是])(?P<zero>零)(?![" + _CN + r"])"
     r")"
 )
-_AFTER = re.compile(r"\s*(?P<post>余|多)?\s*(?P<unit>" + _UNIT_RE + r")?"
-                    r"(?P<post2>以上|左右)?")
+_AFTER = re.compile(
+    r"\s*(?P<post>余|多)?\s*(?P<unit>" + _UNIT_RE + r")?"
+    r"(?P<post2>以上|左右)?"
+)
 _YEAR_AFTER = re.compile(r"\s*年")
 # Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
 _APPROX_BEFORE = ("超过", "将近", "大约", "接近", "不足", "不到", "约为", "大概", "近", "约", "逾", "超")
 _APPROX_BEFORE_CN = ("上", "数", "几")  # 上千件, 数百条, 几十件 — only before Chinese numerals
 # Fixed expressions that contain a numeral and a unit but state no count.
-_IDIOMS = ("一件事", "一次性", "一条龙", "一站式", "一个窗口", "一次办", "一件件", "一条条", "一项项", "两个维护",
-           "一批次")
+_IDIOMS = (
+    "一件事",
+    "一次性",
+    "一条龙",
+    "一站式",
+    "一个窗口",
+    "一次办",
+    "一件件",
+    "一条条",
+    "一项项",
+    "两个维护",
+    "一批次",
+)
 _IDIOMS_LEAD = tuple(i for i in _IDIOMS if i[0] not in _CN)  # matched from the character before the numeral
 
 
@@ -126,7 +180,9 @@ def find_numbers(text: str) -> list[Number]:
             if value is None:
                 continue
             decimals = len(raw.split(".")[1]) if "." in raw else 0
-            out.append(Number(value, start, end, start, text[start:end], "%", _approx_before(t, start, False), decimals))
+            out.append(
+                Number(value, start, end, start, text[start:end], "%", _approx_before(t, start, False), decimals)
+            )
             continue
         if m.group("arabic") is not None:
             if start > 0 and (t[start - 1].isascii() and t[start - 1].isalnum()):
@@ -150,7 +206,7 @@ def find_numbers(text: str) -> list[Number]:
             assert a is not None
             unit = a.group("unit")
             # Most Chinese numerals in prose are words (一是, 进一步): without a unit they are dropped first.
-            if unit is None and not (raw == "零" and t[max(0, start - 1):start] in ("为", "是")):
+            if unit is None and not (raw == "零" and t[max(0, start - 1) : start] in ("为", "是")):
                 continue
             if t.startswith(_IDIOMS, start) or t.startswith(_IDIOMS_LEAD, max(0, start - 1)):
                 continue
@@ -174,7 +230,7 @@ def _value(raw: str) -> Decimal | None:
 
 
 def _approx_before(t: str, start: int, is_cn: bool) -> bool:
-    before = t[max(0, start - 6):start].rstrip()
+    before = t[max(0, start - 6) : start].rstrip()
     return before.endswith(_APPROX_BEFORE) or (is_cn and before.endswith(_APPROX_BEFORE_CN))
 
 

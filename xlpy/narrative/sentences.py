@@ -13,7 +13,7 @@ from xlpy.narrative.numerals import Number, normalise, numbers_in
 
 # A sentence ends at 。！？ or a line break; "；" only ends a clause, so a list stays one sentence.
 # Clause boundaries for "which words belong to this number". "、" is not one: "收到公民、法人的申请 20 件".
-MAJOR = frozenset("，,；;：:（）()【】「」“”\"《》")
+MAJOR = frozenset('，,；;：:（）()【】「」“”"《》')
 MINOR = MAJOR | frozenset("、。！？!?\n")
 _MAJOR_RE = re.compile("[" + re.escape("".join(sorted(MAJOR))) + "]")
 _MINOR_RE = re.compile("[" + re.escape("".join(sorted(MINOR))) + "]")
@@ -63,7 +63,7 @@ class Sentence:
 
     def before(self, n: Number) -> str:
         """The words of n's clause before n, not reaching back past the previous number."""
-        return self.norm[self._after_previous(n):n.num_start]
+        return self.norm[self._after_previous(n) : n.num_start]
 
     def after(self, n: Number) -> str:
         """The words after n up to the next delimiter or number."""
@@ -71,14 +71,14 @@ class Sentence:
         i = bisect_left(self.starts, n.end)
         if i < len(self.starts):
             hi = min(hi, self.starts[i])
-        return self.norm[n.end:hi]
+        return self.norm[n.end : hi]
 
     def fragment(self, n: Number) -> str:
         """The clause around n as written, for quoting in a message."""
         lo = self._after_previous(n)  # in a list "A 3 件、B 2 件", quote only "B 2 件"
         hi = self.clause_end(n.end)
         frag = self.text[lo:hi].strip(" 、，,")
-        return frag if len(frag) <= 60 else "…" + self.text[max(lo, n.num_start - 40):hi].strip()
+        return frag if len(frag) <= 60 else "…" + self.text[max(lo, n.num_start - 40) : hi].strip()
 
     def _after_previous(self, n: Number) -> int:
         """Start of n's clause, or the end of the previous number inside that clause if later."""
@@ -94,7 +94,7 @@ class Sentence:
             if start >= pos:
                 break
             if end <= pos:  # a year word cut by pos (finditer's endpos) is not one
-                verdict = says if says is not None else (year is not None and int(self.norm[start:start + 4]) == year)
+                verdict = says if says is not None else (year is not None and int(self.norm[start : start + 4]) == year)
                 last_end = end
             # Listed years are resolved in _marks (says False).
         if verdict and any(last_end < b <= pos for _, b in _marks(self.norm)[3]):
@@ -103,8 +103,9 @@ class Sentence:
 
 
 @lru_cache(maxsize=1024)
-def _marks(norm: str) -> tuple[list[int], list[int], tuple[tuple[int, int, bool | None], ...],
-                               tuple[tuple[int, int], ...]]:
+def _marks(
+    norm: str,
+) -> tuple[list[int], list[int], tuple[tuple[int, int, bool | None], ...], tuple[tuple[int, int], ...]]:
     """Per sentence, once: positions of major delimiters, of all delimiters, the year words (start, end,
     verdict — None for a year number, decided against the report year) and the parts of a year."""
     major = [m.start() for m in _MAJOR_RE.finditer(norm)]
@@ -121,7 +122,9 @@ def _marks(norm: str) -> tuple[list[int], list[int], tuple[tuple[int, int, bool 
             says = bool(m.group("this"))
         years.append((m.start(), m.end(), says))
         prev_end = m.end() if m.group("y") else -1
-    parts = tuple(m.span() for m in _PART_OF_YEAR.finditer(norm)) if "月" in norm or "季" in norm or "半年" in norm else ()
+    parts = (
+        tuple(m.span() for m in _PART_OF_YEAR.finditer(norm)) if "月" in norm or "季" in norm or "半年" in norm else ()
+    )
     return major, minor, tuple(years), parts
 
 
@@ -133,14 +136,29 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     norm = normalise(text)
     # str.replace/split run in C and are several times faster than a regex over CJK text.
     pos = 0
-    for piece in norm.replace("！", "。").replace("？", "。").replace("!", "。").replace("?", "。").replace(
-            "\n", "。").split("。"):
+    for piece in (
+        norm.replace("！", "。")
+        .replace("？", "。")
+        .replace("!", "。")
+        .replace("?", "。")
+        .replace("\n", "。")
+        .split("。")
+    ):
         end = pos + len(piece)
         if piece and not piece.isspace():
             raw = text[pos:end]
             numbers = numbers_in(raw)
-            out.append(Sentence(raw, piece, pos, len(out), numbers,
-                                tuple(m.num_start for m in numbers), tuple(m.end for m in numbers)))
+            out.append(
+                Sentence(
+                    raw,
+                    piece,
+                    pos,
+                    len(out),
+                    numbers,
+                    tuple(m.num_start for m in numbers),
+                    tuple(m.end for m in numbers),
+                )
+            )
         pos = end + 1
     return tuple(out)
 
@@ -157,7 +175,7 @@ def blank_parens(s: str) -> str:
         elif ch in "）)" and stack:
             j = stack.pop()
             if not stack:
-                out[j:i + 1] = " " * (i + 1 - j)
+                out[j : i + 1] = " " * (i + 1 - j)
     return "".join(out)
 
 

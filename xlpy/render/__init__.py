@@ -59,11 +59,17 @@ def md_context(value: Any) -> Any:
     if isinstance(value, list):
         return [md_context(v) for v in value]
     if isinstance(value, Table):
+
         def cell(text: str) -> str:
             return md_escape(text, cell=True)
 
-        return replace(value, md=[MdTable(cell(m.caption), [cell(h) for h in m.header],
-                                          [[cell(c) for c in row] for row in m.rows]) for m in value.md])
+        return replace(
+            value,
+            md=[
+                MdTable(cell(m.caption), [cell(h) for h in m.header], [[cell(c) for c in row] for row in m.rows])
+                for m in value.md
+            ],
+        )
     return value
 
 
@@ -74,7 +80,11 @@ def _docx(context: dict[str, Any], env: Any, override: bool) -> bytes:
     return render_docx(context, env, check=override)
 
 
-_RENDERERS: dict[str, Callable[[dict[str, Any], Any, bool], bytes]] = {"md": _text("md"), "html": _text("html"), "docx": _docx}
+_RENDERERS: dict[str, Callable[[dict[str, Any], Any, bool], bytes]] = {
+    "md": _text("md"),
+    "html": _text("html"),
+    "docx": _docx,
+}
 
 
 def render(

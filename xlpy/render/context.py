@@ -72,14 +72,17 @@ def _figures(instance: dict[str, Any], paths: dict[str, str]) -> dict[str, Any] 
 
 def s3_figures(instance: dict[str, Any]) -> dict[str, Any] | None:
     """The 表三 totals a report states in words: received, carried over, answered, carried forward."""
-    f = _figures(instance, {
-        "new": "s3.new_received.total",  # 本年新收
-        "carried": "s3.carried_over.total",  # 上年结转
-        "done": "s3.results.total.total",  # 本年度办理结果（七）总计
-        "granted": "s3.results.granted.total",  # 予以公开
-        "partly": "s3.results.partly_granted.total",  # 部分公开
-        "forward": "s3.carried_forward.total",  # 结转下年度继续办理
-    })
+    f = _figures(
+        instance,
+        {
+            "new": "s3.new_received.total",  # 本年新收
+            "carried": "s3.carried_over.total",  # 上年结转
+            "done": "s3.results.total.total",  # 本年度办理结果（七）总计
+            "granted": "s3.results.granted.total",  # 予以公开
+            "partly": "s3.results.partly_granted.total",  # 部分公开
+            "forward": "s3.carried_forward.total",  # 结转下年度继续办理
+        },
+    )
     if f is not None:
         f["none"] = not any(f[k] for k in ("new", "carried", "done", "forward"))
     return f

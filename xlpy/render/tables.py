@@ -97,8 +97,11 @@ class Table:
         return out
 
 
-_SPEC_KEYS = {"s2": ("corner", "unit_suffix", "ncols", "label_mm"), "s3": ("corner", "columns", "column_titles_from", "label_mm"),
-              "s4": ("label_mm",)}
+_SPEC_KEYS = {
+    "s2": ("corner", "unit_suffix", "ncols", "label_mm"),
+    "s3": ("corner", "columns", "column_titles_from", "label_mm"),
+    "s4": ("label_mm",),
+}
 
 
 @cache
@@ -176,7 +179,9 @@ def _col_tree_from_spec(version: str, nodes: list[Any], source: str) -> list[dic
     for n in nodes:
         if isinstance(n, str):
             if n not in titles:
-                raise RegisterError(f"数据文件 schemas/report-tables.json：表三的栏目 {n} 不在格式版本 {version} 的数据结构中")
+                raise RegisterError(
+                    f"数据文件 schemas/report-tables.json：表三的栏目 {n} 不在格式版本 {version} 的数据结构中"
+                )
             out.append({"title": titles[n], "key": n})
         else:
             out.append({"title": n["title"], "children": _col_tree_from_spec(version, n["children"], source)})
@@ -252,11 +257,13 @@ def section2(version: str, instance: dict[str, Any]) -> Table:
             col_titles.append(title + (spec["unit_suffix"].format(unit=unit) if unit else ""))
         spans = [1] * (len(cols) - 1) + [ncols - len(cols)]  # the last column fills the grid
         body.append([Cell(caption, "caption", colspan=ncols)])
-        body.append([Cell(spec["corner"], "col")] + [Cell(t, "col", colspan=s) for t, s in zip(col_titles, spans)])
+        body.append(
+            [Cell(spec["corner"], "col")] + [Cell(t, "col", colspan=s) for t, s in zip(col_titles, spans, strict=False)]
+        )
         md_rows = []
         for key, title in rows:
             paths = [f"s2.{block}.{key}.{c}" for c, _, _ in cols]
-            body.append([Cell(title, "row")] + [_value(instance, p, s) for p, s in zip(paths, spans)])
+            body.append([Cell(title, "row")] + [_value(instance, p, s) for p, s in zip(paths, spans, strict=False)])
             md_rows.append([title] + [fmt_number(_get(instance, p)) for p in paths])
         md.append(MdTable(caption, [spec["corner"]] + col_titles, md_rows))
     return Table("s2", ncols, [], body, _widths(spec["label_mm"], ncols), md)

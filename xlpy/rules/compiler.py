@@ -144,8 +144,8 @@ class Compiler:
         domains = [self.domain(for_each[n]) for n in names]
         out = []
         for combo in itertools.product(*domains) if names else [()]:
-            binding = {n: key for n, (key, _) in zip(names, combo)}
-            titles = {n: title for n, (_, title) in zip(names, combo)}
+            binding = {n: key for n, (key, _) in zip(names, combo, strict=False)}
+            titles = {n: title for n, (_, title) in zip(names, combo, strict=False)}
             linear = ex.linearize(ex.parse(ex.substitute(text, binding)), self.resolve, self.label)
             primary: tuple[str, ...] = ()
             if raw.get("primary"):
@@ -243,4 +243,4 @@ def _finalize(i: Instance, remap: dict[int, int]) -> Instance:
 
 
 def _match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
-    return all(a == "*" or a == b for a, b in zip(pattern, parts))
+    return all(a == "*" or a == b for a, b in zip(pattern, parts, strict=False))

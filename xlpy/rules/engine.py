@@ -209,7 +209,7 @@ def _finding(
     this_paths = list(dict.fromkeys(this_paths))
     last_terms = [
         (t, v)
-        for t, v in zip(lin.lhs + lin.rhs, outcome.lhs_terms + outcome.rhs_terms)
+        for t, v in zip(lin.lhs + lin.rhs, outcome.lhs_terms + outcome.rhs_terms, strict=False)
         if t.refs and all(r[2] for r in t.refs)
     ]
     last_value = (

@@ -274,7 +274,7 @@ class Outcome:
 
 def _signed_sum(terms: Iterable[LinearTerm], values: Iterable[Number]) -> Number:
     total: Number = 0
-    for t, v in zip(terms, values):
+    for t, v in zip(terms, values, strict=False):
         total = total + v if t.sign > 0 else total - v
     return total
 
@@ -290,7 +290,7 @@ def compare(lhs: Number, op: str, rhs: Number) -> bool:
 def terms_text(terms: Iterable[LinearTerm], values: Iterable[Number]) -> str:
     """Each term with its label and value, signs between: 本年新收 15 + 上年结转 5."""
     out = []
-    for i, (t, v) in enumerate(zip(terms, values)):
+    for i, (t, v) in enumerate(zip(terms, values, strict=False)):
         piece = f"{t.label} {fmt(v)}"
         if i == 0:
             out.append(piece if t.sign > 0 else f"- {piece}")

@@ -289,8 +289,11 @@ def load_register(version: str) -> Register:
             cached = None
         # The pickle names checkers; the functions register themselves when their modules import.
         known = import_checkers()
-        if (isinstance(cached, Register) and cached.version == version
-                and all(r.checker in known for r in cached.rules if r.kind == "checker")):
+        if (
+            isinstance(cached, Register)
+            and cached.version == version
+            and all(r.checker in known for r in cached.rules if r.kind == "checker")
+        ):
             return cached
     register = build_register(version)
     if path is not None:

@@ -15,11 +15,17 @@ from xlpy.server.errors import ApiError
 router = APIRouter(prefix="/api", tags=["API"])
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, "content": {"application/json": {"example": {
-        "ok": False, "error": text, "errors": [], "status": status}}}}
-    for status, text in ((401, "缺少或错误的访问令牌"), (413, "文件过大或疑似压缩炸弹"),
-                         (422, "文件无法使用，或报告被校验问题阻止（errors 中为问题清单）"),
-                         (503, "服务器繁忙"), (504, "处理超时"))
+    status: {
+        "description": text,
+        "content": {"application/json": {"example": {"ok": False, "error": text, "errors": [], "status": status}}},
+    }
+    for status, text in (
+        (401, "缺少或错误的访问令牌"),
+        (413, "文件过大或疑似压缩炸弹"),
+        (422, "文件无法使用，或报告被校验问题阻止（errors 中为问题清单）"),
+        (503, "服务器繁忙"),
+        (504, "处理超时"),
+    )
 }
 
 FileField = Annotated[UploadFile, File(description="本年度年报工作簿（.xlsx / .xlsm，或 xlpy export 导出的 JSON）")]
@@ -57,7 +63,9 @@ async def api_render(
     request: Request,
     file: FileField,
     last_year: LastYearField = None,
-    format: Annotated[Literal["md", "html", "docx", "json", "zip"], Form(description="报告格式；zip 为全部格式及校验结果")] = "html",
+    format: Annotated[
+        Literal["md", "html", "docx", "json", "zip"], Form(description="报告格式；zip 为全部格式及校验结果")
+    ] = "html",
     draft: Annotated[bool, Form(description="草稿：即使存在阻止定稿的问题也生成（标注为草稿）")] = False,
 ) -> Response:
     """Render the report. Without `draft`, a report blocked by findings is refused with 422 and the findings."""
@@ -97,8 +105,11 @@ async def api_template(
         raise ApiError(404, f"没有 {year} 年度的年报模板：年度报告格式自 2019 年度起适用，请选择 2019 年及以后的年度。")
     state = request.app.state.xlpy
     body = await state.conversions.run(jobs.template, year, org)
-    return Response(body, media_type=jobs.XLSX_TYPE,
-                    headers=_attachment(f"{jobs.safe_filename(org or '')}{year}年度政府信息公开工作年度报告.xlsx"))
+    return Response(
+        body,
+        media_type=jobs.XLSX_TYPE,
+        headers=_attachment(f"{jobs.safe_filename(org or '')}{year}年度政府信息公开工作年度报告.xlsx"),
+    )
 
 
 def _attachment(filename: str) -> dict[str, str]:

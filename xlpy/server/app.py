@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -58,8 +58,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         yield
         state.conversions.close()
 
-    app = FastAPI(title="xlpy 政府信息公开年报服务", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="xlpy 政府信息公开年报服务",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.xlpy = state
     errors.install(app)
 
@@ -116,8 +122,8 @@ def route_path(scope: Scope) -> str:
     """The path the router matches: behind a proxy (`--root-path /xlpy`) scope["path"] is /xlpy/api/…,
     and checking that against /api/ let every request through without the token."""
     path, root = scope["path"], scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("/", ""):
-        return path[len(root):] or "/"
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
+        return path[len(root) :] or "/"
     return path
 
 
@@ -129,12 +135,24 @@ class TokenMiddleware:
         self.token = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and route_path(scope).startswith(PROTECTED_PREFIXES)
-                and scope["method"] != "OPTIONS" and not self._authorised(scope)):
+        if (
+            scope["type"] == "http"
+            and route_path(scope).startswith(PROTECTED_PREFIXES)
+            and scope["method"] != "OPTIONS"
+            and not self._authorised(scope)
+        ):
             body = json.dumps(errors.error_body(401, errors.STATUS_ZH[401]), ensure_ascii=False).encode()
-            await send({"type": "http.response.start", "status": 401, "headers": [
-                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b'Bearer realm="xlpy"')]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 401,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"www-authenticate", b'Bearer realm="xlpy"'),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -158,7 +176,7 @@ class HeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]

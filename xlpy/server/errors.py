@@ -37,8 +37,13 @@ TOO_LARGE_CODES = {"too_large", "zip_bomb", "zip-bomb", "zip_size", "zip_ratio",
 class ApiError(Exception):
     """An error response to send as is: status, Chinese message, details."""
 
-    def __init__(self, status: int, message: str | None = None, errors: list[Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str | None = None,
+        errors: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message or STATUS_ZH.get(status, "请求失败"))
         self.status = status
         self.message = message or STATUS_ZH.get(status, "请求失败")
@@ -51,8 +56,9 @@ def error_body(status: int, message: str, errors: list[Any] | None = None) -> di
     return {"ok": False, "error": message, "errors": list(errors or []), "status": status}
 
 
-def error_response(status: int, message: str | None = None, errors: list[Any] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str | None = None, errors: list[Any] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     message = message or STATUS_ZH.get(status, "请求失败")
     return JSONResponse(error_body(status, message, errors), status_code=status, headers=headers)
 
@@ -110,8 +116,14 @@ def _is_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-_FIELD_ZH = {"file": "工作簿文件", "last_year": "上年度工作簿", "format": "报告格式", "draft": "草稿标记",
-             "year": "报告年度", "org": "机关名称"}
+_FIELD_ZH = {
+    "file": "工作簿文件",
+    "last_year": "上年度工作簿",
+    "format": "报告格式",
+    "draft": "草稿标记",
+    "year": "报告年度",
+    "org": "机关名称",
+}
 
 
 def _zh_validation(error: dict[str, Any]) -> dict[str, Any]:

@@ -65,7 +65,8 @@ def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Check
     report = validate(data, last_year=last, config=settings.validate_config)
     if report.unusable:
         findings = [f.to_dict() for f in report.findings if f.severity == "error"] or [
-            f.to_dict() for f in report.findings]
+            f.to_dict() for f in report.findings
+        ]
         raise ApiError(422, findings[0]["message"] if findings else "文件无法使用", findings)
     return Checked(data, report, upload)
 
@@ -79,16 +80,20 @@ def validate_job(upload: Upload, last_year: Upload | None, settings: Settings) -
     return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
-def render_job(upload: Upload, last_year: Upload | None, settings: Settings, fmt: str,
-               draft: bool) -> tuple[bytes, str]:
+def render_job(
+    upload: Upload, last_year: Upload | None, settings: Settings, fmt: str, draft: bool
+) -> tuple[bytes, str]:
     """(report bytes, file stem) for /api/render; a blocked final report without `draft` is a 422."""
     checked = _checked(upload, last_year, settings)
     report = checked.report
     if not report.final_ok and not draft:
         summary = report.summary
-        raise ApiError(422, f"存在 {summary['errors']} 个错误、{summary['warnings']} 个未说明的警告，不能生成正式报告；"
-                            "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。",
-                       [f.to_dict() for f in report.findings if f.blocks])
+        raise ApiError(
+            422,
+            f"存在 {summary['errors']} 个错误、{summary['warnings']} 个未说明的警告，不能生成正式报告；"
+            "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。",
+            [f.to_dict() for f in report.findings if f.blocks],
+        )
     # As in the CLI: the draft mark appears only when findings block the final report.
     draft = draft and not report.final_ok
     return render(checked, fmt, draft, settings), report_stem(checked) + ("（草稿）" if draft else "")
@@ -97,8 +102,13 @@ def render_job(upload: Upload, last_year: Upload | None, settings: Settings, fmt
 def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
     """The annotated workbook for /api/annotate."""
     if upload.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        raise input_error(InputError(f"{upload.name}：这是 JSON 数据，没有可以标记的工作簿。"
-                                     "请上传 Excel 工作簿（.xlsx），或用 xlpy new --data 先生成工作簿。", code="not_workbook"))
+        raise input_error(
+            InputError(
+                f"{upload.name}：这是 JSON 数据，没有可以标记的工作簿。"
+                "请上传 Excel 工作簿（.xlsx），或用 xlpy new --data 先生成工作簿。",
+                code="not_workbook",
+            )
+        )
     return annotate(_checked(upload, last_year, settings))
 
 
@@ -145,10 +155,7 @@ def annotate(checked: Checked) -> bytes:
     """The clerk's workbook with the 校验结果 sheet and highlights (the WPS route)."""
     from xlpy import annotate as annotate_module
 
-    fn = getattr(annotate_module, "annotate_bytes", None)
-    if fn is not None:
-        return bytes(fn(checked.upload.data, checked.report, name=checked.upload.name))
-    return bytes(annotate_module.annotate(checked.upload.data, checked.report))
+    return bytes(annotate_module.annotate_bytes(checked.upload.data, checked.report, name=checked.upload.name))
 
 
 def template(year: int, org: str | None) -> bytes:

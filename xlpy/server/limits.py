@@ -72,9 +72,17 @@ async def _send_413(send: Send, limit: int) -> None:
     import json
 
     body = json.dumps(error_body(413, too_large_message(limit)), ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -101,9 +109,12 @@ class Conversions:
             import multiprocessing
 
             # forkserver: never fork a process that already runs an event loop and threads.
-            return ProcessPoolExecutor(max_workers=settings.max_conversions, initializer=warm_worker,
-                                       initargs=(settings.worker_memory_mb,),
-                                       mp_context=multiprocessing.get_context("forkserver"))
+            return ProcessPoolExecutor(
+                max_workers=settings.max_conversions,
+                initializer=warm_worker,
+                initargs=(settings.worker_memory_mb,),
+                mp_context=multiprocessing.get_context("forkserver"),
+            )
         return ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
 
     def _semaphore(self) -> asyncio.Semaphore:
@@ -120,7 +131,9 @@ class Conversions:
         try:
             await asyncio.wait_for(slots.acquire(), timeout=limit)
         except TimeoutError:
-            raise ApiError(503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"}) from None
+            raise ApiError(
+                503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"}
+            ) from None
         pool = self.pool
         try:
             future = loop.run_in_executor(pool, func, *args)
@@ -145,8 +158,10 @@ class Conversions:
 
     def _reap(self, pool: Executor, future: asyncio.Future[Any]) -> None:
         if not future.done():
-            log.warning("a conversion overran its time limit by %ss: restarting the worker processes",
-                        self.settings.kill_grace_seconds)
+            log.warning(
+                "a conversion overran its time limit by %ss: restarting the worker processes",
+                self.settings.kill_grace_seconds,
+            )
             self._replace(pool, kill=True)
 
     def _replace(self, pool: Executor, *, kill: bool = False) -> None:
@@ -201,7 +216,9 @@ def warm_worker(memory_mb: int = 0) -> None:
         limit = memory_mb * 1024 * 1024
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or hard > limit:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit if hard == resource.RLIM_INFINITY else min(hard, limit)))
+            resource.setrlimit(
+                resource.RLIMIT_AS, (limit, limit if hard == resource.RLIM_INFINITY else min(hard, limit))
+            )
     import xlpy.reader
     import xlpy.validate  # noqa: F401
     from xlpy.rules.register import load_register

@@ -35,8 +35,12 @@ class Settings:
         """The reader's zip-directory limits (xlpy.safety.Limits) for these settings."""
         from xlpy.safety import Limits
 
-        return Limits(max_file_bytes=self.max_upload_bytes, max_uncompressed=self.zip_max_total_bytes,
-                      max_ratio=int(self.zip_max_ratio), max_members=self.zip_max_members)
+        return Limits(
+            max_file_bytes=self.max_upload_bytes,
+            max_uncompressed=self.zip_max_total_bytes,
+            max_ratio=int(self.zip_max_ratio),
+            max_members=self.zip_max_members,
+        )
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) fields replaced."""
@@ -71,8 +75,9 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
     for name in ("max_upload_bytes", "zip_max_total_bytes", "zip_max_ratio", "zip_max_members", "max_conversions"):
         if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool) or values[name] < 1):
             raise InputError(f"配置文件 {path} 中的 {name} 应为正整数", code="config")
-    if "time_limit_seconds" in values and not (isinstance(values["time_limit_seconds"], (int, float))
-                                               and values["time_limit_seconds"] > 0):
+    if "time_limit_seconds" in values and not (
+        isinstance(values["time_limit_seconds"], (int, float)) and values["time_limit_seconds"] > 0
+    ):
         raise InputError(f"配置文件 {path} 中的 time_limit_seconds 应为正数", code="config")
     memory = values.get("worker_memory_mb", 0)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 0:

@@ -101,8 +101,8 @@ def run_script(name: str, payload: dict[str, Any], config: Any = None) -> dict[s
     except InputError as exc:
         raise input_error(exc) from exc
     finally:
-        for var, token in zip((scripts.CONFIG, scripts.STRICT, scripts.OUTCOME), tokens):
-            var.reset(token)  # type: ignore[attr-defined]
+        for var, token in zip((scripts.CONFIG, scripts.STRICT, scripts.OUTCOME), tokens, strict=False):
+            var.reset(token)  # type: ignore[attr-defined, arg-type]
         release(book)
     return result
 
@@ -156,8 +156,11 @@ async def manifest(request: Request) -> Response:
         manifest_xml(base),
         media_type="application/xml; charset=utf-8",
         # Built from the request's Host when XLPY_PUBLIC_URL is unset: never let a shared cache keep it.
-        headers={"Content-Disposition": 'attachment; filename="xlpy-manifest.xml"', "Cache-Control": "no-store",
-                 "Vary": "Host"},
+        headers={
+            "Content-Disposition": 'attachment; filename="xlpy-manifest.xml"',
+            "Cache-Control": "no-store",
+            "Vary": "Host",
+        },
     )
 
 

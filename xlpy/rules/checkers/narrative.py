@@ -45,8 +45,11 @@ def _claims(ctx: RuleContext) -> tuple[tuple[TextField, cl.Claim], ...]:
 
     def read() -> tuple[tuple[TextField, cl.Claim], ...]:
         year = report_year(ctx)
-        return tuple((field, claim) for field in text_fields(ctx)
-                     for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead"))
+        return tuple(
+            (field, claim)
+            for field in text_fields(ctx)
+            for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead")
+        )
 
     return ctx.memoized("s3_claims", read)  # type: ignore[no-any-return]
 
@@ -68,13 +71,13 @@ def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Fi
 
 @checker("N-1")
 def received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"收到/受理/新收 … 申请 X 件" = 一 总计; "共办理 … X 件" = 一 + 二."""
+    """ "收到/受理/新收 … 申请 X 件" = 一 总计; "共办理 … X 件" = 一 + 二."""
     yield from _compare(ctx, rule, _N1)
 
 
 @checker("N-2")
 def answered(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"答复/办结 Y 件" = （七）总计; "上年结转 Z 件" = 二; "结转/顺延下年度 W 件" = 四."""
+    """ "答复/办结 Y 件" = （七）总计; "上年结转 Z 件" = 二; "结转/顺延下年度 W 件" = 四."""
     yield from _compare(ctx, rule, _N2)
 
 
@@ -96,7 +99,7 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             continue
         fields[field.path] = field
         by_sentence.setdefault((field.path, claim.sentence.start), []).append(claim)
-        outcome = quantities[claim.kind[len(cl.PERCENT):]]
+        outcome = quantities[claim.kind[len(cl.PERCENT) :]]
         f = _share(ctx, rule, field, claim, outcome, quantities)
         if f is not None:
             yield f
@@ -108,7 +111,7 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 
 def _breakdowns(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"答复 Y 件 … 予以公开 A 件、部分公开 B 件 … 其他处理 F 件": when all six outcomes are listed, A+…+F = Y."""
+    """ "答复 Y 件 … 予以公开 A 件、部分公开 B 件 … 其他处理 F 件": when all six outcomes are listed, A+…+F = Y."""
     year = report_year(ctx)
     for field in text_fields(ctx):
         total: cl.Claim | None = None
@@ -133,13 +136,16 @@ def _breakdown(ctx: RuleContext, rule: Any, field: TextField, total: cl.Claim, p
     if items == total.value:
         return None
     listed = " + ".join(fmt(c.value) for c in parts)
-    message = (f"文字所列六类办理结果 {listed} = {fmt(items)}件，与“{total.fragment}”中的 {fmt(total.value)}件不一致，"
-               f"相差 {fmt(items - total.value)}")
+    message = (
+        f"文字所列六类办理结果 {listed} = {fmt(items)}件，与“{total.fragment}”中的 {fmt(total.value)}件不一致，"
+        f"相差 {fmt(items - total.value)}"
+    )
     return finding(ctx, rule, field, message, lhs=items, rhs=total.value, diff=items - total.value)
 
 
-def _share(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outcome: Quantity,
-           quantities: dict[str, Quantity]) -> Finding | None:
+def _share(
+    ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outcome: Quantity, quantities: dict[str, Quantity]
+) -> Finding | None:
     count = table_value(ctx, outcome.paths)
     dens = [(quantities[k], table_value(ctx, quantities[k].paths)) for k in _DENOMINATORS]
     main_q, main_den = dens[0]
@@ -152,10 +158,20 @@ def _share(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outco
             if claim.value in (exact_share.quantize(step, ROUND_HALF_UP), exact_share.quantize(step, ROUND_DOWN)):
                 return None
     computed = (Decimal(count) * 100 / Decimal(main_den)).quantize(step, ROUND_HALF_UP)
-    message = (f"“{claim.fragment}”中的 {fmt(claim.value)}% 与表三计算值不一致：{outcome.label} {count}"
-               f"{located(ctx, outcome.paths)} ÷ “（七）总计” {main_den}{located(ctx, main_q.paths)} = {fmt(computed)}%")
-    return finding(ctx, rule, field, message, outcome.paths + main_q.paths,
-                   lhs=claim.value, rhs=computed, diff=claim.value - computed)
+    message = (
+        f"“{claim.fragment}”中的 {fmt(claim.value)}% 与表三计算值不一致：{outcome.label} {count}"
+        f"{located(ctx, outcome.paths)} ÷ “（七）总计” {main_den}{located(ctx, main_q.paths)} = {fmt(computed)}%"
+    )
+    return finding(
+        ctx,
+        rule,
+        field,
+        message,
+        outcome.paths + main_q.paths,
+        lhs=claim.value,
+        rhs=computed,
+        diff=claim.value - computed,
+    )
 
 
 def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Claim]) -> Finding | None:
@@ -168,14 +184,13 @@ def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Cl
     if total <= 100 + slack:
         return None
     listed = "、".join(f"{fmt(c.value)}%" for c in distinct.values())
-    message = (f"“{group[0].sentence.text.strip()}”中各项办理结果的占比（{listed}）合计 {fmt(total)}%，"
-               f"超过 100%")
+    message = f"“{group[0].sentence.text.strip()}”中各项办理结果的占比（{listed}）合计 {fmt(total)}%，超过 100%"
     return finding(ctx, rule, field, message, lhs=total, rhs=Decimal(100), diff=total - 100)
 
 
 @checker("N-7")
 def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"未收到/未接到 … 政府信息公开申请" only when 一 总计 = 0."""
+    """ "未收到/未接到 … 政府信息公开申请" only when 一 总计 = 0."""
     year = report_year(ctx)
     new = s3_quantities(ctx.version)[cl.NEW]
     value = table_value(ctx, new.paths)
@@ -183,6 +198,5 @@ def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         return
     for field in text_fields(ctx):
         for st in cl.none_received(field.text, year):
-            message = (f"文字称“{st.fragment}”，但{new.label}为 {value}{located(ctx, new.paths)}，"
-                       f"请核对文字或表格")
+            message = f"文字称“{st.fragment}”，但{new.label}为 {value}{located(ctx, new.paths)}，请核对文字或表格"
             yield finding(ctx, rule, field, message, new.paths, lhs=0, rhs=value, diff=-value)

@@ -42,8 +42,10 @@ def _text_fields(ctx: RuleContext, titles: bool) -> tuple[TextField, ...]:
     # The same fields and paths as ctx.value("text.…") each, read from the one dict.
     overview = text.get("overview")
     overview = overview if isinstance(overview, dict) else {}
-    slots: list[tuple[str, Any, str]] = [("text.preamble", text.get("preamble"), "一"),
-                                         ("text.overview.lead", overview.get("lead"), "一")]
+    slots: list[tuple[str, Any, str]] = [
+        ("text.preamble", text.get("preamble"), "一"),
+        ("text.overview.lead", overview.get("lead"), "一"),
+    ]
     parts = overview.get("parts")
     for i, part in enumerate(parts if isinstance(parts, list) else []):
         if isinstance(part, dict):
@@ -52,8 +54,9 @@ def _text_fields(ctx: RuleContext, titles: bool) -> tuple[TextField, ...]:
             slots.append((f"text.overview.parts.{i}.body", part.get("body"), "一"))
     for key, section in (("s2_lead", "二"), ("s3_lead", "三"), ("s4_lead", "四"), ("problems", "五"), ("other", "六")):
         slots.append((f"text.{key}", text.get(key), section))
-    return tuple(TextField(path, value, section) for path, value, section in slots
-                 if isinstance(value, str) and value.strip())
+    return tuple(
+        TextField(path, value, section) for path, value, section in slots if isinstance(value, str) and value.strip()
+    )
 
 
 def report_year(ctx: RuleContext) -> int | None:
@@ -93,8 +96,9 @@ def s3_quantities(version: str) -> dict[str, Quantity]:
     return {
         cl.NEW: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
         cl.NEW_ONLY: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
-        cl.HANDLED: Quantity("表三“一、本年新收”与“二、上年结转”总计之和",
-                             ("s3.new_received.total", "s3.carried_over.total")),
+        cl.HANDLED: Quantity(
+            "表三“一、本年新收”与“二、上年结转”总计之和", ("s3.new_received.total", "s3.carried_over.total")
+        ),
         cl.ANSWERED: Quantity("表三“三、本年度办理结果”的“（七）总计”", (r + "total.total",)),
         cl.CARRIED_OVER: Quantity("表三“二、上年结转政府信息公开申请数量”总计", ("s3.carried_over.total",)),
         cl.CARRIED_FORWARD: Quantity("表三“四、结转下年度继续办理”总计", ("s3.carried_forward.total",)),
@@ -103,14 +107,16 @@ def s3_quantities(version: str) -> dict[str, Quantity]:
         "s3.withheld": Quantity("表三“（三）不予公开”各项总计之和", group_totals(version, r + "withheld.")),
         "s3.unable": Quantity("表三“（四）无法提供”各项总计之和", group_totals(version, r + "unable.")),
         "s3.not_processed": Quantity("表三“（五）不予处理”各项总计之和", group_totals(version, r + "not_processed.")),
-        "s3.other": Quantity("表三“（六）其他处理”总计" if version == "2019" else "表三“（六）其他处理”各项总计之和",
-                             group_totals(version, r + "other.")),
+        "s3.other": Quantity(
+            "表三“（六）其他处理”总计" if version == "2019" else "表三“（六）其他处理”各项总计之和",
+            group_totals(version, r + "other."),
+        ),
     }
 
 
 def row_quantity(version: str, kind: str) -> Quantity | None:
     """The 总计 cell of one row of 三、本年度办理结果 ("s3.row.withheld.state_secret"), if the version has it."""
-    path = f"s3.results.{kind[len(cl.ROW):]}.total"
+    path = f"s3.results.{kind[len(cl.ROW) :]}.total"
     field = schema.fields(version).get(path)
     if field is None:
         return None
@@ -130,7 +136,7 @@ def cells_text(ctx: RuleContext, paths: tuple[str, ...]) -> str:
 
 
 def located(ctx: RuleContext, paths: tuple[str, ...]) -> str:
-    """"（表三!J7）" or "" when there are no cells."""
+    """ "（表三!J7）" or "" when there are no cells."""
     where = cells_text(ctx, paths)
     return f"（{where}）" if where else ""
 
@@ -148,17 +154,37 @@ def exact(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value
 
 
-def finding(ctx: RuleContext, rule: Any, field: TextField, message: str, table_paths: tuple[str, ...] = (),
-            lhs: Any = None, rhs: Any = None, diff: Any = None, last_year: Any = None) -> Finding:
+def finding(
+    ctx: RuleContext,
+    rule: Any,
+    field: TextField,
+    message: str,
+    table_paths: tuple[str, ...] = (),
+    lhs: Any = None,
+    rhs: Any = None,
+    diff: Any = None,
+    last_year: Any = None,
+) -> Finding:
     """A finding located first at the text cell, then at the table cells it disagrees with."""
     paths = [field.path, *table_paths]
     cells = [c for c in (ctx.cell(p) for p in paths) if c]
-    return Finding(rule=rule.id, severity=rule.severity, message=message, cells=cells, paths=paths,
-                   lhs=lhs, rhs=rhs, diff=diff, last_year=last_year, section=field.section)
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        message=message,
+        cells=cells,
+        paths=paths,
+        lhs=lhs,
+        rhs=rhs,
+        diff=diff,
+        last_year=last_year,
+        section=field.section,
+    )
 
 
-def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim,
-             candidates: list[Quantity]) -> Finding | None:
+def mismatch(
+    ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, candidates: list[Quantity]
+) -> Finding | None:
     """A finding when the stated number equals none of the candidate figures (the first one is cited)."""
     values = [(q, table_value(ctx, q.paths)) for q in candidates]
     q, v = values[0]
@@ -168,6 +194,8 @@ def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim,
         return None
     stated = exact(claim.value)
     unit = claim.number.unit or ""
-    message = (f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths) or ' '}不一致，"
-               f"相差 {fmt(claim.value - v)}")
+    message = (
+        f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths) or ' '}不一致，"
+        f"相差 {fmt(claim.value - v)}"
+    )
     return finding(ctx, rule, field, message, q.paths, lhs=stated, rhs=v, diff=stated - v)

@@ -24,7 +24,7 @@ _COLUMNS = {  # (version, column) → (schema leaf, official column title)
 
 @checker("N-9")
 def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"共 X 条，其中 A 条、B 条…" adds up to X (a "其中" list may be partial: then only a sum above X fails)."""
+    """ "共 X 条，其中 A 条、B 条…" adds up to X (a "其中" list may be partial: then only a sum above X fails)."""
     for field in text_fields(ctx):
         for lst in item_lists(field.text):
             total, items = lst.total.value, lst.items_sum
@@ -34,8 +34,10 @@ def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                 continue
             unit = lst.total.unit or ""
             listed = " + ".join(fmt(n.value) for _, n in lst.items)
-            message = (f"“{lst.fragment}”中所列各项 {listed} = {fmt(items)}{unit}，与所述总数 {fmt(total)}{unit}"
-                       f"不一致，相差 {fmt(items - total)}")
+            message = (
+                f"“{lst.fragment}”中所列各项 {listed} = {fmt(items)}{unit}，与所述总数 {fmt(total)}{unit}"
+                f"不一致，相差 {fmt(items - total)}"
+            )
             yield finding(ctx, rule, field, message, lhs=exact(items), rhs=exact(total), diff=exact(items - total))
 
 
@@ -49,7 +51,7 @@ def _quantity(version: str, noun: str, column: str) -> Quantity | None:
 
 @checker("N-10")
 def documents(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"新增/制发 规章 N 件" = 表二 规章 本年制发件数 (2019: 本年新制作数量); the same for 行政规范性文件."""
+    """ "新增/制发 规章 N 件" = 表二 规章 本年制发件数 (2019: 本年新制作数量); the same for 行政规范性文件."""
     year = report_year(ctx)
     for field in text_fields(ctx):
         for c in dc.document_claims(field.text, year):

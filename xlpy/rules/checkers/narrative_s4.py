@@ -21,9 +21,19 @@ from xlpy.rules.checkers.narrative_common import (
 )
 from xlpy.rules.context import RuleContext, checker
 
-_RESULT_ZH = {"total": "总计", "upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结"}
-_TOPIC_ZH = {cs.REVIEW: "行政复议", cs.LITIGATION: "行政诉讼", cs.DIRECT: "行政诉讼“未经复议直接起诉”",
-             cs.AFTER_REVIEW: "行政诉讼“复议后起诉”"}
+_RESULT_ZH = {
+    "total": "总计",
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+}
+_TOPIC_ZH = {
+    cs.REVIEW: "行政复议",
+    cs.LITIGATION: "行政诉讼",
+    cs.DIRECT: "行政诉讼“未经复议直接起诉”",
+    cs.AFTER_REVIEW: "行政诉讼“复议后起诉”",
+}
 
 
 # A paragraph naming none of these cannot state a 表四 figure; skipping it saves most of N-5/N-6's time.
@@ -31,8 +41,7 @@ _CASE_HINT = re.compile("复议|诉|纠|撤销")
 
 
 def _case_fields(ctx: RuleContext) -> tuple[TextField, ...]:
-    return ctx.memoized("case_fields", lambda: tuple(
-        f for f in text_fields(ctx) if _CASE_HINT.search(f.text)))  # type: ignore[no-any-return]
+    return ctx.memoized("case_fields", lambda: tuple(f for f in text_fields(ctx) if _CASE_HINT.search(f.text)))  # type: ignore[no-any-return]
 
 
 @cache
@@ -40,15 +49,17 @@ def quantity(topic: str, result: str) -> Quantity:
     """The 表四 figure of a topic and result; 行政诉讼 is the sum of its two kinds of suit."""
     zh = _RESULT_ZH[result]
     if topic == cs.LITIGATION:
-        return Quantity(f"表四行政诉讼“未经复议直接起诉”与“复议后起诉”的“{zh}”之和",
-                        (f"s4.litigation.direct.{result}", f"s4.litigation.after_review.{result}"))
+        return Quantity(
+            f"表四行政诉讼“未经复议直接起诉”与“复议后起诉”的“{zh}”之和",
+            (f"s4.litigation.direct.{result}", f"s4.litigation.after_review.{result}"),
+        )
     path = "s4.review" if topic == cs.REVIEW else f"s4.litigation.{topic}"
     return Quantity(f"表四{_TOPIC_ZH[topic]}“{zh}”", (f"{path}.{result}",))
 
 
 @checker("N-5")
 def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"行政复议 N 件" = 表四 行政复议 总计; "行政诉讼 M 件" = 两类起诉总计之和; result breakdowns likewise."""
+    """ "行政复议 N 件" = 表四 行政复议 总计; "行政诉讼 M 件" = 两类起诉总计之和; result breakdowns likewise."""
     year = report_year(ctx)
     for field in _case_fields(ctx):
         for c in cs.case_claims(field.text, year, field.path == "text.s4_lead"):
@@ -67,7 +78,7 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 @checker("N-6")
 def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """"均获维持" needs 结果纠正, 其他结果 and 尚未审结 all 0; "无败诉 / 未被纠错" needs 结果纠正 0."""
+    """ "均获维持" needs 结果纠正, 其他结果 and 尚未审结 all 0; "无败诉 / 未被纠错" needs 结果纠正 0."""
     year = report_year(ctx)
     for field in _case_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
@@ -86,6 +97,5 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                     parts.append(f"{_TOPIC_ZH[topic]}{_RESULT_ZH[result]} {v}{located(ctx, q.paths)}")
             if total == 0:
                 continue
-            message = (f"文字称“{st.statement.fragment}”，但表四中{'、'.join(parts)}，"
-                       f"与“{st.words}”不符")
+            message = f"文字称“{st.statement.fragment}”，但表四中{'、'.join(parts)}，与“{st.words}”不符"
             yield finding(ctx, rule, field, message, tuple(paths), lhs=0, rhs=total, diff=-total)

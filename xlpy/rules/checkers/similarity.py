@@ -44,11 +44,11 @@ def copied_share(this_year: str, last_year: str, k: int = K) -> Decimal | None:
     a, b = normalise(this_year), normalise(last_year)
     if len(a) < k or len(b) < k:
         return None
-    seen = {b[i:i + k] for i in range(len(b) - k + 1)}
+    seen = {b[i : i + k] for i in range(len(b) - k + 1)}
     covered = 0
     reach = 0  # end of the covered stretch so far: count each character once
     for i in range(len(a) - k + 1):
-        if a[i:i + k] in seen:
+        if a[i : i + k] in seen:
             covered += i + k - max(i, reach)
             reach = i + k
     return Decimal(covered) / Decimal(len(a))
@@ -90,8 +90,10 @@ def same_as_last_year(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             continue
         pct = (share * 100).quantize(Decimal(1), ROUND_HALF_UP)
         limit = (threshold * 100).quantize(Decimal(1), ROUND_HALF_UP)
-        message = (f"“{heading}”的文字有 {pct}% 与上年报告相同（按连续 {k} 字重合计算，不计标点和数字），"
-                   f"超过 {limit}%，存在内容雷同，请结合本年工作重新撰写")
+        message = (
+            f"“{heading}”的文字有 {pct}% 与上年报告相同（按连续 {k} 字重合计算，不计标点和数字），"
+            f"超过 {limit}%，存在内容雷同，请结合本年工作重新撰写"
+        )
         field = TextField(leaves[0], this_year, section)
         f = finding(ctx, rule, field, message, lhs=pct, rhs=limit, diff=pct - limit)
         f.paths = leaves  # every slot of the section; the first cell is where the clerk starts

@@ -16,13 +16,19 @@ _FEE = re.compile(r"处理费|收费通知|缴费通知")
 # 六 may say it in other words: "未收取任何费用", "申请人收费0元".
 _FEE_LOOSE = re.compile(r"(?:收取|收费|费用|缴费|缴纳)")
 _NOTICE = re.compile(r"通知|发出|告知")
-_NO_NOTICE = re.compile(r"(?:未|没有|未曾|无)(?:发出|下发|出具|送达|发放|产生|开具)?(?:过)?(?:信息处理费)?(?:的)?"
-                        r"(?:收费通知|缴费通知)")
+_NO_NOTICE = re.compile(
+    r"(?:未|没有|未曾|无)(?:发出|下发|出具|送达|发放|产生|开具)?(?:过)?(?:信息处理费)?(?:的)?"
+    r"(?:收费通知|缴费通知)"
+)
 
 # 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each with the words reports use for it.
 _TOPICS = (
     ("工作考核", re.compile(r"考核|考评|绩效评估|绩效评价|目标管理"), "如“考核”“考评”"),
-    ("社会评议", re.compile(r"评议|满意度|测评|社会评价|公众评价|群众评价|第三方评估"), "如“社会评议”“群众评议”“满意度测评”"),
+    (
+        "社会评议",
+        re.compile(r"评议|满意度|测评|社会评价|公众评价|群众评价|第三方评估"),
+        "如“社会评议”“群众评议”“满意度测评”",
+    ),
     ("责任追究", re.compile(r"追究|问责|追责|责任倒查"), "如“责任追究”“问责”"),
 )
 # What an empty 五 looks like once punctuation and spaces are gone.
@@ -42,6 +48,7 @@ def _other(ctx: RuleContext) -> TextField:
 def _elsewhere(ctx: RuleContext) -> list[str]:
     """The sentences of the other sections: a fee statement there is accepted too (no false alarm for
     a report that put it into 一 or 三), though the finding still points at 六."""
+
     def split() -> list[str]:
         texts = (f.text for f in text_fields(ctx) if f.path != "text.other")
         return [sentence for text in texts for sentence in _CLAUSES.split(text)]
@@ -65,8 +72,14 @@ def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if m := next((m for text in sentences if "通知" in text and (m := _NO_NOTICE.search(text))), None):
         yield finding(ctx, rule, other, head + f"但文字中写有“{m.group()}”，请核对", (_UNPAID_FEE,), rhs=n)
     elif not any("费" in text and _FEE.search(text) and _NOTICE.search(text) for text in sentences):
-        yield finding(ctx, rule, other, head + "“六、其他需要报告的事项”应报告信息处理费的收费通知发出情况和收费金额",
-                      (_UNPAID_FEE,), rhs=n)
+        yield finding(
+            ctx,
+            rule,
+            other,
+            head + "“六、其他需要报告的事项”应报告信息处理费的收费通知发出情况和收费金额",
+            (_UNPAID_FEE,),
+            rhs=n,
+        )
 
 
 @checker("X-2")
@@ -80,8 +93,13 @@ def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     for sentence in re.split(r"[。；;\n]", other.text):
         if _FEE_LOOSE.search(sentence) and re.search(r"信息公开|申请", sentence):
             return
-    yield finding(ctx, rule, other, "“六、其他需要报告的事项”未报告政府信息公开信息处理费的收取情况"
-                  "（未收取的写明“未收取信息处理费”或“收取信息处理费0元”）")
+    yield finding(
+        ctx,
+        rule,
+        other,
+        "“六、其他需要报告的事项”未报告政府信息公开信息处理费的收取情况"
+        "（未收取的写明“未收取信息处理费”或“收取信息处理费0元”）",
+    )
 
 
 @checker("X-3")
@@ -95,8 +113,10 @@ def government_topics(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if not missing:
         return
     listed = "；".join(f"{name}（{hint}）" for name, hint in missing)
-    message = (f"{org_type}的年度报告应包括工作考核、社会评议和责任追究结果情况（《条例》第五十条第（四）项），"
-               f"文字中未见：{listed}。可在“六、其他需要报告的事项”中补充")
+    message = (
+        f"{org_type}的年度报告应包括工作考核、社会评议和责任追究结果情况（《条例》第五十条第（四）项），"
+        f"文字中未见：{listed}。可在“六、其他需要报告的事项”中补充"
+    )
     yield finding(ctx, rule, _other(ctx), message)
 
 
