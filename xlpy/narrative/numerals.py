@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from xlpy.narrative import lexicon
+
 # Full-width digits and signs are mapped one character to one character, so offsets stay valid.
 # NFKC is not used on purpose: it would also turn "，" into "," and "（" into "(".
 _WIDTH = str.maketrans("０１２３４５６７８９％．\u3000\u00a0", "0123456789%.  ")
@@ -82,8 +84,10 @@ _AFTER = re.compile(
 )
 _YEAR_AFTER = re.compile(r"\s*年")
 # Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
-_APPROX_BEFORE = ("超过", "将近", "大约", "接近", "不足", "不到", "约为", "大概", "近", "约", "逾", "超")
-_APPROX_BEFORE_CN = ("上", "数", "几")  # 上千件, 数百条, 几十件 — only before Chinese numerals
+_APPROX_BEFORE = lexicon.words("approximation_before")
+_APPROX_BEFORE_CN = lexicon.words(
+    "approximation_before_chinese"
+)  # 上千件, 数百条, 几十件 — only before Chinese numerals
 # Fixed expressions that contain a numeral and a unit but state no count.
 _IDIOMS = (
     "一件事",

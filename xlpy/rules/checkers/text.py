@@ -8,6 +8,7 @@ from typing import Any
 
 from xlpy import schema
 from xlpy.model import Finding
+from xlpy.narrative import lexicon
 from xlpy.rules.checkers.narrative_common import TextField, finding, located, text_fields
 from xlpy.rules.context import RuleContext, checker
 
@@ -23,13 +24,9 @@ _NO_NOTICE = re.compile(
 
 # 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each with the words reports use for it.
 _TOPICS = (
-    ("工作考核", re.compile(r"考核|考评|绩效评估|绩效评价|目标管理"), "如“考核”“考评”"),
-    (
-        "社会评议",
-        re.compile(r"评议|满意度|测评|社会评价|公众评价|群众评价|第三方评估"),
-        "如“社会评议”“群众评议”“满意度测评”",
-    ),
-    ("责任追究", re.compile(r"追究|问责|追责|责任倒查"), "如“责任追究”“问责”"),
+    ("工作考核", lexicon.pattern("topic_assessment"), "如“考核”“考评”"),
+    ("社会评议", lexicon.pattern("topic_evaluation"), "如“社会评议”“群众评议”“满意度测评”"),
+    ("责任追究", lexicon.pattern("topic_accountability"), "如“责任追究”“问责”"),
 )
 # What an empty 五 looks like once punctuation and spaces are gone.
 _EMPTY_PROBLEMS = frozenset({"", "无", "暂无", "没有", "无问题", "暂无问题", "不涉及", "略", "无内容", "空"})

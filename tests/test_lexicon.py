@@ -1,0 +1,48 @@
+"""The narrative word lists (schemas/narrative/lexicon.json): valid against their meta-schema, all in use, plain words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from xlpy.narrative import lexicon
+from xlpy.resources import load_json, schemas_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_lexicon_is_valid() -> None:
+    Draft202012Validator(load_json(lexicon.META)).validate(load_json(lexicon.LEXICON))
+
+
+@pytest.mark.parametrize("word", ["予以公开|部分公开", "(?:办结)", r"\d+件", "申请.*件"])
+def test_regex_syntax_is_refused(word: str) -> None:
+    data = {"lists": {"x": {"about": "测试", "words": [word]}}}
+    assert list(Draft202012Validator(load_json(lexicon.META)).iter_errors(data))
+
+
+def test_every_list_is_read_by_code() -> None:
+    """A list nobody reads is dead data: each name appears in the narrative code."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "xlpy").rglob("*.py"))
+    unused = [name for name in lexicon.names() if f'"{name}"' not in code]
+    assert not unused, unused
+
+
+def test_alternation_longest_first() -> None:
+    alt = lexicon.alternation("outcome_words").split("|")
+    assert alt.index("不予以公开") < alt.index("不予公开")
+    assert lexicon.pattern("outcome_words").search("答复不予以公开2件").group() == "不予以公开"
+
+
+def test_unknown_list_is_a_chinese_error() -> None:
+    from xlpy.errors import RegisterError
+
+    with pytest.raises(RegisterError, match="词表"):
+        lexicon.words("no_such_list")
+
+
+def test_file_is_plain_json() -> None:
+    json.loads((schemas_dir() / lexicon.LEXICON).read_text(encoding="utf-8"))

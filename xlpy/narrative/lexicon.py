@@ -1,0 +1,47 @@
+"""The narrative word lists (schemas/narrative/lexicon.json), validated once and served as tuples or alternations."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from xlpy.errors import RegisterError
+from xlpy.resources import load_json
+
+LEXICON = "narrative/lexicon.json"
+META = "meta/narrative-lexicon.schema.json"
+
+
+@cache
+def _lists() -> dict[str, tuple[str, ...]]:
+    from jsonschema import Draft202012Validator
+
+    data = load_json(LEXICON)
+    errors = sorted(Draft202012Validator(load_json(META)).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].path)
+        raise RegisterError(f"词表 schemas/{LEXICON}（{where}）：{errors[0].message}", file=LEXICON)
+    return {name: tuple(entry["words"]) for name, entry in data["lists"].items()}
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_lists())
+
+
+def words(name: str) -> tuple[str, ...]:
+    """The words of one list, as written in the data file."""
+    try:
+        return _lists()[name]
+    except KeyError:
+        raise RegisterError(f"词表 schemas/{LEXICON} 中没有“{name}”", file=LEXICON) from None
+
+
+@cache
+def alternation(name: str) -> str:
+    """A regex alternation of a list's words, longest first (so "不予以公开" wins over "不予公开")."""
+    return "|".join(re.escape(w) for w in sorted(words(name), key=len, reverse=True))
+
+
+@cache
+def pattern(name: str) -> re.Pattern[str]:
+    return re.compile(alternation(name))
