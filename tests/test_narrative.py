@@ -18,24 +18,49 @@ import yaml
 import xlpy.rules.checkers.narrative
 import xlpy.rules.checkers.narrative_lists
 import xlpy.rules.checkers.narrative_s4
+import xlpy.rules.checkers.narrative_text
 import xlpy.rules.checkers.similarity
 import xlpy.rules.checkers.text  # noqa: F401  (X-1 … X-4)
 from xlpy import schema
 from xlpy.layout import layout
 from xlpy.rules.context import CHECKERS, RuleContext
+from xlpy.rules.register import load_register
 
 HERE = Path(__file__).resolve().parent
 CASES_DIR = HERE / "cases" / "narrative"
 EXAMPLES = HERE.parent / "workbook" / "examples"
-RULES = ("N-1", "N-2", "N-3", "N-4", "N-5", "N-6", "N-7", "N-9", "N-10", "X-1", "X-2", "X-3", "X-4", "C-4")
+RULES = (
+    "N-1",
+    "N-2",
+    "N-3",
+    "N-4",
+    "N-5",
+    "N-6",
+    "N-7",
+    "N-8",
+    "N-9",
+    "N-10",
+    "N-11",
+    "N-13",
+    "N-14",
+    "N-15",
+    "X-1",
+    "X-2",
+    "X-3",
+    "X-4",
+    "C-4",
+)
 BASES = json.loads((CASES_DIR / "tables.json").read_text(encoding="utf-8"))
 NEUTRAL_PROBLEMS = "一是政策解读形式不够丰富；二是依申请公开答复文书仍需规范。下一步将加强培训和指导。"
 NEUTRAL_OTHER = {"2019": "无。", "2021": "本年度未收取信息处理费。"}
 
 
-def rule(rule_id: str) -> Any:
+def rule(rule_id: str, version: str = "2021") -> Any:
+    """The rule as a checker receives it: the register's message template, every severity shown as warning."""
     params = {"threshold": 0.5} if rule_id == "C-4" else {}
-    return SimpleNamespace(id=rule_id, severity="warning", title=rule_id, message=None, params=params)
+    registered = load_register(version).by_id.get(rule_id)  # X-1, X-2 are 2021-only
+    message = registered.message if registered else None
+    return SimpleNamespace(id=rule_id, severity="warning", title=rule_id, message=message, params=params)
 
 
 def _set(node: dict, path: str, value: Any) -> None:
@@ -110,7 +135,7 @@ def context(case: dict) -> RuleContext:
 
 
 def run(ctx: RuleContext, rules: tuple[str, ...] = RULES) -> list[Any]:
-    return [f for rid in rules for f in CHECKERS[rid](ctx, rule(rid))]
+    return [f for rid in rules for f in CHECKERS[rid](ctx, rule(rid, ctx.version))]
 
 
 def load_cases() -> list[Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from xlpy.narrative import lexicon
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, per_sentence, sentences
 
@@ -56,14 +57,16 @@ ROWS = {  # the row labels of the table as clerks quote them → row (group.row 
 _ROW_WORDS = "|".join(sorted(ROWS, key=len, reverse=True))
 _ROWS_RE = re.compile(_ROW_WORDS)
 
+_OUTCOME_WORDS = lexicon.alternation("outcome_words")
+
 # Units a count of applications or cases is given in.
 CASE_UNITS = frozenset({"件", "件次", "宗", "份", "起"})  # not "个": "20个工作日"
 
 _S3_KEYWORDS = re.compile(
-    r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?(?:下一?年度?|\d{4}\s*年度?)(?:继续)?(?:办理|答复)?|下一?年度?继续办理)"
+    r"(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?(?:下一?年度?|\d{4}\s*年度?)(?:继续)?(?:办理)?(?:答复)?|下一?年度?继续办理)"
     r"|(?P<over>(?:上一?年度?|去年|(?:19|20)\d{2}\s*年度?)(?:的)?(?:结转|转入|未办结))"
     r"|(?P<row>" + _ROW_WORDS + ")"
-    r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)"
+    r"|(?P<outcome>" + _OUTCOME_WORDS + r")"
     r"|(?P<new>新收到|新收|共收到|收到|受理|接到|接收)"
     r"|(?P<handled>共收办|收办|办理)"
     r"|(?P<answered>答复|回复|办结)"
@@ -74,14 +77,12 @@ _NOUN_LEAD = re.compile(
     r"(?:本年度|本年|全年|年度|今年|\d{4}\s*年度?|我局|我委|我办|我镇|我区|我县|我市|本机关|本单位|共|共计|\s)*"
 )
 # "予以公开和部分公开（的申请合计）10 件": several outcomes taken together, not the last one alone.
-_JOINED_OUTCOME = re.compile(
-    r"(?:予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$"
-)
-_OUTCOME_BEFORE = re.compile(r"(不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?$")
+_JOINED_OUTCOME = re.compile(r"(?:" + _OUTCOME_WORDS + r")(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$")
+_OUTCOME_BEFORE = re.compile(r"(" + _OUTCOME_WORDS + r")(?:的)?$")
 _AFTER_KEYWORDS = re.compile(
     r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
     r"(?:(?P<fwd>(?:结转|顺延|转入|转)(?:至|到)?(?:下一?年度?|\d{4}\s*年度?))"
-    r"|(?P<outcome>不予以公开|予以公开|同意公开|部分公开|不予公开|无法提供|不予处理|其他处理))"
+    r"|(?P<outcome>" + _OUTCOME_WORDS + r"))"
 )
 # What may stand between the keyword and the number ("收到公民、法人和其他组织提出的政府信息公开申请共 20 件").
 _FILLER = re.compile(
@@ -128,14 +129,14 @@ def rolled_up(s: Sentence, n: Number) -> bool:
     return bool(SUBUNITS.search(s.norm, 0, n.num_start) or _OWN_SHARE.search(s.norm, n.end))
 
 
-COMPARE = re.compile(r"比|较|同比|环比|增加|减少|增长|下降|上升|提高|降低|增幅|降幅|平均|日均|月均|累计|以来")
-_OTHER_POPULATION = re.compile(r"信访|热线|12345|诉求|咨询|建议|提案|留言|来电|来信|信箱|舆情|复议|诉讼|起诉|应诉")
+COMPARE = lexicon.pattern("comparison_markers")
+_OTHER_POPULATION = lexicon.pattern("other_populations")
 _PCT_OF = re.compile(
     r"^\s*(?:占|占比|占比为|比例为|比例|占总数|占全部|占申请总数|占办理总数|占答复总数|占办结总数)"
     r"(?:的)?(?:比例|比重)?(?:为|达|是|达到)?\s*$"
 )
 _PCT_NAMED = re.compile(
-    r"(?P<outcome>予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)(?:的)?(?:申请)?(?:件数)?"
+    r"(?P<outcome>" + _OUTCOME_WORDS + r")(?:的)?(?:申请)?(?:件数)?"
     r"(?:率|比例|比率|占比|比重|占(?:[^，,。；;\d]{0,10}的)?(?:比例|比重)?)(?:为|达|是|达到)?\s*$"
 )
 

@@ -73,6 +73,8 @@ def _read(before: str) -> tuple[str, str, str] | None:
         noun_text = groups.get("noun") or groups.get("noun2") or ""
         noun = RULES if noun_text == "规章" else NORMATIVE
         verb = groups.get("verb") or "现行有效"
+        if column == MADE and "现行有效" in mid:
+            return noun, IN_FORCE, "现行有效"  # "集中发布现行有效行政规范性文件393件": the stock, not this year's
         if column == MADE and "公开" in verb or verb in ("发布", "公布"):
             column = PUBLISHED  # “新增公开/发布 规章”: 2019 has its own column; 2021 counts it as 制发
         return noun, column, verb

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from xlpy.narrative import lexicon
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
@@ -18,11 +19,8 @@ _RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
 _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # Channels overlap (one item is posted on the site and on WeChat; one applicant writes twice): lists by
 # channel need not add up.
-_CHANNEL = re.compile(
-    r"网站|网上|在线|微博|微信|公众号|新媒体|客户端|APP|app|抖音|头条|视频号|公报|报纸|报刊|电视|广播"
-    r"|当面|现场|信函|邮寄|传真|电话|邮件"
-)
-_OUTCOME = re.compile(r"予以公开|部分公开|不予公开|无法提供|不予处理|其他处理")
+_CHANNEL = lexicon.pattern("channel_words")
+_OUTCOME = lexicon.pattern("outcome_words")
 _CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
 
 
@@ -58,7 +56,32 @@ def item_lists(text: str) -> tuple[ItemList, ...]:
 @per_sentence
 def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
     blanked = blank_parens(s.norm)
-    return tuple(found for m in _MARKER.finditer(blanked) if (found := _list_at(s, blanked, m)) is not None)
+    out = [found for m in _MARKER.finditer(blanked) if (found := _list_at(s, blanked, m)) is not None]
+    # "共公布政府信息2599条，（其中机构职能类信息25条，…）": a list that is itself the parenthesised aside.
+    for m in _ASIDE.finditer(s.norm):
+        close = _closing(s.norm, m.start())
+        if close is None:
+            continue
+        # Only this aside is read: its parentheses become spaces, everything after it is blanked.
+        view = blanked[: m.start()] + " " + s.norm[m.start() + 1 : close] + " " * (len(s.norm) - close)
+        marker = _MARKER.match(view, m.start() + 1)
+        if marker is not None and (found := _list_at(s, view, marker)) is not None:
+            out.append(found)
+    return tuple(out)
+
+
+_ASIDE = re.compile(r"[（(](?=其中|包括)")
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The offset of the parenthesis closing the one at start (None when unclosed)."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += text[i] in "（("
+        depth -= text[i] in "）)"
+        if depth == 0:
+            return i
+    return None
 
 
 def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
@@ -83,6 +106,10 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
         sep = parts[k + 1] if k + 1 < len(parts) else "。"
         pos = seg_end + len(sep)
         inside = [n for n in numbers if seg_start <= n.num_start < seg_end]
+        if not inside and sep == "、" and list_rank is not None and list_rank > _RANK["、"] and k + 2 < len(parts):
+            parts[k + 2] = seg + sep + parts[k + 2]  # "、" inside an item label of a "，" list: one item
+            pos = seg_start
+            continue
         label = _CONNECTIVE.sub("", blanked[seg_start : inside[0].start]).strip() if len(inside) == 1 else ""
         trailing = blanked[inside[0].end : seg_end].strip(" 。") if len(inside) == 1 else "x"
         if (
@@ -110,7 +137,10 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
         return None
     if all(_OUTCOME.search(label) for label, _ in items):
         return None  # a breakdown by 办理结果 is N-4's
-    complete = m.group("full") is not None and not re.match(r"\s*等", blanked[items[-1][1].end :])
+    # A list that ends with "其他…" covers the rest: it is the whole of the total, whatever the marker.
+    complete = (m.group("full") is not None or items[-1][0].startswith(lexicon.words("rest_words"))) and not re.match(
+        r"\s*等", blanked[items[-1][1].end :]
+    )
     return ItemList(s, total, tuple(items), complete)
 
 

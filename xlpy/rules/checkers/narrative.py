@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from xlpy.narrative import claims as cl
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
+    exact,
     finding,
     fmt,
     located,
@@ -200,3 +202,31 @@ def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         for st in cl.none_received(field.text, year):
             message = f"文字称“{st.fragment}”，但{new.label}为 {value}{located(ctx, new.paths)}，请核对文字或表格"
             yield finding(ctx, rule, field, message, new.paths, lhs=0, rhs=value, diff=-value)
+
+
+_NAMES_CARRIED_OVER = re.compile(r"(?:上一?年度?|去年)的?结转")
+
+
+@checker("N-8")
+def received_with_carried_over(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """ "受理/收到 … X 件" where X = 一 + 二 (not 一): accepted by N-1, but readers take it for this year's new
+    applications and find 表三 saying otherwise — a hint with the wording that says what X is."""
+    quantities = s3_quantities(ctx.version)
+    new_q, over_q = quantities[cl.NEW], quantities[cl.CARRIED_OVER]
+    new, over = table_value(ctx, new_q.paths), table_value(ctx, over_q.paths)
+    if new is None or not over:
+        return
+    for field, claim in _claims(ctx):
+        if claim.kind != cl.NEW or claim.value != new + over:
+            continue
+        if _NAMES_CARRIED_OVER.search(claim.sentence.norm):
+            continue  # "共受理…17件（含上年结转2件）": the sentence already says what the figure is
+        message = rule.message.format(
+            fragment=claim.fragment,
+            value=fmt(claim.value),
+            new=new,
+            new_cells=located(ctx, new_q.paths),
+            over=over,
+            over_cells=located(ctx, over_q.paths),
+        )
+        yield finding(ctx, rule, field, message, new_q.paths + over_q.paths, lhs=exact(claim.value), rhs=new)

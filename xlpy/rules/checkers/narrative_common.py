@@ -164,13 +164,14 @@ def finding(
     rhs: Any = None,
     diff: Any = None,
     last_year: Any = None,
+    severity: str | None = None,
 ) -> Finding:
     """A finding located first at the text cell, then at the table cells it disagrees with."""
     paths = [field.path, *table_paths]
     cells = [c for c in (ctx.cell(p) for p in paths) if c]
     return Finding(
         rule=rule.id,
-        severity=rule.severity,
+        severity=severity or rule.severity,
         message=message,
         cells=cells,
         paths=paths,

@@ -8,7 +8,16 @@ from typing import Any
 from xlpy.model import Finding
 from xlpy.narrative import documents as dc
 from xlpy.narrative.lists import item_lists
-from xlpy.rules.checkers.narrative_common import Quantity, exact, finding, fmt, mismatch, report_year, text_fields
+from xlpy.rules.checkers.narrative_common import (
+    Quantity,
+    exact,
+    finding,
+    fmt,
+    mismatch,
+    report_year,
+    table_value,
+    text_fields,
+)
 from xlpy.rules.context import RuleContext, checker
 
 _NOUN_ZH = {dc.RULES: "规章", dc.NORMATIVE: "行政规范性文件"}
@@ -61,6 +70,18 @@ def documents(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             # 2019 has both 新制作 and 新公开; a clerk's "新增" may mean either.
             other = {dc.MADE: dc.PUBLISHED, dc.PUBLISHED: dc.MADE}.get(c.column) if ctx.version == "2019" else None
             candidates = [main] + ([q] if other and (q := _quantity(ctx.version, c.noun, other)) else [])
+            if c.column == dc.IN_FORCE and _cleared_plus_new(ctx, c):
+                continue
             f = mismatch(ctx, rule, field, c.claim, candidates)
             if f is not None:
                 yield f
+
+
+def _cleared_plus_new(ctx: RuleContext, c: dc.DocumentClaim) -> bool:
+    """ "清理后现行有效393件" + "本年制发77件" = 表二 现行有效 470: the text's stock before this year's documents."""
+    made = _quantity(ctx.version, c.noun, dc.MADE)
+    force = _quantity(ctx.version, c.noun, dc.IN_FORCE)
+    if made is None or force is None:
+        return False
+    new, total = table_value(ctx, made.paths), table_value(ctx, force.paths)
+    return new is not None and total is not None and c.claim.value + new == total

@@ -1,0 +1,132 @@
+"""N-11 … N-15: 全部办结 claims, the legal basis, the outline of the clerk's text, and text-quality hints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from xlpy.model import Finding
+from xlpy.narrative import lexicon
+from xlpy.narrative.sentences import sentences
+from xlpy.rules.checkers.narrative_common import (
+    finding,
+    located,
+    report_year,
+    table_value,
+    text_fields,
+)
+from xlpy.rules.context import RuleContext, checker
+
+_CARRIED_FORWARD = ("s3.carried_forward.total",)
+_CARRIED_FORWARD_LABEL = "表三“四、结转下年度继续办理”总计"
+
+
+@cache
+def _all_done() -> re.Pattern[str]:
+    """ "所有申请均已按要求办理完成": a subject word, at most 12 characters of manner, a predicate — or a rate."""
+    subject = lexicon.alternation("all_done_subjects")
+    predicate = lexicon.alternation("all_done_predicates")
+    rate = lexicon.alternation("all_done_rates")
+    return re.compile(f"(?:{subject})[^，,。；;\\d]{{0,12}}?(?:{predicate})|{rate}")
+
+
+@checker("N-11")
+def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """ "所有申请均已办结 / 办结率100%" only when 四、结转下年度继续办理 is 0."""
+    value = table_value(ctx, _CARRIED_FORWARD)
+    if not value:
+        return
+    year = report_year(ctx)
+    blockers = lexicon.words("all_done_blockers")
+    for field in text_fields(ctx, titles=False):
+        if "办" not in field.text and "答复" not in field.text and "处理" not in field.text:
+            continue
+        for s in sentences(field.text):
+            m = _all_done().search(s.norm)
+            if m is None or not s.about_year(m.start(), year):
+                continue
+            if any(b in s.norm for b in blockers):
+                continue  # "除结转下年度的1件以外，其余均已办结"
+            fragment = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
+            message = rule.message.format(
+                fragment=fragment, label=_CARRIED_FORWARD_LABEL, value=value, cells=located(ctx, _CARRIED_FORWARD)
+            )
+            yield finding(ctx, rule, field, message, _CARRIED_FORWARD, lhs=0, rhs=value, diff=-value)
+
+
+@checker("N-13")
+def legal_basis(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """The repealed 2008 《条例》 (国务院令第492号) or a 2008-era section name is cited."""
+    for field in text_fields(ctx, titles=True):
+        for name, why in (
+            ("legal_basis_repealed", "已废止的 2008 年《条例》（国务院令第492号）"),
+            ("legal_basis_old_sections", "2008 年格式的章节名（现行格式已无此节）"),
+        ):
+            m = lexicon.pattern(name).search(field.text)
+            if m is None:
+                continue
+            s = next(s for s in sentences(field.text) if s.start <= m.start() < s.start + len(s.text) + 1)
+            local = m.start() - s.start
+            fragment = s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip()
+            yield finding(ctx, rule, field, rule.message.format(fragment=fragment, why=why))
+
+
+_NUMBERED = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
+_ANY_NUMBERING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d+\s*[、.．])\s*"
+)
+
+
+@checker("N-14")
+def outline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """Sub-headings of 一 numbered 一、二、… (a second top-level numbering), or repeating an official heading."""
+    official = set(lexicon.words("official_headings"))
+    for field in text_fields(ctx, titles=True):
+        if not field.path.endswith(".title"):
+            continue
+        title = field.text.strip()
+        bare = _ANY_NUMBERING.sub("", title).rstrip("。")
+        if _NUMBERED.match(title):
+            why = "用了与报告一级标题相同的“一、二、……”编号，全文成了两套编号；一之下的小标题请用“（一）（二）……”"
+        elif bare in official:
+            why = "与年度报告格式规定的一级标题重复；请改用本节内容的小标题"
+        else:
+            continue
+        yield finding(ctx, rule, field, rule.message.format(title=title, why=why))
+
+
+_DOUBLED = re.compile(r"([\u4e00-\u9fff]{2,4})\1")
+_CJK = re.compile(r"[\u4e00-\u9fff“”《》、，。]")
+
+
+@checker("N-15")
+def text_quality(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """A word written twice ("资金资金"); ASCII punctuation between Chinese characters."""
+    allowed = set(lexicon.words("doubled_allowed"))
+    ascii_marks = frozenset(lexicon.words("ascii_punctuation"))
+    for field in text_fields(ctx, titles=True):
+        text = field.text
+        doubled = [m for m in _DOUBLED.finditer(text) if m.group() not in allowed]
+        if doubled:
+            quoted = "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3])
+            yield finding(ctx, rule, field, rule.message.format(what=f"词语重复：{quoted}", fix="请删去重复的字词"))
+        marks = [i for i, ch in enumerate(text) if ch in ascii_marks and _between_chinese(text, i)]
+        if marks:
+            quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
+            more = f"等 {len(marks)} 处" if len(marks) > 3 else ""
+            yield finding(
+                ctx, rule, field, rule.message.format(what=f"中文中用了半角标点：{quoted}{more}", fix="请改为全角标点")
+            )
+
+
+def _between_chinese(text: str, i: int) -> bool:
+    """Whether the mark at i has Chinese text on one side (spaces skipped): "六部分, 并附" but not "https://"."""
+    before = text[:i].rstrip()[-1:]
+    after = text[i + 1 :].lstrip()[:1]
+    return bool(_CJK.match(before) or _CJK.match(after))
+
+
+def _around(text: str, start: int, end: int) -> str:
+    return text[max(0, start - 4) : end + 4].replace("\n", " ").strip()
