@@ -20,7 +20,10 @@ COMMANDS: dict[str, str] = {
     "batch": "批量校验多个单位的工作簿并汇总",
     "rules": "列出全部校验规则",
     "serve": "启动 HTTP 服务（Excel 加载项、上传页面、API）",
+    "import": "把已发布的年报（PDF、网页、DOCX、文本）导入为年报数据",
 }
+# A command whose name is a Python keyword lives in a module of another name.
+_MODULE_NAMES = {"import": "import_report"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]
-    return importlib.import_module(f"xlpy.commands.{name}")
+    return importlib.import_module(f"xlpy.commands.{_MODULE_NAMES.get(name, name)}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
