@@ -154,10 +154,29 @@ def _write_sheet(wb: Workbook, results: fs.ResultsSheet) -> None:
     for i, width in enumerate(COLUMN_WIDTHS):
         ws.column_dimensions[chr(65 + i)].width = width
     ws.freeze_panes = ws.cell(fs.HEADER_ROW + 2, 1)
+    _fit_and_print(ws, results)
     # Open on the results: exactly one selected tab, or Excel groups the sheets.
     for other in wb.worksheets:
         other.sheet_view.tabSelected = other is ws
     wb.active = wb.worksheets.index(ws)
+
+
+def _fit_and_print(ws: Any, results: fs.ResultsSheet) -> None:
+    """Rows tall enough for their wrapped 问题 and 说明 (LibreOffice and WPS do not re-fit on opening);
+    printed on A4 landscape, one page wide, the header row repeated on every page."""
+    from xlpy.workbook import fit_text_row, lines_needed
+
+    wrapped = [c for c in range(len(COLUMN_WIDTHS)) if c in (3, 5)]
+    for r, row in enumerate(results.rows[fs.HEADER_ROW + 1 :], start=fs.HEADER_ROW + 2):
+        lines = max(lines_needed(str(row[c]), COLUMN_WIDTHS[c]) for c in wrapped)
+        if lines > 1:
+            fit_text_row(ws, r, lines)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{fs.HEADER_ROW + 1}:{fs.HEADER_ROW + 1}"
 
 
 def annotate_path(

@@ -56,6 +56,7 @@ class SheetLayout:
     labels: list[Label] = field(default_factory=list)
     inputs: list[Input] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)
+    header_rows: tuple[int, int] | None = None  # a table's header rows: repeated on every printed page
 
 
 @dataclass(slots=True)
@@ -69,6 +70,9 @@ class Layout:
     sheets: list[SheetLayout]
     inputs: dict[str, Input]  # by path, in reading order
     slots: dict[str, int]  # repeated groups: "text.overview.parts" -> number of slots
+    # Constant fields the official table shows in a header instead of a row of their own
+    # (2021 表二's 收费金额单位 is printed as 「本年收费金额（单位：万元）」): path -> value.
+    implied: dict[str, Any] = field(default_factory=dict)
 
     @property
     def cells(self) -> dict[str, str]:
@@ -91,6 +95,24 @@ def col_letter(col: int) -> str:
         col, rem = divmod(col - 1, 26)
         out = chr(65 + rem) + out
     return out
+
+
+def text_width(text: str) -> float:
+    """Width in Excel column units: a CJK character takes about two, other characters one."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+
+
+def span_for(widths: dict[int, float], first: int, text: str, last: int) -> int:
+    """The last column a one-line label starting at `first` needs (at most `last`)."""
+    need, col = text_width(text) + 1, first
+    room = widths.get(col, DEFAULT_WIDTH)
+    while room < need and col < last:
+        col += 1
+        room += widths.get(col, DEFAULT_WIDTH)
+    return col
+
+
+DEFAULT_WIDTH = 8.43  # Excel's default column width
 
 
 def cn_ordinal(i: int) -> str:
@@ -122,6 +144,7 @@ class _Builder:
         self.version = version
         self.spec = spec
         self.fields = schema.fields(version)
+        self.implied: dict[str, Any] = {}
 
     def kind(self, path: str) -> str:
         return self.fields[path].kind
@@ -142,8 +165,11 @@ class _Builder:
             sheet.labels.append(Label(2, 1, sd["hint"], "hint", 2, width))
         lead = sd.get("lead")
         if lead:
-            sheet.labels.append(Label(3, 1, "表前文字（可空）", "label"))
-            self.input(sheet, 3, 2, lead, f"{sd['title']}：表前文字", end_col=width)
+            # The label takes as many narrow columns as it needs to stay on one line (表三's are 9 wide).
+            text = "表前文字（可空）"
+            last = span_for(sheet.widths, 1, text, width - 1)
+            sheet.labels.append(Label(3, 1, text, "label", 3, last))
+            self.input(sheet, 3, last + 1, lead, f"{sd['title']}：表前文字", end_col=width)
 
     # --- sheet kinds -------------------------------------------------------------------
     def form(self, sd: dict[str, Any]) -> SheetLayout:
@@ -161,7 +187,7 @@ class _Builder:
 
     def text(self, sd: dict[str, Any]) -> SheetLayout:
         has_parts = "parts" in sd
-        sheet = SheetLayout(sd["name"], "text", widths={1: 10, 2: 24, 3: 90} if has_parts else {1: 16, 2: 100})
+        sheet = SheetLayout(sd["name"], "text", widths={1: 10, 2: 28, 3: 90} if has_parts else {1: 16, 2: 100})
         width = 3 if has_parts else 2
         self.head(sheet, sd, width)
         row = 4
@@ -199,7 +225,13 @@ class _Builder:
     def subtables(self, sd: dict[str, Any]) -> SheetLayout:
         root = sd["root"]
         tables = schema.children(self.version, root)
-        ncols = max(len(_row_columns(self.version, f"{root}.{k}")) for k, _ in tables)
+        # The widest row of any table decides the sheet's width: captions, title and hint span it all.
+        ncols = max(
+            len(_row_columns(self.version, f"{root}.{t}.{r}"))
+            for t, _ in tables
+            for r, rn in schema.children(self.version, f"{root}.{t}")
+            if not _scalar(rn)
+        )
         width = 1 + ncols
         sheet = SheetLayout(sd["name"], "subtables", widths={1: 26, **{c: 16 for c in range(2, width + 1)}})
         self.head(sheet, sd, width)
@@ -220,7 +252,11 @@ class _Builder:
                 for c, (ckey, ctitle) in enumerate(_row_columns(self.version, f"{tpath}.{rkey}"), start=2):
                     self.input(sheet, row, c, f"{tpath}.{rkey}.{ckey}", f"{rnode.get('title', '')}：{ctitle}")
                 row += 1
+            headers = "".join(title for _, title in columns)
             for xkey, xnode in extras:
+                if "const" in xnode and str(xnode["const"]) in headers:
+                    self.implied[f"{tpath}.{xkey}"] = xnode["const"]  # the column header already says it
+                    continue
                 sheet.labels.append(Label(row, 1, xnode.get("title", ""), "label"))
                 self.input(sheet, row, 2, f"{tpath}.{xkey}", xnode.get("title", ""))
                 row += 1
@@ -272,6 +308,7 @@ class _Builder:
                 Label(top + deepest[ckey] + 1, depth + 1 + i, ctitle, "header", top + header_rows - 1, depth + 1 + i)
             )
         first_row = top + header_rows
+        sheet.header_rows = (top, first_row - 1)
         # Group labels: each group spans the rows of its descendants, in its own label column.
         spans: dict[str, list[int]] = {}
         titles: dict[str, tuple[int, str]] = {}
@@ -311,6 +348,7 @@ class _Builder:
         self.head(sheet, sd, width)
         top = TABLE_TOP
         col_of = {p: i + 1 for i, (p, _, _) in enumerate(leaves)}
+        sheet.header_rows = (top, top + height - 1)
         for gpath, d, gtitle in groups:
             cols = [c for p, c in col_of.items() if p.startswith(gpath + ".")]
             sheet.labels.append(Label(top + d, min(cols), gtitle, "header", top + d, max(cols)))
@@ -349,16 +387,20 @@ def layout(version: str) -> Layout:
     except FileNotFoundError as exc:
         raise RegisterError(f"缺少格式版本 {version} 的版式文件 schemas/{name}") from exc
     sheets = []
+    implied: dict[str, Any] = {}
     for sd in spec["sheets"]:
         builder = _Builder(version, sd)
         build = getattr(builder, sd["kind"], None)
         if build is None:
             raise RegisterError(f"schemas/{name}：未知的工作表类型 {sd['kind']!r}（工作表 {sd['name']}）")
         sheets.append(build(sd))
+        implied.update(builder.implied)
     inputs = {i.path: i for s in sheets for i in s.inputs}
-    missing = [p for p in schema.fields(version) if p not in inputs]
+    missing = [p for p in schema.fields(version) if p not in inputs and p not in implied]
     if missing:
         raise RegisterError(f"schemas/{name} 没有为这些字段安排单元格：{', '.join(missing[:5])}")
     slots = {s["parts"]["path"]: s["parts"]["slots"] for s in spec["sheets"] if "parts" in s}
     slots.update({s["path"]: s["slots"] for s in spec["sheets"] if s["kind"] == "explanations"})
-    return Layout(version, spec["template_version"], spec["name_prefix"], spec["styles"], sheets, inputs, slots)
+    return Layout(
+        version, spec["template_version"], spec["name_prefix"], spec["styles"], sheets, inputs, slots, implied
+    )

@@ -229,6 +229,8 @@ def _plan(version: str) -> _Plan:
         elif path != "template_version":
             parent, key = parent_of(path)
             leaves.append((path, parent, key, fields[path].kind if path in fields else schema.TEXT))
+    for path in lay.implied:
+        parent_of(path)  # its containers exist even if no cell shares them
     slots = tuple((group, *parent_of(group), lay.slots[group], tuple(keys)) for group, keys in slot_keys.items())
     numeric = frozenset(p for p, _, _, kind in leaves if kind in NUMERIC)
     return _Plan(tuple(containers.values()), tuple(leaves), slots, numeric)
@@ -244,6 +246,10 @@ def _assemble(lay: Layout, raw: dict[str, Any], refs: dict[str, str]) -> tuple[d
     for path, parent, key, kind in plan.leaves:
         nodes[parent][key] = coerce(kind, raw[path])
         cells[path] = refs[path]
+    for path, value in lay.implied.items():
+        # A constant the template prints in a header (no cell): the workbook states it by its layout.
+        parent, _, key = path.rpartition(".")
+        nodes[parent][key] = value
     for group, parent, gkey, n, keys in plan.slots:
         items: list[dict[str, Any]] = []
         for i in range(n):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from xlpy import schema
 from xlpy.errors import InputError
-from xlpy.layout import Input, Layout, layout
+from xlpy.layout import DEFAULT_WIDTH, Input, Layout, SheetLayout, layout, text_width
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -31,7 +32,7 @@ def build_workbook(year: int, *, org: str | None = None, data: dict[str, Any] | 
     """A workbook for the format version `year` requires, optionally filled from a JSON instance."""
     version = schema.version_for_year(year)
     if version is None:
-        raise InputError(f"{year} 年没有对应的年报格式：xlpy 支持 2019 年及以后的报告年度。", code="year")
+        raise InputError(f"{year} 年没有对应的年报格式：支持 2019 年及以后的报告年度。", code="year")
     if data is not None and data.get("format_version") not in (None, version):
         raise InputError(
             f"数据的格式版本为 {data.get('format_version')}，但 {year} 年度报告应使用 {version} 年版格式。", code="F-0"
@@ -59,7 +60,7 @@ def _build(lay: Layout, year: int | None, org: str | None, data: dict[str, Any] 
         for inp in sheet.inputs:
             styles.input(ws, inp)
         _fit_rows(ws, sheet)
-        _print_setup(ws, wide=sheet.kind in ("row_table", "column_table"))
+        _print_setup(ws, sheet)
         _protect(ws)
         if sheet.kind == "row_table":
             first = min(i.row for i in sheet.inputs if i.path != "text.s3_lead")
@@ -68,7 +69,7 @@ def _build(lay: Layout, year: int | None, org: str | None, data: dict[str, Any] 
     _names(wb, lay)
     _fill(wb, lay, year, org, data)
     wb.properties.title = "政府信息公开工作年度报告"
-    wb.properties.subject = f"xlpy 年报模板 {lay.template_version}（格式版本 {lay.version}）"
+    wb.properties.subject = f"年报模板 {lay.template_version}（格式版本 {lay.version}）"
     wb.properties.creator = "xlpy"
     wb.active = 0
     return wb
@@ -154,37 +155,80 @@ class _Styles:
         if inp.end_col and inp.end_col > inp.col:
             # Merged cells never auto-fit: give the lead-sentence box room for about three lines.
             ws.row_dimensions[inp.row].height = 3 * LINE_HEIGHT + 3
-        # Single text cells keep Excel's automatic row height, so a row grows as the clerk types.
 
 
 LINE_HEIGHT = 14.5  # points per line of 10–11 pt 宋体
 
 
-def _text_width(text: str) -> float:
-    """Width in Excel column units: a CJK character takes about two, other characters one."""
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+def auto_rows(sheet: SheetLayout) -> set[int]:
+    """Rows holding a single (unmerged) text input: Excel, WPS and LibreOffice grow them as the clerk types.
+
+    They must never get a custom height (customHeight=1 freezes a row at one line); their labels are
+    laid out to fit on one line (tests/test_workbook.py checks it), so nothing in them needs a fixed height.
+    """
+    return {i.row for i in sheet.inputs if i.kind == schema.TEXT and not (i.end_col and i.end_col > i.col)}
 
 
-def _fit_rows(ws: Worksheet, sheet: Any) -> None:
+def _fit_rows(ws: Worksheet, sheet: SheetLayout) -> None:
     """Give wrapped labels the lines they need: Excel and WPS do not grow rows holding merged cells."""
     widths = sheet.widths
+    auto = auto_rows(sheet)
     for label in sheet.labels:
-        if label.style not in ("label", "header") or (label.end_row or label.row) != label.row:
+        if label.style not in ("label", "header") or (label.end_row or label.row) != label.row or label.row in auto:
             continue
-        available = sum(widths.get(c, 8.43) for c in range(label.col, (label.end_col or label.col) + 1))
-        lines = max(1, math.ceil(_text_width(label.text) / max(available - 1, 1)))
+        available = sum(widths.get(c, DEFAULT_WIDTH) for c in range(label.col, (label.end_col or label.col) + 1))
+        lines = max(1, math.ceil(text_width(label.text) / max(available - 1, 1)))
+        if lines == 1:
+            continue  # the default height holds one line; a fixed height would stop the row from growing
         current = ws.row_dimensions[label.row].height or LINE_HEIGHT
         ws.row_dimensions[label.row].height = max(current, lines * LINE_HEIGHT + 3)
 
 
-def _print_setup(ws: Worksheet, *, wide: bool) -> None:
-    """A4, one page wide (tables in landscape), so a printed sheet looks like the official table."""
+def lines_needed(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column `width` units wide (each paragraph starts a line)."""
+    room = max(width - 1, 1)
+    return sum(max(1, math.ceil(text_width(line) / room)) for line in text.split("\n"))
+
+
+def fit_text_row(ws: Worksheet, row: int, lines: int) -> None:
+    """Room for `lines` lines of wrapped text, kept automatic so Excel, WPS and LibreOffice still re-fit it."""
+    _auto_height(ws, row, min(409, lines * LINE_HEIGHT + 3))
+
+
+def _auto_height(ws: Worksheet, row: int, height: float) -> None:
+    """An estimated height that stays automatic (no customHeight), so the row still grows and shrinks."""
+    ws.row_dimensions[row] = _auto_row_class()(ws, index=row, ht=height)
+
+
+@cache
+def _auto_row_class() -> type:
+    from openpyxl.worksheet.dimensions import RowDimension
+
+    class AutoRow(RowDimension):  # type: ignore[misc]
+        # openpyxl marks every row with a height as custom, and Excel then never re-fits it.
+        @property
+        def customHeight(self) -> bool:
+            return False
+
+    return AutoRow
+
+
+def _print_setup(ws: Worksheet, sheet: SheetLayout) -> None:
+    """A4, one page wide, so a printed sheet looks like the official table.
+
+    A table (表三, 表四) prints in landscape on one page like the official one; its header rows are
+    also print titles, so a printer that splits it anyway repeats them.
+    """
+    table = sheet.header_rows is not None
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.page_setup.orientation = "landscape" if table else "portrait"
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 1 if table else 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    if sheet.header_rows is not None:
+        first, last = sheet.header_rows
+        ws.print_title_rows = f"{first}:{last}"
 
 
 def _protect(ws: Worksheet) -> None:
@@ -255,17 +299,23 @@ def _fill(wb: Workbook, lay: Layout, year: int | None, org: str | None, data: di
         values["meta.org_name"] = org
     widths = {sheet.name: sheet.widths for sheet in lay.sheets}
     for path, value in values.items():
+        if path in lay.implied:
+            if value != lay.implied[path]:
+                raise InputError(
+                    f"数据中的 {path} 应为“{lay.implied[path]}”（格式规定），而不是“{value}”。", code="data"
+                )
+            continue  # the template's header states it; there is no cell
         inp = lay.inputs.get(path)
         if inp is None:
             raise InputError(f"数据中的字段 {path} 在 {lay.version} 年版模板中没有对应的单元格。", code="data")
         ws = wb[inp.sheet]
         _write(ws.cell(inp.row, inp.col), inp, value)
         if isinstance(value, str) and value and inp.kind == schema.TEXT and not inp.end_col:
-            # openpyxl cannot ask Excel to auto-fit: size rows of filled text so the file opens readable.
-            width = max(widths[inp.sheet].get(inp.col, 8.43) - 1, 1)
-            lines = sum(max(1, math.ceil(_text_width(line) / width)) for line in value.split("\n"))
+            # openpyxl cannot ask Excel to auto-fit: estimate the height so the file opens readable,
+            # leaving the row automatic so it re-fits when the clerk edits it.
+            lines = lines_needed(value, widths[inp.sheet].get(inp.col, DEFAULT_WIDTH))
             current = ws.row_dimensions[inp.row].height or LINE_HEIGHT
-            ws.row_dimensions[inp.row].height = min(409, max(current, lines * LINE_HEIGHT + 3))
+            _auto_height(ws, inp.row, min(409, max(current, lines * LINE_HEIGHT + 3)))
 
 
 def flatten(data: dict[str, Any], lay: Layout) -> list[tuple[str, Any]]:

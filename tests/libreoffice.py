@@ -1,0 +1,94 @@
+"""LibreOffice for tests: convert a workbook to PDF, or type into cells as a clerk would (through UNO).
+
+LibreOffice stands in for WPS here. Each call uses its own user profile so parallel runs do not collide.
+Without LibreOffice the tests skip locally but fail in CI (CI installs it: Makefile DEB_PACKAGES).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+SOFFICE = shutil.which("soffice")
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno belongs to the system interpreter
+UNO_SCRIPT = Path(__file__).resolve().parent / "tools" / "uno_type.py"
+
+
+def need_libreoffice(*, uno: bool = False) -> None:
+    missing = SOFFICE is None
+    if uno and not missing:
+        probe = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True)
+        missing = probe.returncode != 0
+    if missing:
+        reason = "needs LibreOffice (apt-get install libreoffice-calc-nogui python3-uno)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " — CI must have it")
+        pytest.skip(reason)
+
+
+def to_pdf(workbook: Path, outdir: Path) -> Path:
+    """The workbook printed to PDF by LibreOffice (every sheet, with its page setup)."""
+    need_libreoffice()
+    with tempfile.TemporaryDirectory(prefix="xlpy-lo-") as profile:
+        subprocess.run(
+            [
+                str(SOFFICE),
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(outdir),
+                str(workbook),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    return outdir / (workbook.stem + ".pdf")
+
+
+def type_and_print(workbook: Path, pdf: Path, edits: list[tuple[str, str, str]]) -> Path:
+    """Open `workbook` in LibreOffice, type each (sheet, cell, text) as the clerk would, print to `pdf`."""
+    need_libreoffice(uno=True)
+    subprocess.run(
+        [SYSTEM_PYTHON, str(UNO_SCRIPT), str(workbook), str(pdf), json.dumps(edits, ensure_ascii=False)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return pdf
+
+
+def pdf_pages(pdf: Path) -> list[tuple[str, bool]]:
+    """Each page's text (whitespace removed) and whether it is landscape."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        return [(re.sub(r"\s+", "", p.extract_text() or ""), p.width > p.height) for p in doc.pages]
+
+
+def shows(page_text: str, text: str, slack: int = 80) -> bool:
+    """Whether every character of `text` is printed, in order, from where it starts on the page.
+
+    Labels of neighbouring cells interleave with a wrapped paragraph in the extracted text, so the
+    paragraph is matched as a subsequence within a window only a little longer than itself.
+    """
+    want = re.sub(r"\s+", "", text)
+    start = page_text.find(want[:8])
+    while start >= 0:
+        i = 0
+        for ch in page_text[start : start + len(want) + slack]:
+            if i < len(want) and ch == want[i]:
+                i += 1
+        if i == len(want):
+            return True
+        start = page_text.find(want[:8], start + 1)
+    return False
