@@ -33,7 +33,9 @@ demo: setup
 # workbooks as WPS would), PostgreSQL (the workspace's database tests). As root we install what is missing;
 # otherwise the tests that need them skip with a reason.
 DEB_PACKAGES = chromium libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk postgresql
+# tools/ holds the npm packages the tests use (acorn: the add-in scripts must parse as ES5).
 test-deps: setup
+	@if command -v npm >/dev/null; then npm ci --prefix tools --no-audit --no-fund --silent; fi
 	@if [ "$$(id -u)" = 0 ]; then \
 	  missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  if [ -n "$$missing" ]; then apt-get update -qq && \

@@ -136,8 +136,9 @@ def test_manifest_points_at_the_server(client: TestClient) -> None:
     assert strings["Group.Label"] == "政府信息公开年报"
     assert strings["Validate.Label"] == "校验" and strings["Generate.Label"] == "生成报告"
     actions = [a.get("{http://www.w3.org/2001/XMLSchema-instance}type") for a in root.iter(f"{{{NS['ov']}}}Action")]
-    assert actions == ["ExecuteFunction", "ExecuteFunction", "ShowTaskpane"]
-    assert [f.text for f in root.iter(f"{{{NS['ov']}}}FunctionName")] == ["xlpyValidate", "xlpyGenerate"]
+    assert actions == ["ExecuteFunction", "ExecuteFunction", "ExecuteFunction", "ShowTaskpane"]
+    names = [f.text for f in root.iter(f"{{{NS['ov']}}}FunctionName")]
+    assert names == ["xlpyValidate", "xlpyGenerate", "xlpyFillZeros"]
     for url in root.iter(f"{{{NS['bt']}}}Url"):
         assert url.get("DefaultValue").startswith("http://xlpy.example.gov.cn/")
 
@@ -174,11 +175,16 @@ def test_only_office_js_is_external() -> None:
     from pathlib import Path
 
     addin = Path(__file__).resolve().parents[1] / "workbook" / "addin"
-    for page in ("taskpane.html", "commands.html"):
+    for page, script in (
+        ("taskpane.html", "taskpane.js"),
+        ("commands.html", "taskpane.js"),
+        ("outcome.html", "outcome.js"),
+    ):
         srcs = re.findall(r'<script src="([^"]+)"', (addin / page).read_text(encoding="utf-8"))
-        assert srcs == ["https://appsforoffice.microsoft.com/lib/1/hosted/office.js", "taskpane.js"]
-    js = (addin / "taskpane.js").read_text(encoding="utf-8")
-    assert "innerHTML" not in js and "http://" not in js and "https://" not in js
+        assert srcs == ["https://appsforoffice.microsoft.com/lib/1/hosted/office.js", script]
+    for script in ("taskpane.js", "outcome.js"):
+        js = (addin / script).read_text(encoding="utf-8")
+        assert "innerHTML" not in js and "http://" not in js and "https://" not in js
 
 
 @pytest.mark.parametrize("fmt,magic", [("docx", b"PK"), ("html", b"<")])

@@ -1,14 +1,70 @@
 /* xlpy task pane and ribbon commands: reads the workbook with Excel.run into the xlwings
  * remote-protocol payload, POSTs it to the xlpy server, and replays the returned actions.
- * Plain ES2017, no build step, no dependencies besides Office.js (loaded by the page). */
+ * ES5 only (Office 2016/2019 host add-ins in Internet Explorer 11): no build step, no dependency
+ * besides Office.js, whose Promise is used where the webview has none. A test parses this file
+ * with acorn at ecmaVersion 5. */
 (function (root) {
   "use strict";
 
   var XLPY = (root.XLPY = root.XLPY || {});
   var TOKEN_KEY = "xlpy.token";
+  var OUTCOME_KEY = "xlpy.outcome";
+  var OFFICE_JS_HOST = "appsforoffice.microsoft.com"; // where every Office host's pages load Office.js
   // Tool-owned sheets: their values are never needed by the server, so they are not sent.
   var SKIP_VALUES = ["报告正文", "校验结果"];
   var SEVERITY = { error: "错误", warning: "警告", hint: "提示" };
+  // Requirement sets: REQUIRED is what manifest.xml declares (a test keeps them equal); OPTIONAL
+  // APIs are used only where Office.context.requirements.isSetSupported says so, with a fallback.
+  var REQUIRED = { ExcelApi: "1.1" };
+  var OPTIONAL = {
+    usedRangeOrNull: ["ExcelApi", "1.4"], // Worksheet.getUsedRangeOrNullObject
+    byIndexes: ["ExcelApi", "1.7"], // Worksheet.getRangeByIndexes
+    hyperlink: ["ExcelApi", "1.7"], // Range.hyperlink (else a HYPERLINK formula)
+    properties: ["ExcelApi", "1.7"], // Workbook.properties.title
+    autofit: ["ExcelApi", "1.2"], // RangeFormat.autofitColumns/autofitRows
+    dialog: ["DialogApi", "1.1"] // Office.context.ui.displayDialogAsync (ribbon outcome)
+  };
+
+  // --- environment ----------------------------------------------------------------------------
+  function PromiseClass() {
+    // IE11 has no Promise; Office.js brings its own (OfficeExtension.Promise).
+    return root.Promise || (root.OfficeExtension && root.OfficeExtension.Promise) || null;
+  }
+
+  function resolved(value) {
+    var P = PromiseClass();
+    return new P(function (resolve) { resolve(value); });
+  }
+
+  function supports(key) {
+    var set = OPTIONAL[key];
+    try {
+      return !!root.Office.context.requirements.isSetSupported(set[0], set[1]);
+    } catch (e) {
+      return false; // no requirements API: only the 1.1 baseline is assumed
+    }
+  }
+
+  // Why the pane cannot work here, in Chinese, or "" when it can.
+  function environmentProblem(info) {
+    if (!root.Office) {
+      return "未能加载 Office.js：Excel 加载项必须从 " + OFFICE_JS_HOST + " 下载 Office.js，" +
+        "本电脑无法访问该地址（政务内网常见）。请联系管理员放通该地址，或改用上传页面、宏工作簿（.xlsm）。";
+    }
+    if (!root.JSON || !root.XMLHttpRequest || !Array.prototype.forEach || !PromiseClass()) {
+      return "此 Office 内置的浏览器版本过旧，无法运行本加载项（至少需要 Internet Explorer 11）。" +
+        "请升级 Office，或改用上传页面、宏工作簿（.xlsm）。";
+    }
+    if (!root.Excel || (info && info.host && info.host !== "Excel")) {
+      return "未检测到 Excel：请在 Excel 中通过“政府信息公开年报”加载项打开本页面。";
+    }
+    var req = null;
+    try { req = root.Office.context.requirements; } catch (e) { req = null; }
+    if (req && !req.isSetSupported("ExcelApi", REQUIRED.ExcelApi)) {
+      return "此版本的 Excel 不支持加载项接口 ExcelApi " + REQUIRED.ExcelApi + "（需要 Excel 2016 或更高版本）。";
+    }
+    return "";
+  }
 
   // --- addresses --------------------------------------------------------------------------
   function colLetter(n) {
@@ -24,7 +80,7 @@
   // "'表三'!$D$7" or "=表三!D7" -> {sheet: "表三", address: "D7"}; null for anything else.
   function parseRef(text) {
     if (typeof text !== "string") return null;
-    var t = text.trim();
+    var t = text.replace(/^\s+|\s+$/g, "");
     if (t.charAt(0) === "=") t = t.slice(1);
     var bang = t.lastIndexOf("!");
     if (bang < 1) return null;
@@ -43,6 +99,10 @@
     return part.slice(part.lastIndexOf(":") + 1).replace(/\$/g, "");
   }
 
+  function quoteSheet(name) {
+    return "'" + name.replace(/'/g, "''") + "'";
+  }
+
   // --- reading the workbook -----------------------------------------------------------------
   function bookName(title) {
     // Office.js has no workbook name; the document URL (a path or https URL) ends with it.
@@ -53,62 +113,85 @@
     return last || title || "工作簿.xlsx";
   }
 
-  async function sortedSheets(context) {
+  function sortedSheets(context) {
     var sheets = context.workbook.worksheets;
     sheets.load("items/name,items/position");
-    await context.sync();
-    return sheets.items.slice().sort(function (a, b) { return a.position - b.position; });
+    return context.sync().then(function () {
+      return sheets.items.slice().sort(function (a, b) { return a.position - b.position; });
+    });
   }
 
-  async function readBook(context) {
+  function usedRange(ws) {
+    // ExcelApi 1.1's getUsedRange() returns A1 for an empty sheet, which reads as one empty cell.
+    var u = supports("usedRangeOrNull") ? ws.getUsedRangeOrNullObject(true) : ws.getUsedRange();
+    u.load("address");
+    return u;
+  }
+
+  function selectedCell(context) {
+    var sel = context.workbook.getSelectedRange();
+    sel.load("address");
+    return context.sync().then(function () {
+      return lastCell(sel.address.split(":")[0]);
+    }, function () {
+      return null; // a chart or shape is selected: no range selection
+    });
+  }
+
+  function readBook(context) {
     var wb = context.workbook;
-    var sheets = await sortedSheets(context);
-    var active = wb.worksheets.getActiveWorksheet();
-    active.load("position");
-    var names = wb.names;
-    names.load("items/name,items/type,items/value");
-    var props = wb.properties;
-    props.load("title");
-    var used = sheets.map(function (ws) {
-      var u = ws.getUsedRangeOrNullObject(true);
-      u.load("address");
-      return u;
+    var s = { sheets: null, active: null, names: null, props: null, used: null, ranges: null };
+    return sortedSheets(context).then(function (sheets) {
+      s.sheets = sheets;
+      s.active = wb.worksheets.getActiveWorksheet();
+      s.active.load("position");
+      s.names = wb.names;
+      s.names.load("items/name,items/type,items/value");
+      if (supports("properties")) {
+        s.props = wb.properties;
+        s.props.load("title");
+      }
+      s.used = sheets.map(usedRange);
+      return context.sync();
+    }).then(function () {
+      s.ranges = s.sheets.map(function (ws, i) {
+        if (s.used[i].isNullObject || SKIP_VALUES.indexOf(ws.name) >= 0) return null;
+        var r = ws.getRange("A1:" + lastCell(s.used[i].address));
+        r.load("values");
+        return r;
+      });
+      return context.sync();
+    }).then(function () {
+      return selectedCell(context);
+    }).then(function (selection) {
+      return payloadOf(s, selection);
     });
-    await context.sync();
-    var ranges = sheets.map(function (ws, i) {
-      if (used[i].isNullObject || SKIP_VALUES.indexOf(ws.name) >= 0) return null;
-      var r = ws.getRange("A1:" + lastCell(used[i].address));
-      r.load("values");
-      return r;
-    });
-    var selection = null;
-    try {
-      var sel = wb.getSelectedRange();
-      sel.load("address");
-      await context.sync();
-      selection = lastCell(sel.address.split(":")[0]);
-    } catch (e) {
-      selection = null; // a chart or shape is selected: no range selection
-    }
-    var order = sheets.map(function (ws) { return ws.name; });
+  }
+
+  function payloadOf(s, selection) {
+    var order = s.sheets.map(function (ws) { return ws.name; });
     var payloadNames = [];
-    names.items.forEach(function (n) {
+    s.names.items.forEach(function (n) {
       if (n.type !== "Range") return;
       var ref = parseRef(n.value);
       if (!ref || order.indexOf(ref.sheet) < 0 || ref.address.indexOf(":") >= 0) return;
       payloadNames.push({
         name: n.name, sheet_index: order.indexOf(ref.sheet), address: ref.address,
-        book_scope: true, scope_sheet_name: null, scope_sheet_index: null,
+        book_scope: true, scope_sheet_name: null, scope_sheet_index: null
       });
     });
     return {
       client: "Office.js",
       version: XLPY.clientVersion || "xlpy-addin",
-      book: { name: bookName(props.title), active_sheet_index: active.position, selection: selection },
+      book: {
+        name: bookName(s.props ? s.props.title : ""),
+        active_sheet_index: s.active.position,
+        selection: selection
+      },
       names: payloadNames,
-      sheets: sheets.map(function (ws, i) {
-        return { name: ws.name, values: ranges[i] ? ranges[i].values : [[]], pictures: [], tables: [] };
-      }),
+      sheets: s.sheets.map(function (ws, i) {
+        return { name: ws.name, values: s.ranges[i] ? s.ranges[i].values : [[]], pictures: [], tables: [] };
+      })
     };
   }
 
@@ -120,7 +203,13 @@
   }
 
   function rangeOf(state, a) {
-    return sheetAt(state, a.sheet_position).getRangeByIndexes(a.start_row, a.start_column, a.row_count, a.column_count);
+    var ws = sheetAt(state, a.sheet_position);
+    if (supports("byIndexes")) {
+      return ws.getRangeByIndexes(a.start_row, a.start_column, a.row_count, a.column_count);
+    }
+    var first = colLetter(a.start_column + 1) + (a.start_row + 1);
+    var last = colLetter(a.start_column + a.column_count) + (a.start_row + a.row_count);
+    return ws.getRange(first === last ? first : first + ":" + last);
   }
 
   function grid(a, value) {
@@ -133,129 +222,204 @@
     return rows;
   }
 
+  function hyperlinkFormula(address, text) {
+    // Excel 2016 (ExcelApi 1.1) has no Range.hyperlink: the HYPERLINK worksheet function jumps too.
+    function str(v) { return "\"" + String(v).replace(/"/g, "\"\"") + "\""; }
+    return "=HYPERLINK(" + str(address) + "," + str(text) + ")";
+  }
+
   // The actions this client replays (xlpy.excel.actions.OFFICE_JS is kept equal to this table).
-  const ACTIONS = {
-    setValues(state, a) { rangeOf(state, a).values = a.values; },
-    rangeClear(state, a) { rangeOf(state, a).clear(); },
-    rangeClearContents(state, a) { rangeOf(state, a).clear("Contents"); },
-    rangeClearFormats(state, a) { rangeOf(state, a).clear("Formats"); },
-    setRangeColor(state, a) {
+  var ACTIONS = {
+    setValues: function (state, a) { rangeOf(state, a).values = a.values; },
+    rangeClear: function (state, a) { rangeOf(state, a).clear(); },
+    rangeClearContents: function (state, a) { rangeOf(state, a).clear("Contents"); },
+    rangeClearFormats: function (state, a) { rangeOf(state, a).clear("Formats"); },
+    setRangeColor: function (state, a) {
       var fill = rangeOf(state, a).format.fill;
       if (a.args[0]) fill.color = a.args[0]; else fill.clear();
     },
-    addSheet(state, a) {
+    addSheet: function (state, a) {
       var ws = state.context.workbook.worksheets.add(a.args[1] || undefined);
       ws.position = a.args[0];
       state.reload = true;
     },
-    setSheetName(state, a) { sheetAt(state, a.sheet_position).name = String(a.args[0]); },
-    activateSheet(state, a) { sheetAt(state, a.args[0]).activate(); },
-    rangeSelect(state, a) {
+    setSheetName: function (state, a) { sheetAt(state, a.sheet_position).name = String(a.args[0]); },
+    activateSheet: function (state, a) { sheetAt(state, a.args[0]).activate(); },
+    rangeSelect: function (state, a) {
       sheetAt(state, a.sheet_position).activate();
       rangeOf(state, a).select();
     },
-    addHyperlink(state, a) {
+    addHyperlink: function (state, a) {
       var address = a.args[0] || "";
-      var link = { textToDisplay: a.args[1] || address, screenTip: a.args[2] || "" };
+      var text = a.args[1] || address;
+      if (!supports("hyperlink")) {
+        rangeOf(state, a).formulas = [[hyperlinkFormula(address, text)]];
+        return;
+      }
+      var link = { textToDisplay: text, screenTip: a.args[2] || "" };
       if (address.charAt(0) === "#") link.documentReference = address.slice(1); else link.address = address;
       rangeOf(state, a).hyperlink = link;
     },
-    setNumberFormat(state, a) { rangeOf(state, a).numberFormat = grid(a, a.args[0]); },
-    setAutofit(state, a) {
+    setNumberFormat: function (state, a) { rangeOf(state, a).numberFormat = grid(a, a.args[0]); },
+    setAutofit: function (state, a) {
+      if (!supports("autofit")) return; // cosmetic: Excel 2016 keeps the template's widths
       var format = rangeOf(state, a).format;
       if (a.args[0] === "columns") format.autofitColumns(); else format.autofitRows();
     },
-    alert(state, a) { state.alerts.push({ title: a.args[1] || "", message: a.args[0] || "" }); },
-    sheetClear(state, a) { sheetAt(state, a.sheet_position).getRange().clear(); },
-    sheetClearContents(state, a) { sheetAt(state, a.sheet_position).getRange().clear("Contents"); },
-    sheetClearFormats(state, a) { sheetAt(state, a.sheet_position).getRange().clear("Formats"); },
-    sheetDelete(state, a) { sheetAt(state, a.sheet_position).delete(); state.reload = true; },
+    alert: function (state, a) { state.alerts.push({ title: a.args[1] || "", message: a.args[0] || "" }); },
+    sheetClear: function (state, a) { sheetAt(state, a.sheet_position).getRange().clear(); },
+    sheetClearContents: function (state, a) { sheetAt(state, a.sheet_position).getRange().clear("Contents"); },
+    sheetClearFormats: function (state, a) { sheetAt(state, a.sheet_position).getRange().clear("Formats"); },
+    sheetDelete: function (state, a) { sheetAt(state, a.sheet_position).delete(); state.reload = true; }
   };
 
-  async function applyActions(actions) {
+  function applyActions(actions) {
     var alerts = [];
-    await root.Excel.run(async function (context) {
-      var state = { context: context, sheets: await sortedSheets(context), alerts: alerts, reload: false };
-      for (var i = 0; i < actions.length; i++) {
-        var a = actions[i];
-        var fn = ACTIONS[a.func];
-        if (!fn) throw new Error("此版本的加载项不支持操作“" + a.func + "”，请刷新加载项。");
-        fn(state, a);
-        if (state.reload) {
-          // Sheet positions changed: later actions address sheets by their new positions.
-          await context.sync();
-          state.sheets = await sortedSheets(context);
-          state.reload = false;
+    return root.Excel.run(function (context) {
+      var state = { context: context, sheets: null, alerts: alerts, reload: false };
+      var i = 0;
+      function step() {
+        // Replays actions until one changes sheet positions; then re-reads them and goes on.
+        while (i < actions.length) {
+          var a = actions[i++];
+          var fn = ACTIONS[a.func];
+          if (!fn) throw new Error("此版本的加载项不支持操作“" + a.func + "”，请刷新加载项。");
+          fn(state, a);
+          if (state.reload) {
+            state.reload = false;
+            return context.sync().then(function () { return sortedSheets(context); }).then(function (sheets) {
+              state.sheets = sheets;
+              return step();
+            });
+          }
         }
+        return context.sync();
       }
-      await context.sync();
-    });
-    return alerts;
+      return sortedSheets(context).then(function (sheets) {
+        state.sheets = sheets;
+        return step();
+      });
+    }).then(function () { return alerts; });
   }
 
-  // --- talking to the server ----------------------------------------------------------------
-  function headers() {
-    var h = { "Content-Type": "application/json" };
-    var token = "";
-    try { token = root.localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { /* storage disabled */ }
-    if (token) h.Authorization = "Bearer " + token;
-    return h;
+  // --- talking to the server (XMLHttpRequest: IE11 has no fetch) ---------------------------
+  function token() {
+    try { return root.localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; } // storage disabled
   }
 
-  async function post(path, payload) {
-    var resp = await root.fetch((XLPY.base || "") + path, {
-      method: "POST", headers: headers(), body: JSON.stringify(payload), credentials: "same-origin",
+  function serverError(xhr, text) {
+    var message = "服务器返回错误（" + xhr.status + "）";
+    var errors = [];
+    try {
+      var body = JSON.parse(text);
+      if (body && body.error) message = body.error;
+      errors = (body && body.errors) || [];
+    } catch (e) { /* not JSON */ }
+    var err = new Error(message);
+    err.status = xhr.status;
+    err.errors = errors;
+    return err;
+  }
+
+  function blobText(blob, done) {
+    if (typeof blob === "string") return done(blob);
+    if (!blob || !root.FileReader) return done("");
+    var reader = new root.FileReader();
+    reader.onload = function () { done(String(reader.result || "")); };
+    reader.onerror = function () { done(""); };
+    reader.readAsText(blob);
+  }
+
+  // POST the payload as JSON; resolves with the XMLHttpRequest (response parsed by the caller).
+  function post(path, payload, binary) {
+    var P = PromiseClass();
+    var url = (XLPY.base || "") + path;
+    return new P(function (resolve, reject) {
+      var xhr = new root.XMLHttpRequest();
+      xhr.open("POST", url, true);
+      xhr.setRequestHeader("Content-Type", "application/json");
+      var t = token();
+      if (t) xhr.setRequestHeader("Authorization", "Bearer " + t);
+      if (binary) xhr.responseType = "blob";
+      xhr.onload = function () {
+        if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr);
+        blobText(binary ? xhr.response : xhr.responseText, function (text) { reject(serverError(xhr, text)); });
+      };
+      xhr.onerror = function () {
+        reject(new Error("无法连接 xlpy 服务器：请检查网络，或请管理员确认服务正在运行。"));
+      };
+      xhr.send(JSON.stringify(payload));
     });
-    if (!resp.ok) {
-      var message = "服务器返回错误（" + resp.status + "）";
-      var errors = [];
-      try {
-        var body = await resp.json();
-        if (body && body.error) message = body.error;
-        errors = (body && body.errors) || [];
-      } catch (e) { /* not JSON */ }
-      var err = new Error(message);
-      err.status = resp.status;
-      err.errors = errors;
-      throw err;
+  }
+
+  function runScript(name) {
+    return root.Excel.run(readBook).then(function (payload) {
+      return post("/xlwings/custom-scripts-call/" + encodeURIComponent(name), payload, false);
+    }).then(function (xhr) {
+      var result = JSON.parse(xhr.responseText);
+      return applyActions(result.actions || []).then(function (alerts) {
+        return { xlpy: result.xlpy || {}, alerts: alerts };
+      });
+    });
+  }
+
+  function saveBlob(blob, name) {
+    if (root.navigator && root.navigator.msSaveOrOpenBlob) {
+      root.navigator.msSaveOrOpenBlob(blob, name); // IE11: no <a download>
+      return;
     }
-    return resp;
-  }
-
-  async function runScript(name) {
-    var payload = await root.Excel.run(readBook);
-    var resp = await post("/xlwings/custom-scripts-call/" + encodeURIComponent(name), payload);
-    var result = await resp.json();
-    var alerts = await applyActions(result.actions || []);
-    return { xlpy: result.xlpy || {}, alerts: alerts };
-  }
-
-  async function download(format, draft) {
-    var payload = await root.Excel.run(readBook);
-    var resp = await post("/addin/render?format=" + format + (draft ? "&draft=true" : ""), payload);
-    var blob = await resp.blob();
-    var name = "政府信息公开工作年度报告." + format;
-    var disposition = resp.headers.get("Content-Disposition") || "";
-    var m = /filename\*=UTF-8''([^;]+)/.exec(disposition);
-    if (m) name = decodeURIComponent(m[1]);
     var a = root.document.createElement("a");
     a.href = root.URL.createObjectURL(blob);
     a.download = name;
     root.document.body.appendChild(a);
     a.click();
-    a.remove();
-    return name;
+    a.parentNode.removeChild(a);
   }
 
-  async function jumpTo(ref) {
+  function download(format, draft) {
+    return root.Excel.run(readBook).then(function (payload) {
+      return post("/addin/render?format=" + format + (draft ? "&draft=true" : ""), payload, true);
+    }).then(function (xhr) {
+      var name = "政府信息公开工作年度报告." + format;
+      var disposition = xhr.getResponseHeader("Content-Disposition") || "";
+      var m = /filename\*=UTF-8''([^;]+)/.exec(disposition);
+      if (m) name = decodeURIComponent(m[1]);
+      saveBlob(xhr.response, name);
+      return name;
+    });
+  }
+
+  function jumpTo(ref) {
     var target = parseRef(ref);
-    if (!target) return;
-    await root.Excel.run(async function (context) {
+    if (!target) return resolved(null);
+    return root.Excel.run(function (context) {
       var ws = context.workbook.worksheets.getItem(target.sheet);
       ws.activate();
       ws.getRange(target.address).select();
-      await context.sync();
+      return context.sync();
     });
+  }
+
+  // --- outcome of a script run, for the pane and the ribbon dialog ---------------------------
+  function errorText(e) {
+    var text = (e && e.message) || String(e);
+    if (e && e.errors && e.errors.length && e.errors[0].message && e.errors[0].message !== text) {
+      text += "\n" + e.errors.slice(0, 5).map(function (x) { return "· " + x.message; }).join("\n");
+    }
+    return text;
+  }
+
+  // {kind: ok|refused|error, title, message}: alert actions first (what the script asked to show).
+  function outcomeOf(out) {
+    var report = out.xlpy.report;
+    var ok = report ? report.final_ok : out.xlpy.ok !== false;
+    var title = (out.alerts[0] && out.alerts[0].title) || (ok ? "完成" : "未通过");
+    var message = out.alerts.map(function (x) { return x.message; }).join("\n") || out.xlpy.message || "完成";
+    return { kind: ok ? "ok" : "refused", title: title, message: message };
+  }
+
+  function failureOf(e) {
+    return { kind: "error", title: "出错了", message: errorText(e) };
   }
 
   // --- task pane UI (text only: nothing from the server is parsed as HTML) -----------------
@@ -300,22 +464,19 @@
   }
 
   var busy = false;
-  async function guard(work) {
-    if (busy) return;
+  function guard(work) {
+    if (busy) return resolved(null);
     busy = true;
     setButtons(false);
-    try {
-      await work();
-    } catch (e) {
-      var text = (e && e.message) || String(e);
-      if (e && e.errors && e.errors.length && e.errors[0].message && e.errors[0].message !== text) {
-        text += "\n" + e.errors.slice(0, 5).map(function (x) { return "· " + x.message; }).join("\n");
-      }
-      setStatus(text, "error");
-    } finally {
+    function finish() {
       busy = false;
       setButtons(true);
     }
+    var P = PromiseClass();
+    return new P(function (resolve) { resolve(work()); }).then(finish, function (e) {
+      setStatus(errorText(e), "error");
+      finish();
+    });
   }
 
   function setButtons(on) {
@@ -327,54 +488,98 @@
 
   function scriptButton(name, working) {
     return function () {
-      return guard(async function () {
+      return guard(function () {
         setStatus(working);
-        var out = await runScript(name);
-        var message = out.alerts.map(function (x) { return x.message; }).join("\n") || out.xlpy.message || "完成";
-        var ok = out.xlpy.report ? out.xlpy.report.final_ok : true;
-        setStatus(message, ok ? "ok" : "error");
-        if (out.xlpy.report) showFindings(out.xlpy.report);
+        return runScript(name).then(function (out) {
+          var outcome = outcomeOf(out);
+          setStatus(outcome.message, outcome.kind === "ok" ? "ok" : "error");
+          if (out.xlpy.report) showFindings(out.xlpy.report);
+        });
       });
     };
   }
 
   function downloadButton(format) {
     return function () {
-      return guard(async function () {
+      return guard(function () {
         setStatus("正在生成 " + format.toUpperCase() + " 报告……");
-        var name = await download(format, $("opt-draft") && $("opt-draft").checked);
-        setStatus("已生成：" + name, "ok");
+        return download(format, $("opt-draft") && $("opt-draft").checked).then(function (name) {
+          setStatus("已生成：" + name, "ok");
+        });
       });
     };
   }
 
-  function initPane() {
+  function initPane(info) {
     if (!$("btn-validate")) return; // the ribbon's function file has no UI
-    $("btn-validate").addEventListener("click", scriptButton("validate", "正在校验……"));
-    $("btn-generate").addEventListener("click", scriptButton("generate", "正在生成报告……"));
-    $("btn-fill").addEventListener("click", scriptButton("fill_zeros", "正在填 0……"));
-    $("btn-docx").addEventListener("click", downloadButton("docx"));
-    $("btn-html").addEventListener("click", downloadButton("html"));
     var token = $("opt-token");
     try { token.value = root.localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { /* storage disabled */ }
-    token.addEventListener("change", function () {
-      try { root.localStorage.setItem(TOKEN_KEY, token.value.trim()); } catch (e) { /* storage disabled */ }
-    });
-    if (!root.Excel) {
-      setStatus("未检测到 Excel：请在 Excel 中通过“政府信息公开年报”加载项打开本页面。", "error");
+    token.onchange = function () {
+      try { root.localStorage.setItem(TOKEN_KEY, token.value.replace(/^\s+|\s+$/g, "")); } catch (e) { /* storage disabled */ }
+    };
+    var problem = environmentProblem(info);
+    if (problem) {
+      setStatus(problem, "error");
       return;
     }
+    $("btn-validate").onclick = scriptButton("validate", "正在校验……");
+    $("btn-generate").onclick = scriptButton("generate", "正在生成报告……");
+    $("btn-fill").onclick = scriptButton("fill_zeros", "正在填 0……");
+    $("btn-docx").onclick = downloadButton("docx");
+    $("btn-html").onclick = downloadButton("html");
     setButtons(true);
     setStatus("就绪。点击“校验”检查本工作簿。");
   }
 
-  // Ribbon buttons (ExecuteFunction): run the script, then tell Office the command is done.
+  // --- ribbon buttons (ExecuteFunction): run, show the outcome in a dialog, then complete -------
+  function dialogUrl(outcome) {
+    // The dialog page must be on the add-in's own origin: outcome.html beside this function file.
+    var here = root.location.href.split("#")[0].split("?")[0];
+    var id = String(new Date().getTime());
+    try { root.localStorage.setItem(OUTCOME_KEY, JSON.stringify({ id: id, outcome: outcome })); } catch (e) { /* query only */ }
+    var short = outcome.message.length > 150 ? outcome.message.slice(0, 150) + "……" : outcome.message;
+    return here.slice(0, here.lastIndexOf("/") + 1) + "outcome.html?id=" + id +
+      "&kind=" + outcome.kind + "&title=" + encodeURIComponent(outcome.title) + "&message=" + encodeURIComponent(short);
+  }
+
+  function showOutcome(outcome, done) {
+    var ui = null;
+    try { ui = root.Office.context.ui; } catch (e) { ui = null; }
+    if (!ui || !ui.displayDialogAsync || !supports("dialog")) {
+      // No dialog API (Excel 2016 before DialogApi 1.1): the outcome stays visible in the sheets.
+      if (root.console) root.console.log("xlpy: " + outcome.title + " — " + outcome.message);
+      done();
+      return;
+    }
+    ui.displayDialogAsync(dialogUrl(outcome), { height: 30, width: 30, displayInIframe: true }, function (result) {
+      if (result.status !== "succeeded") {
+        done();
+        return;
+      }
+      var dialog = result.value;
+      var types = root.Office.EventType;
+      dialog.addEventHandler(types.DialogMessageReceived, function () {
+        dialog.close();
+        done();
+      });
+      dialog.addEventHandler(types.DialogEventReceived, function () { done(); }); // closed with ×
+    });
+  }
+
   function command(name) {
     return function (event) {
-      runScript(name).catch(function (e) {
-        if (root.console) root.console.error("xlpy: " + ((e && e.message) || e));
-      }).then(function () {
+      var finished = false;
+      function done() {
+        if (finished) return;
+        finished = true;
         if (event && event.completed) event.completed();
+      }
+      var problem = environmentProblem(null);
+      var run = problem ? resolved({ kind: "error", title: "无法运行", message: problem })
+        : runScript(name).then(outcomeOf).then(null, failureOf);
+      run.then(function (outcome) {
+        XLPY.lastOutcome = outcome;
+        showOutcome(outcome, done);
       });
     };
   }
@@ -385,25 +590,35 @@
   XLPY.runScript = runScript;
   XLPY.jumpTo = jumpTo;
   XLPY.actions = Object.keys(ACTIONS);
+  XLPY.required = REQUIRED;
+  XLPY.optional = OPTIONAL;
   root.xlpyValidate = command("validate");
   root.xlpyGenerate = command("generate");
+  root.xlpyFillZeros = command("fill_zeros");
 
-  function start() {
+  function start(info) {
     if (root.Office && root.Office.actions && root.Office.actions.associate) {
       root.Office.actions.associate("xlpyValidate", root.xlpyValidate);
       root.Office.actions.associate("xlpyGenerate", root.xlpyGenerate);
+      root.Office.actions.associate("xlpyFillZeros", root.xlpyFillZeros);
     }
-    initPane();
+    initPane(info);
+  }
+
+  function whenDomReady(fn) {
+    if (root.document.readyState === "loading") {
+      root.document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      fn();
+    }
   }
 
   if (root.Office && typeof root.Office.onReady === "function") {
-    root.Office.onReady(function () {
-      if (root.document.readyState === "loading") root.document.addEventListener("DOMContentLoaded", start);
-      else start();
-    });
-  } else if (root.document.readyState === "loading") {
-    root.document.addEventListener("DOMContentLoaded", start);
+    root.Office.onReady(function (info) { whenDomReady(function () { start(info); }); });
+  } else if (root.Office) {
+    // Office.js before onReady (Excel 2016 builds): Office.initialize is the documented hook.
+    root.Office.initialize = function () { whenDomReady(function () { start(null); }); };
   } else {
-    start();
+    whenDomReady(function () { start(null); });
   }
 })(window);

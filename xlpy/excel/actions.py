@@ -103,8 +103,8 @@ def vba_subs(remote_bas: str | Path) -> set[str]:
 
 
 def taskpane_actions(taskpane_js: str | Path) -> set[str]:
-    """Action handlers in our task pane's `const ACTIONS = { name(ctx, a) {…}, … }` table."""
+    """Action handlers in our task pane's `var ACTIONS = { name: function (state, a) {…}, … }` table."""
     text = Path(taskpane_js).read_text(encoding="utf-8")
-    start = text.index("const ACTIONS = {")
+    start = text.index("var ACTIONS = {")
     end = text.index("\n  };", start)
     return set(re.findall(r"^ {4}(\w+)\s*[:(]", text[start:end], re.MULTILINE))

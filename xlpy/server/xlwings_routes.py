@@ -32,6 +32,8 @@ STATIC = {  # file name -> media type (nothing else under workbook/addin/ is ser
     "taskpane.js": "text/javascript; charset=utf-8",
     "taskpane.css": "text/css; charset=utf-8",
     "commands.html": "text/html; charset=utf-8",
+    "outcome.html": "text/html; charset=utf-8",
+    "outcome.js": "text/javascript; charset=utf-8",
     "icon-16.png": "image/png",
     "icon-32.png": "image/png",
     "icon-64.png": "image/png",
