@@ -63,8 +63,8 @@ def test_to_selects_formats(validation, tmp_path):
 
 
 def test_unknown_format_is_a_usage_error(validation, tmp_path):
-    code, _, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path), "--to", "pdf")
-    assert code == 2 and "不支持的格式 pdf" in err
+    code, _, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path), "--to", "rtf")
+    assert code == 2 and "不支持的格式 rtf" in err
 
 
 def test_blocking_findings_refuse_the_final_report(validation, tmp_path):

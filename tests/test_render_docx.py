@@ -66,7 +66,7 @@ def test_every_run_names_its_east_asian_font(huaian):
 def test_title_body_and_heading_type(huaian):
     paras = [p for p in huaian.paragraphs if p.text]
     title = paras[0]
-    assert title.text == "淮安市人民政府2024年政府信息公开工作年度报告"
+    assert title.text == "淮安市人民政府\n2024年政府信息公开工作年度报告"  # broken after the agency name (w:br)
     assert title.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
     assert {run_font(r) for r in title.runs} == {("方正小标宋简体", "方正小标宋简体", 44)}
     heads = [p for p in paras if p.text[:2] in ("一、", "二、", "三、", "四、", "五、", "六、") and len(p.text) < 30]
@@ -75,10 +75,11 @@ def test_title_body_and_heading_type(huaian):
     body = paras[1]
     assert all(run_font(r) == ("仿宋_GB2312", "仿宋_GB2312", 32) for r in body.runs)
     lead_in = next(p for p in paras if p.text.startswith("（一）"))
-    assert run_font(lead_in.runs[0])[1] == "楷体_GB2312" and lead_in.runs[0].bold
+    # 二级标题 in 楷体, not bold (GB/T 9704 7.3.3)
+    assert run_font(lead_in.runs[0])[1] == "楷体_GB2312" and not lead_in.runs[0].bold
     assert run_font(lead_in.runs[1])[1] == "仿宋_GB2312" and not lead_in.runs[1].bold
-    assert paras[-1].text == "2025年3月20日"
-    assert paras[-1].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+    # 发文机关署名 above 成文日期 (7.3.5.2)
+    assert [p.text for p in paras[-2:]] == ["淮安市人民政府", "2025年3月20日"]
 
 
 def test_no_space_after_paragraphs(huaian):
@@ -178,14 +179,18 @@ def test_special_characters_and_line_breaks_survive():
     doc = document(inst)
     assert _paragraphs_between(doc, "五、存在的主要问题及改进情况", "六、其他需要报告的事项") == text.split("\n")
     assert any(p.text.startswith("（一）A&B <标题>。") for p in doc.paragraphs)
-    assert doc.paragraphs[0].text == 'X&Y "局"2024年政府信息公开工作年度报告'
-    assert doc.core_properties.title == doc.paragraphs[0].text
+    assert doc.paragraphs[0].text == 'X&Y "局"\n2024年政府信息公开工作年度报告'
+    assert doc.core_properties.title == doc.paragraphs[0].text.replace("\n", "")
 
 
-def test_draft_is_marked_in_title_area_and_page_header():
-    doc = document(load("2021"), draft=True)
-    assert doc.paragraphs[0].text == "草稿：未通过校验"
+def test_draft_is_marked_once_per_page_and_says_what_blocks():
+    doc = document(load("2021"), draft=True, draft_reasons=["B7 本年新收申请数量与明细之和不符"])
+    assert doc.paragraphs[0].text == "草稿：未通过校验。正式报告须先改正以下 1 项：B7 本年新收申请数量与明细之和不符。"
     s = doc.sections[0]
+    # page 1 carries the mark in the body, so its own header is empty; later pages have it in the header
+    assert s.different_first_page_header_footer
+    assert all(not p.text for p in s.first_page_header.paragraphs)
+    assert "— " in s.first_page_footer.paragraphs[0].text  # the page number stays on page 1
     assert s.header.paragraphs[0].text == "草稿：未通过校验"
     assert s.even_page_header.paragraphs[0].text == "草稿：未通过校验"
     final = document(load("2021"))

@@ -1,4 +1,4 @@
-"""`xlpy render`: validate a workbook, then write the report as Markdown, HTML, DOCX and JSON."""
+"""`xlpy render`: validate a workbook, then write the report as Markdown, HTML, DOCX, JSON (and PDF)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from xlpy.model import Report
 
-_FORMATS = ("md", "html", "docx", "json")
+_FORMATS = ("md", "html", "docx", "json", "pdf")
+_DEFAULT = ("md", "html", "docx", "json")  # pdf on request: it needs LibreOffice
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -24,10 +25,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="年报工作簿（.xlsx）或 JSON 数据")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录（不存在则创建）")
     p.add_argument(
-        "--to", type=_formats, default=_FORMATS, metavar="md,html,docx,json", help="输出格式，逗号分隔（默认全部）"
+        "--to",
+        type=_formats,
+        default=_DEFAULT,
+        metavar="md,html,docx,json,pdf",
+        help="输出格式，逗号分隔（默认 md,html,docx,json；pdf 需安装 LibreOffice）",
+    )
+    p.add_argument(
+        "--seal",
+        action="store_true",
+        help="按加盖印章的公文编排署名和成文日期（GB/T 9704 7.3.5.1），默认不加盖印章（7.3.5.2）",
     )
     p.add_argument("--draft", action="store_true", help="校验未通过也生成，并醒目标注“草稿：未通过校验”")
     p.add_argument("--config", help="部署配置文件（TOML），可指定报告模板覆盖目录 templates_dir")
+
+
+def _reasons(report: Report) -> list[str]:
+    """The blocking findings as the draft mark lists them: cell, then message."""
+    out = []
+    for f in report.findings:
+        if f.blocks:
+            where = f.cells[0] if f.cells else (f.paths[0] if f.paths else "")
+            out.append(f"{where + ' ' if where else ''}{f.message}".strip())
+    return out
 
 
 def _blocking(report: Report) -> list[str]:
@@ -61,7 +81,15 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("如需先看草稿，请加 --draft（报告将标注“草稿：未通过校验”）。\n")
         return 1
     draft = bool(args.draft) and not report.final_ok
-    outputs = render(data.instance, args.to, draft=draft, templates_dir=config.templates_dir)
+    # A RenderError (a broken override, no LibreOffice for pdf) is exit code 2 through cli.py.
+    outputs = render(
+        data.instance,
+        args.to,
+        draft=draft,
+        templates_dir=config.templates_dir,
+        draft_reasons=_reasons(report) if draft else None,
+        seal=bool(args.seal),
+    )
     outdir = Path(args.output)
     try:
         outdir.mkdir(parents=True, exist_ok=True)

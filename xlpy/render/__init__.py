@@ -10,7 +10,9 @@ from typing import Any
 
 from xlpy.errors import RenderError
 
-FORMATS = ("md", "html", "docx", "json")
+FORMATS = ("md", "html", "docx", "json", "pdf")
+# What `xlpy render` writes without --to: PDF needs LibreOffice and seconds, so it is asked for by name.
+DEFAULT_FORMATS = ("md", "html", "docx", "json")
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -89,12 +91,20 @@ _RENDERERS: dict[str, Callable[[dict[str, Any], Any, bool], bytes]] = {
 
 def render(
     instance: dict[str, Any],
-    formats: tuple[str, ...] | list[str] = FORMATS,
+    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
     *,
     draft: bool = False,
     templates_dir: str | Path | None = None,
+    draft_reasons: list[str] | None = None,
+    seal: bool = False,
 ) -> dict[str, bytes]:
-    """The report in each requested format, as bytes keyed by format name (md, html, docx, json)."""
+    """The report in each requested format, as bytes keyed by format name (md, html, docx, json, pdf).
+
+    "pdf" is the DOCX converted by LibreOffice (render/pdf.py); without LibreOffice it is a RenderError.
+
+    `draft_reasons` (one line per blocking finding) are printed once on top of a draft; `seal` lays
+    out the signature for a sealed document (GB/T 9704 §7.3.5.1) instead of the unsealed one.
+    """
     import jinja2
 
     from xlpy.render import context as context_mod
@@ -106,10 +116,19 @@ def render(
     env = environment(templates_dir)
     out: dict[str, bytes] = {}
     try:
-        context = context_mod.build(instance, env, draft=draft) if any(f != "json" for f in formats) else {}
+        context = (
+            context_mod.build(instance, env, draft=draft, draft_reasons=draft_reasons, seal=seal)
+            if any(f != "json" for f in formats)
+            else {}
+        )
         for fmt in formats:
             if fmt == "json":
                 out[fmt] = (json.dumps(instance, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+            elif fmt == "pdf":
+                from xlpy.render.pdf import docx_to_pdf
+
+                docx = out.get("docx") or _docx(context, env, templates_dir is not None)
+                out[fmt] = docx_to_pdf(docx)
             else:
                 out[fmt] = _RENDERERS[fmt](context, env, templates_dir is not None)
     except jinja2.UndefinedError as exc:

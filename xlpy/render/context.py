@@ -9,6 +9,7 @@ import jinja2
 
 from xlpy import schema
 from xlpy.render import tables as tables_mod
+from xlpy.render import typeset
 from xlpy.render.env import cn_numeral, fmt_date, select
 
 DRAFT_MARK = "草稿：未通过校验"
@@ -117,8 +118,26 @@ def _sentence(env: jinja2.Environment, version: str, name: str, **values: Any) -
     return template.render(**values).strip()
 
 
-def build(instance: dict[str, Any], env: jinja2.Environment, *, draft: bool = False) -> dict[str, Any]:
-    """Everything the templates of every format need, computed once per report."""
+def draft_note(reasons: list[str] | None) -> str:
+    """The one draft mark on page 1: 草稿：未通过校验, and what has to be corrected before the final report."""
+    if not reasons:
+        return DRAFT_MARK
+    return f"{DRAFT_MARK}。正式报告须先改正以下 {len(reasons)} 项：" + "；".join(reasons) + "。"
+
+
+def build(
+    instance: dict[str, Any],
+    env: jinja2.Environment,
+    *,
+    draft: bool = False,
+    draft_reasons: list[str] | None = None,
+    seal: bool = False,
+) -> dict[str, Any]:
+    """Everything the templates of every format need, computed once per report.
+
+    `draft_reasons`: the findings that block the final report (shown once, on top of a draft);
+    `seal`: lay out 署名 and 成文日期 for a sealed document (GB/T 9704 §7.3.5.1), else §7.3.5.2.
+    """
     version = str(instance["format_version"])
     meta = instance.get("meta") or {}
     text = instance.get("text") or {}
@@ -133,7 +152,10 @@ def build(instance: dict[str, Any], env: jinja2.Environment, *, draft: bool = Fa
         "version": version,
         "draft": draft,
         "draft_mark": DRAFT_MARK,
+        "draft_note": draft_note(draft_reasons),
         "title": title,
+        "title_lines": typeset.title_lines(title, meta.get("org_name") or ""),
+        "signature": typeset.signature(meta.get("org_name") or "", fmt_date(meta.get("date")), seal=seal),
         "org_name": meta.get("org_name") or "",
         "year": year,
         "date": fmt_date(meta.get("date")),

@@ -91,6 +91,11 @@ def _environment(override: str | None) -> jinja2.Environment:
         cache_size=-1,
     )
     env.filters.update(FILTERS)
+    from xlpy.render import typeset
+
+    # The DOCX grid for _docx.xml.j2: one body character and one line in twips, the 3号 condensing.
+    condense, line = typeset.grid()
+    env.globals["docx_grid"] = {"char": typeset.char_pitch_twips(), "line": line, "condense": condense}
     return env
 
 

@@ -63,6 +63,9 @@ class Table:
     body: list[list[Cell]]
     widths: list[int]  # twips per grid column, summing to the type area
     md: list[MdTable] = field(default_factory=list)
+    # Per row of head + body: keep on the page of the next row (w:keepNext). A page may break only after
+    # a row marked False: never after a caption or header row, nor inside a group of 表三.
+    keep: list[bool] = field(default_factory=list)
 
     @property
     def percents(self) -> list[str]:
@@ -245,6 +248,7 @@ def section2(version: str, instance: dict[str, Any]) -> Table:
     units = spec.get("units", {}).get(version, {})
     body: list[list[Cell]] = []
     md: list[MdTable] = []
+    keep: list[bool] = []
     for block, caption, is_obj in kids(version, "s2"):
         if not is_obj:
             continue
@@ -256,6 +260,7 @@ def section2(version: str, instance: dict[str, Any]) -> Table:
             unit = _get(instance, f"s2.{unit_path}") if unit_path else None
             col_titles.append(title + (spec["unit_suffix"].format(unit=unit) if unit else ""))
         spans = [1] * (len(cols) - 1) + [ncols - len(cols)]  # the last column fills the grid
+        keep.extend([True] * (len(rows) + 1) + [False])  # a 第二十条 item stays on one page
         body.append([Cell(caption, "caption", colspan=ncols)])
         body.append(
             [Cell(spec["corner"], "col")] + [Cell(t, "col", colspan=s) for t, s in zip(col_titles, spans, strict=False)]
@@ -266,7 +271,7 @@ def section2(version: str, instance: dict[str, Any]) -> Table:
             body.append([Cell(title, "row")] + [_value(instance, p, s) for p, s in zip(paths, spans, strict=False)])
             md_rows.append([title] + [fmt_number(_get(instance, p)) for p in paths])
         md.append(MdTable(caption, [spec["corner"]] + col_titles, md_rows))
-    return Table("s2", ncols, [], body, _widths(spec["label_mm"], ncols), md)
+    return Table("s2", ncols, [], body, _widths(spec["label_mm"], ncols), md, keep)
 
 
 def section3(version: str, instance: dict[str, Any]) -> Table:
@@ -297,7 +302,20 @@ def section3(version: str, instance: dict[str, Any]) -> Table:
         md_rows.append([" ".join([t for _, t in chain] + [title])] + [v.text for v in values])
     md = [MdTable("", [spec["corner"]] + _md_col_labels(nodes), md_rows)]
     ncols = nlabels + len(leaves)
-    return Table("s3", ncols, head, body, _widths(spec["label_mm"], ncols), md)
+    # Page breaks only before the rows and groups the data file names: a row keeps with the next unless
+    # the next row is the first row of one of them.
+    starts = [f"s3.{key}" for key in spec.get("page_breaks_before", [])]
+    paths = [path for path, _, _ in plan]
+
+    def opens(i: int) -> bool:
+        return any(
+            (paths[i] == s or paths[i].startswith(s + "."))
+            and not (paths[i - 1] == s or paths[i - 1].startswith(s + "."))
+            for s in starts
+        )
+
+    keep = [True] * len(head) + [i + 1 < len(paths) and not opens(i + 1) for i in range(len(paths))]
+    return Table("s3", ncols, head, body, _widths(spec["label_mm"], ncols), md, keep)
 
 
 def section4(version: str, instance: dict[str, Any]) -> Table:
@@ -308,7 +326,8 @@ def section4(version: str, instance: dict[str, Any]) -> Table:
     values = [_value(instance, f"s4.{k}") for k in leaves]
     md = [MdTable("", _md_col_labels(nodes), [[v.text for v in values]])]
     ncols = len(leaves)
-    return Table("s4", ncols, _header_rows(nodes), [values], _widths(spec["label_mm"], ncols), md)
+    head = _header_rows(nodes)
+    return Table("s4", ncols, head, [values], _widths(spec["label_mm"], ncols), md, [True] * len(head) + [False])
 
 
 def tables(version: str, instance: dict[str, Any]) -> dict[str, Table]:

@@ -9,15 +9,17 @@ from typing import Any
 
 import jinja2
 
+from xlpy.render import typeset
 from xlpy.render.env import select
 
-# Page and type per GB/T 9704-2012. Fonts are named as the standard names them; a server without the
-# licensed fonts maps them (fontconfig aliases to Noto CJK / Fandol) when it converts to PDF.
-PAGE_MM = (210, 297)
-MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
-BODY_FONT, BODY_PT = "仿宋_GB2312", 16  # 3号仿宋
-PAGE_NUMBER_FONT, PAGE_NUMBER_PT = "宋体", 14  # 4号半角宋体: — 1 —
-LINE_TWIPS = 579  # 28.95 pt: 22 lines on the 225 mm type area
+# Page and type per GB/T 9704-2012 (schemas/report-typeset.json). Fonts are named as the standard names
+# them; fontTable.xml gives Word/WPS their fallbacks, and the PDF converter maps them with fontconfig.
+_TYPE = typeset.spec()
+PAGE_MM = (_TYPE["page"]["width_mm"], _TYPE["page"]["height_mm"])
+MARGINS_MM = _TYPE["page"]["margins_mm"]
+BODY_FONT, BODY_PT = _TYPE["fonts"]["body"]["name"], _TYPE["fonts"]["body"]["pt"]  # 3号仿宋
+PAGE_NUMBER_FONT, PAGE_NUMBER_PT = _TYPE["fonts"]["page_number"]["name"], _TYPE["fonts"]["page_number"]["pt"]
+CONDENSE, LINE_TWIPS = typeset.grid()  # 5/20 pt, 579: 28 characters × 22 lines on the 156 × 225 mm type area
 
 
 def _set_fonts(rpr_owner: Any, font: str, size_pt: float) -> None:
@@ -35,6 +37,7 @@ def _set_fonts(rpr_owner: Any, font: str, size_pt: float) -> None:
 
 def _defaults(doc: Any) -> None:
     """Document defaults in 公文 type: 仿宋 3号, Chinese language, no 10 pt after (the template's default)."""
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     defaults = doc.styles.element.find(qn("w:docDefaults"))
@@ -46,12 +49,47 @@ def _defaults(doc: Any) -> None:
         fonts.set(qn(attr), BODY_FONT)
     for tag in ("w:sz", "w:szCs"):
         rpr.find(qn(tag)).set(qn("w:val"), str(BODY_PT * 2))
+    # 28 characters a line (typeset.grid); CT_RPr order puts w:spacing just before w:sz.
+    condensed = OxmlElement("w:spacing")
+    condensed.set(qn("w:val"), str(-CONDENSE))
+    rpr.find(qn("w:sz")).addprevious(condensed)
     lang = rpr.find(qn("w:lang"))
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
-    spacing = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:spacing')}")
+    ppr = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}")
+    spacing = ppr.find(qn("w:spacing"))
     spacing.set(qn("w:after"), "0")
     spacing.set(qn("w:line"), "240")
+    # No punctuation hanging into the right margin (GB/T 9704 keeps the type area); CT_PPrBase order
+    # puts w:overflowPunct before w:spacing.
+    overflow = OxmlElement("w:overflowPunct")
+    overflow.set(qn("w:val"), "0")
+    spacing.addprevious(overflow)
+
+
+def _grid(section: Any) -> None:
+    """The line grid: 22 lines of 3号 on the type area (characters per line: see typeset.grid)."""
+    from docx.oxml.ns import qn
+
+    grid = section._sectPr.find(qn("w:docGrid"))
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_TWIPS))
+
+
+def _no_snap(paragraph: Any) -> None:
+    """Keep a paragraph off the character grid (the 4号 page number would otherwise be spread to 3号 cells)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.get_or_add_pPr()
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    # CT_PPrBase order: after pStyle … before spacing, ind, jc (python-docx adds those later, in order).
+    later = [c for c in ppr if c.tag in {qn("w:spacing"), qn("w:ind"), qn("w:jc"), qn("w:rPr")}]
+    if later:
+        later[0].addprevious(snap)
+    else:
+        ppr.append(snap)
 
 
 def _page_number(paragraph: Any) -> None:
@@ -107,16 +145,24 @@ def _base(draft_mark: str | None) -> bytes:
     _set_fonts(normal, BODY_FONT, BODY_PT)
     _zero_spacing(normal.paragraph_format)
     _defaults(doc)
-    # Odd pages: number right, one character in; even pages: left (GB/T 9704 7.5).
+    _grid(section)
+    # Odd pages: number right, one character in; even pages: left (GB/T 9704 7.5). A draft's first
+    # page has its own header: the mark is in the body there (with what blocks), so it is not repeated.
     doc.settings.odd_and_even_pages_header_footer = True
-    for footer, align, indent in (
+    footers = [
         (section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
         (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left"),
-    ):
+    ]
+    if draft_mark:
+        section.different_first_page_header_footer = True
+        footers.append((section.first_page_footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"))
+        section.first_page_header.is_linked_to_previous = False
+    for footer, align, indent in footers:
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p.alignment = align
         _zero_spacing(p.paragraph_format)
+        _no_snap(p)
         setattr(p.paragraph_format, f"{indent}_indent", Pt(PAGE_NUMBER_PT))
         _page_number(p)
     if draft_mark:
@@ -125,6 +171,7 @@ def _base(draft_mark: str | None) -> bytes:
             p = header.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _zero_spacing(p.paragraph_format)
+            _no_snap(p)
             run = p.add_run(draft_mark)
             _set_fonts(run, "黑体", 14)
             run.font.bold = True
@@ -144,6 +191,16 @@ _PER_REPORT = ("word/document.xml", "docProps/core.xml")
 _THUMBNAIL = "docProps/thumbnail.jpeg"  # python-docx's template picture of a blank page: dropped
 
 
+def _cjk_fonts() -> bytes:
+    """templates/docx/fonts.xml without its comment: the fontTable entries of the 公文 fonts."""
+    import re
+
+    from xlpy.resources import templates_dir
+
+    text = (templates_dir() / "docx" / "fonts.xml").read_bytes()
+    return re.sub(rb"<!--.*?-->\s*", b"", text, flags=re.S)
+
+
 @lru_cache(maxsize=4)
 def _package(draft_mark: str | None) -> tuple[bytes, str, str]:
     """The base document as a zip of its fixed parts (compressed once) and document.xml around the body."""
@@ -159,6 +216,11 @@ def _package(draft_mark: str | None) -> tuple[bytes, str, str]:
             data = src.read(name)
             if name == "_rels/.rels":
                 data = re.sub(rb'<Relationship [^>]*Target="docProps/thumbnail.jpeg"/>', b"", data)
+            elif name == "word/fontTable.xml":
+                data = data.replace(b"</w:fonts>", _cjk_fonts() + b"</w:fonts>")
+            elif name == "word/settings.xml":
+                # python-docx's template says ja-JP: a style an editor adds later would take Japanese fonts.
+                data = re.sub(rb'(<w:themeFontLang [^>]*w:eastAsia=")[^"]*"', rb'\1zh-CN"', data)
             zf.writestr(zipfile.ZipInfo(name, _FIXED_TIME), data, zipfile.ZIP_DEFLATED)
     document = src.read("word/document.xml").decode("utf-8")
     cut = document.index("<w:sectPr")
