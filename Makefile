@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 XLPY    = $(BIN)/xlpy
 export XLWINGS_LICENSE_KEY ?= noncommercial
 
-.PHONY: setup demo test test-deps workbooks bench check clean
+.PHONY: setup demo test test-deps pdf-deps workbooks bench check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ test-deps: setup
 	  missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	  if [ -n "$$missing" ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; fi
+
+# PDF output on a server: LibreOffice (headless Writer) and the Noto CJK faces templates/pdf/fonts.conf maps
+# the 公文 fonts to. Part of test-deps too; this target installs only what `xlpy render --to pdf` needs.
+PDF_PACKAGES = libreoffice-writer-nogui fonts-noto-cjk
+pdf-deps:
+	@missing=$$(for p in $(PDF_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "PDF: LibreOffice and Noto CJK are installed"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "as root: apt-get install $$missing"; exit 1; fi
 
 test: test-deps
 	$(BIN)/pytest -q

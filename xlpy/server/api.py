@@ -64,7 +64,8 @@ async def api_render(
     file: FileField,
     last_year: LastYearField = None,
     format: Annotated[
-        Literal["md", "html", "docx", "json", "zip"], Form(description="报告格式；zip 为全部格式及校验结果")
+        Literal["md", "html", "docx", "json", "pdf", "zip"],
+        Form(description="报告格式；pdf 需服务器安装 LibreOffice；zip 为 md/html/docx/json 及校验结果"),
     ] = "html",
     draft: Annotated[bool, Form(description="草稿：即使存在阻止定稿的问题也生成（标注为草稿）")] = False,
 ) -> Response:

@@ -19,6 +19,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "html": ("html", "text/html; charset=utf-8"),
     "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "json": ("json", "application/json"),
+    "pdf": ("pdf", "application/pdf"),  # the DOCX through LibreOffice (render/pdf.py)
     "zip": ("zip", "application/zip"),
 }
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
