@@ -16,7 +16,7 @@ import pytest
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 # HTTP fixtures (books, client, thread_client) shared by the test_http* modules.
-pytest_plugins = ["tests.http_support"]
+pytest_plugins = ["tests.http_support", "tests.workspace_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"

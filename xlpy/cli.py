@@ -19,8 +19,9 @@ COMMANDS: dict[str, str] = {
     "annotate": "生成带校验结果和标记的工作簿副本（适用于 WPS）",
     "batch": "批量校验多个单位的工作簿并汇总",
     "rules": "列出全部校验规则",
-    "serve": "启动 HTTP 服务（Excel 加载项、上传页面、API）",
+    "serve": "启动 HTTP 服务（Excel 加载项、上传页面、API、工作台）",
     "import": "把已发布的年报（PDF、网页、DOCX、文本）导入为年报数据",
+    "agencies": "工作台：导入机构名录、生成访问令牌",
 }
 # A command whose name is a Python keyword lives in a module of another name.
 _MODULE_NAMES = {"import": "import_report"}

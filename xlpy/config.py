@@ -16,7 +16,7 @@ ENV = "XLPY_CONFIG"
 # Locality options and their defaults. require_proposals: 一/六 must report 人大代表建议和政协提案 (rule L-1).
 DEFAULT_OPTIONS: dict[str, Any] = {"require_proposals": False, "deadlines": {}}
 _TOP = {"rules", "options", "templates_dir"}
-_OTHERS = {"server"}  # the same file's [server] table belongs to xlpy/server/settings.py
+_OTHERS = {"server", "workspace"}  # [server] belongs to xlpy/server/settings.py, [workspace] to xlpy/workspace
 _RULE_KEYS = {"severity", "enabled", "params"}
 _MMDD = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 

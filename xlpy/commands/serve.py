@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 CONFIG_ENV = "XLPY_SERVE_CONFIG"  # the config file handed to uvicorn worker processes
+DB_ENV = "XLPY_SERVE_DB"  # … and the workspace database
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config",
         metavar="FILE",
         help="配置文件（TOML：[server] 表为服务设置，其余为校验配置，与 xlpy validate --config 相同）",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="工作台数据库：postgresql://用户:密码@主机/库名，或 SQLite 文件路径"
+        "（默认 $XDG_DATA_HOME/xlpy/workspace.db，即 ~/.local/share/xlpy/workspace.db，自动创建）；none 表示不启用工作台",
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="HTTP 工作进程数（默认 1；校验本身已在多个进程中并行，通常无需更改）"
@@ -41,6 +49,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write("xlpy：--certfile 与 --keyfile 须同时提供\n")
         return 2
     settings = load_settings(args.config)
+    settings = settings.with_overrides(db=_database(args.db, settings.db))
+    if settings.db == "none":
+        settings = replace(settings, db=None)
     if args.get:
         # One request needs no worker processes: run it in this process ("in-process", as promised).
         return _get(create_app(settings.with_overrides(executor="threads")), args.get, args.headers, stdout)
@@ -65,10 +76,20 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         # Validation is CPU-bound Python: threads share one GIL, so real parallelism needs processes.
         # Each worker process rebuilds the app from the same config file.
         os.environ[CONFIG_ENV] = str(Path(args.config).resolve()) if args.config else ""
+        os.environ[DB_ENV] = settings.db or ""
         uvicorn.run("xlpy.server.app:app_from_env", factory=True, workers=args.workers, **common)
     else:
         uvicorn.run(app, **common)
     return 0
+
+
+def _database(given: str | None, configured: str | None) -> str:
+    """--db, else [server] db, else the SQLite file in the user's data folder (created with its folder)."""
+    if given or configured:
+        return str(given or configured)
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "xlpy"
+    base.mkdir(parents=True, exist_ok=True)
+    return str(base / "workspace.db")
 
 
 def _get(app, path: str, with_headers: bool, stdout: TextIO) -> int:  # type: ignore[no-untyped-def]

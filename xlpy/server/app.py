@@ -90,6 +90,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         return {"ok": True, "version": __version__, "max_conversions": settings.max_conversions}
 
     app.include_router(api_router)
+    if settings.db:  # the supervisor's workspace; a database that cannot be opened stops start-up here
+        from xlpy.server import workspace_routes
+
+        workspace_routes.mount(app, settings)
     upload_page.mount(app)
     _include_xlwings(app)
     return app
@@ -101,7 +105,8 @@ def app_from_env() -> FastAPI:
 
     from xlpy.server.settings import load_settings
 
-    return create_app(load_settings(os.environ.get("XLPY_SERVE_CONFIG") or None))
+    settings = load_settings(os.environ.get("XLPY_SERVE_CONFIG") or None)
+    return create_app(settings.with_overrides(db=os.environ.get("XLPY_SERVE_DB") or None))
 
 
 def _include_xlwings(app: FastAPI) -> None:

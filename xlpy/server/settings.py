@@ -30,6 +30,8 @@ class Settings:
     token: str | None = None  # bearer token for /api and /xlwings; None = open (loopback/intranet)
     cors_origins: tuple[str, ...] = ()  # extra origins allowed to call the API from a browser
     validate_config: Any = None  # xlpy.config.Config passed to validate(config=…); None = defaults
+    db: str | None = None  # the workspace database (SQLite file or postgresql://…); None = no workspace
+    workspace: Any = None  # xlpy.workspace.options.Options from the [workspace] table; None = defaults
 
     def reader_limits(self) -> Any:
         """The reader's zip-directory limits (xlpy.safety.Limits) for these settings."""
@@ -65,11 +67,17 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
         if not isinstance(server, dict):
             raise InputError(f"配置文件 {path} 的 [server] 应为键值表", code="config")
         values.update(server)
+        if "workspace" in data:
+            from xlpy.workspace.options import parse_options
+
+            values["workspace"] = parse_options(data.pop("workspace"), f"配置文件 {path}")
         values["validate_config"] = parse_config(data, str(path), base=Path(path).parent)
-    known = {f.name for f in fields(Settings)} - {"validate_config"}
-    unknown = sorted(set(values) - known - {"validate_config"})
+    known = {f.name for f in fields(Settings)} - {"validate_config", "workspace"}
+    unknown = sorted(set(values) - known - {"validate_config", "workspace"})
     if unknown:
         raise InputError(f"配置文件 {path} 的 [server] 中有未知的设置项：{'、'.join(unknown)}", code="config")
+    if "db" in values and (not isinstance(values["db"], str) or not values["db"].strip()):
+        raise InputError(f"配置文件 {path} 中的 db 应为数据库地址（postgresql://… 或 SQLite 文件路径）", code="config")
     if "cors_origins" in values:
         values["cors_origins"] = tuple(values["cors_origins"])
     for name in ("max_upload_bytes", "zip_max_total_bytes", "zip_max_ratio", "zip_max_members", "max_conversions"):

@@ -1,0 +1,315 @@
+"""The workspace store: agencies, content-addressed submissions, tokens and decisions, one transaction per write."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from xlpy.errors import XlpyError
+from xlpy.resources import load_json
+from xlpy.workspace import tables as t
+from xlpy.workspace.database import WRITE
+
+CLERK, SUPERVISOR = "clerk", "supervisor"
+ROLES = (CLERK, SUPERVISOR)
+FIGURE_PARTS = ("s2", "s3", "s4")  # the tables a roll-up and the indicators read
+
+# The columns of a submission listing (everything but the stored data and findings).
+_LISTING = (
+    t.submissions.c.id,
+    t.submissions.c.agency_id,
+    t.submissions.c.year,
+    t.submissions.c.format_version,
+    t.submissions.c.filename,
+    t.submissions.c.sha256,
+    t.submissions.c.errors,
+    t.submissions.c.warnings,
+    t.submissions.c.open_warnings,
+    t.submissions.c.final_ok,
+    t.submissions.c.submitted_by,
+    t.submissions.c.submitted_at,
+)
+
+
+class StoreError(XlpyError):
+    """A request the store cannot honour (unknown agency, unknown submission …), in Chinese."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a token belongs to: a clerk of one agency, or a supervisor of an agency and everything below it."""
+
+    role: str
+    agency_id: str
+    label: str
+
+
+def measures(instance: dict[str, Any]) -> dict[str, Any]:
+    """{path: value} of every field an indicator of schemas/workspace.json reads."""
+    from xlpy.schema import lookup
+
+    paths = {p for spec in load_json("workspace.json")["indicators"] for p in spec["numerator"] + spec["denominator"]}
+    return {p: lookup(instance, p) for p in sorted(paths)}
+
+
+def _row(row: Any) -> dict[str, Any]:
+    """A result row as a dict; SQLite hands timestamps back without their zone (they are stored in UTC)."""
+    out = dict(row)
+    for key, value in out.items():
+        if isinstance(value, datetime) and value.tzinfo is None:
+            out[key] = value.replace(tzinfo=UTC)
+    return out
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """All reads and writes of the workspace; safe to share between threads and processes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**WRITE)
+
+    # ------------------------------------------------------------------ agencies (机构名录)
+
+    def agencies(self) -> list[dict[str, Any]]:
+        """Every agency, in ID order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.agencies).order_by(t.agencies.c.id)).mappings().all()
+        return [_row(r) for r in rows]
+
+    def agency(self, agency_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.agencies).where(t.agencies.c.id == agency_id)).mappings().first()
+        return _row(row) if row else None
+
+    def save_agencies(self, rows: Iterable[dict[str, Any]]) -> tuple[int, int]:
+        """Insert new agencies and update known ones (by ID), all or nothing; returns (added, updated).
+
+        Parents are written after every row exists, so a file may list a child before its parent.
+        """
+        rows = list(rows)
+        stamp = now()
+        with self._writer.begin() as conn:
+            known = set(conn.execute(select(t.agencies.c.id)).scalars())
+            added = [r for r in rows if r["id"] not in known]
+            if added:
+                conn.execute(
+                    insert(t.agencies),
+                    [{**_agency_values(r), "parent_id": None, "created_at": stamp} for r in added],
+                )
+            for r in rows:
+                values = _agency_values(r)
+                conn.execute(update(t.agencies).where(t.agencies.c.id == r["id"]).values(**values))
+        return len(added), len(rows) - len(added)
+
+    def scope(self, agency_id: str) -> list[str]:
+        """The agency and every agency below it (its region), the agency first."""
+        children: dict[str | None, list[str]] = {}
+        with self.engine.connect() as conn:
+            for aid, parent in conn.execute(select(t.agencies.c.id, t.agencies.c.parent_id)):
+                children.setdefault(parent, []).append(aid)
+        out, todo, seen = [], [agency_id], set()
+        while todo:
+            aid = todo.pop()
+            if aid in seen:  # the registry refuses cycles; a hand-edited database must not hang us
+                continue
+            seen.add(aid)
+            out.append(aid)
+            todo.extend(sorted(children.get(aid, []), reverse=True))
+        return out
+
+    # ------------------------------------------------------------------ tokens and roles
+
+    def issue_token(self, role: str, agency_id: str, label: str) -> str:
+        """A new random token for `role` at `agency_id`; only its hash is stored, so show it once."""
+        if role not in ROLES:
+            raise StoreError(f"角色应为 clerk（填报人）或 supervisor（审核人），实为 {role}")
+        if self.agency(agency_id) is None:
+            raise StoreError(f"机构编号 {agency_id} 不在机构名录中")
+        token = secrets.token_urlsafe(24)
+        with self._writer.begin() as conn:
+            conn.execute(
+                insert(t.tokens).values(
+                    token_sha256=sha256(token.encode()),
+                    role=role,
+                    agency_id=agency_id,
+                    label=label[:100],
+                    created_at=now(),
+                    revoked=False,
+                )
+            )
+        return token
+
+    def principal(self, token: str) -> Principal | None:
+        """The holder of a token, or None for an unknown or revoked one."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.tokens.c.role, t.tokens.c.agency_id, t.tokens.c.label).where(
+                    t.tokens.c.token_sha256 == sha256(token.encode()), t.tokens.c.revoked.is_(False)
+                )
+            ).first()
+        return Principal(row.role, row.agency_id, row.label) if row else None
+
+    # ------------------------------------------------------------------ submissions
+
+    def add_submission(
+        self,
+        agency_id: str,
+        filename: str,
+        data: bytes,
+        instance: dict[str, Any],
+        report: dict[str, Any],
+        who: str,
+    ) -> dict[str, Any]:
+        """Keep one upload: its bytes (once per content), data, findings; one transaction, never an update."""
+        digest = sha256(data)
+        raw_meta = instance.get("meta")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        year = meta.get("year") if isinstance(meta.get("year"), int) else report.get("year")
+        if not isinstance(year, int):
+            raise StoreError(f"{filename}：无法确定报告年度（基本信息中的报告年度为空或无效），未保存")
+        findings = report.get("findings") or []
+        open_warnings = [
+            [f["rule"], (f.get("cells") or ["-"])[0]]
+            for f in findings
+            if f.get("severity") == "warning" and not f.get("explained")
+        ]
+        values = {
+            "agency_id": agency_id,
+            "year": year,
+            "format_version": str(report.get("format_version") or instance.get("format_version") or ""),
+            "filename": filename[:255],
+            "sha256": digest,
+            "data": instance,
+            "figures": {k: instance[k] for k in FIGURE_PARTS if k in instance},
+            "measures": measures(instance),
+            "report": report,
+            "errors": sum(1 for f in findings if f.get("severity") == "error"),
+            "warnings": len(open_warnings),
+            "open_warnings": open_warnings,
+            "final_ok": bool(report.get("final_ok")),
+            "submitted_by": who[:100],
+            "submitted_at": now(),
+        }
+        with self._writer.begin() as conn:
+            if conn.execute(select(t.agencies.c.id).where(t.agencies.c.id == agency_id)).first() is None:
+                raise StoreError(f"机构编号 {agency_id} 不在机构名录中")
+            if conn.execute(select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest)).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(t.blobs).values(sha256=digest, size=len(data), data=data))
+                except IntegrityError:
+                    pass  # another process stored the same bytes a moment ago: content-addressed, same row
+            new_id = conn.execute(insert(t.submissions).values(**values).returning(t.submissions.c.id)).scalar_one()
+        listing = {k: v for k, v in values.items() if k not in ("data", "figures", "measures", "report")}
+        return {"id": new_id, **listing}
+
+    def submissions(self, agency_id: str, year: int | None = None) -> list[dict[str, Any]]:
+        """One agency's submissions, newest first (without data and findings)."""
+        query = select(*_LISTING).where(t.submissions.c.agency_id == agency_id)
+        if year is not None:
+            query = query.where(t.submissions.c.year == year)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.submissions.c.id.desc())).mappings().all()
+        return [_row(r) for r in rows]
+
+    def submission(self, submission_id: int) -> dict[str, Any] | None:
+        """One submission with its data and findings."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.submissions).where(t.submissions.c.id == submission_id)).mappings().first()
+        return _row(row) if row else None
+
+    def blob(self, digest: str) -> bytes | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.blobs.c.data).where(t.blobs.c.sha256 == digest)).scalar()
+
+    def current(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The current (latest) submission per agency for `year`, listing columns only."""
+        return self._current(year, agency_ids, _LISTING)
+
+    def current_figures(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The current submission per agency with its 表二/三/四 figures (for a roll-up)."""
+        columns = (t.submissions.c.id, t.submissions.c.agency_id, t.submissions.c.format_version)
+        return self._current(year, agency_ids, (*columns, t.submissions.c.figures))
+
+    def current_measures(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The current submission per agency with the figures its indicators need."""
+        return self._current(year, agency_ids, (t.submissions.c.agency_id, t.submissions.c.measures))
+
+    def _current(self, year: int, agency_ids: Iterable[str] | None, columns: tuple[Any, ...]) -> dict[str, Any]:
+        latest = select(func.max(t.submissions.c.id)).where(t.submissions.c.year == year)
+        wanted = None if agency_ids is None else set(agency_ids)
+        query = select(*columns).where(t.submissions.c.id.in_(latest.group_by(t.submissions.c.agency_id)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return {r["agency_id"]: _row(r) for r in rows if wanted is None or r["agency_id"] in wanted}
+
+    # ------------------------------------------------------------------ decisions
+
+    def decide(
+        self,
+        submission_id: int,
+        rule: str,
+        location: str,
+        verdict: str,
+        note: str,
+        who: str,
+    ) -> dict[str, Any]:
+        """Record a reviewer decision on a finding of a submission (it holds for later versions too)."""
+        with self._writer.begin() as conn:
+            sub = conn.execute(
+                select(t.submissions.c.agency_id, t.submissions.c.year).where(t.submissions.c.id == submission_id)
+            ).first()
+            if sub is None:
+                raise StoreError(f"提交记录 {submission_id} 不存在")
+            values = {
+                "agency_id": sub.agency_id,
+                "year": sub.year,
+                "submission_id": submission_id,
+                "rule": rule[:32],
+                "location": location[:200],
+                "verdict": verdict,
+                "note": note,
+                "decided_by": who[:100],
+                "decided_at": now(),
+            }
+            new_id = conn.execute(insert(t.decisions).values(**values).returning(t.decisions.c.id)).scalar_one()
+        return {"id": new_id, **values}
+
+    def decisions(self, year: int, agency_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Every decision of `year` (for the given agencies), oldest first: the last one per finding holds."""
+        query = select(t.decisions).where(t.decisions.c.year == year)
+        wanted = None if agency_ids is None else set(agency_ids)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(t.decisions.c.id)).mappings().all()
+        return [_row(r) for r in rows if wanted is None or r["agency_id"] in wanted]
+
+    def years(self) -> list[int]:
+        """Report years with at least one submission, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.submissions.c.year).distinct()).scalars().all()
+        return sorted(rows, reverse=True)
+
+
+def _agency_values(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "org_type": row["org_type"],
+        "parent_id": row.get("parent_id") or None,
+        "contact": row.get("contact") or "",
+    }

@@ -1,0 +1,93 @@
+"""The workspace's tables (SQLAlchemy Core): the one description Alembic's migrations must match."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# 机构名录: one row per agency; `id` is the stable ID from the registry file (never reused).
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),  # 全称
+    Column("org_type", String(40), nullable=False),  # 机关类型 (common.schema.json)
+    Column("parent_id", String(64), ForeignKey("agencies.id"), nullable=True),
+    Column("contact", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Uploaded bytes, keyed by their SHA-256: inserted once, never updated (content-addressed).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# Every upload ever accepted; the highest id per (agency, year) is the current one.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("format_version", String(8), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("data", JSON, nullable=False),  # the report data (schema instance)
+    Column("figures", JSON, nullable=False),  # s2/s3/s4 only: what a roll-up reads
+    Column("measures", JSON, nullable=False),  # {field path: value} of every indicator term (small, for dashboards)
+    Column("report", JSON, nullable=False),  # the findings JSON of /api/validate
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),  # unexplained warnings
+    Column("open_warnings", JSON, nullable=False),  # [[rule, location], …] of the unexplained warnings
+    Column("final_ok", Boolean, nullable=False),
+    Column("submitted_by", String(100), nullable=False),  # the token's label
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_submissions_year_agency", "year", "agency_id", "id"),
+)
+
+# Access tokens: only their SHA-256 is stored. clerk → one agency; supervisor → the agency and all below.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # clerk | supervisor
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("label", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+# Reviewer decisions on a warning (确认 = must be fixed, 驳回 = accepted), and 发布 marks; latest wins.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False),
+    Column("rule", String(32), nullable=False),  # rule ID, or "发布" for a publication mark
+    Column("location", String(200), nullable=False),
+    Column("verdict", String(8), nullable=False),  # 确认 | 驳回 | 发布
+    Column("note", Text, nullable=False),
+    Column("decided_by", String(100), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Index("ix_decisions_year_agency", "year", "agency_id"),
+)
