@@ -82,7 +82,7 @@ def test_examples_cell_by_cell(which: str, tmp_path: Path) -> None:
     assert results_rows(out) == [tuple(r) for r in expected.rows]
     wb = load_workbook(out)
     assert wb.sheetnames[-1] == fs.RESULTS_SHEET and wb.active.title == fs.RESULTS_SHEET
-    assert sum(ws.sheet_view.tabSelected for ws in wb.worksheets) == 1
+    assert sum(bool(ws.sheet_view.tabSelected) for ws in wb.worksheets) == 1
 
 
 def _broken(tmp_path: Path) -> tuple[Path, str, str]:

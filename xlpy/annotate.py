@@ -1,32 +1,53 @@
-"""Annotated copies for WPS and supervisors: the clerk's workbook plus the 校验结果 sheet and cell marks (openpyxl).
+"""Annotated copies for WPS and supervisors: the clerk's workbook plus the 校验结果 sheet and cell marks.
 
-The copy carries exactly what the Excel 校验 button writes (xlpy.findings_sheet builds both);
-everything else in the workbook — values, formulas, styles, names, validations, protection, the
-VBA project of an .xlsm — is left as it was. Annotating an annotated copy replaces the old sheet
-and marks, so the result does not depend on how often it ran.
+The copy carries exactly what the Excel 校验 button writes (xlpy.findings_sheet builds both). It is
+made by editing the OOXML package (xlpy.package), not by loading and saving the workbook with a
+library: every part is copied byte for byte except the few the marks need — the 校验结果 sheet part,
+workbook.xml (sheet list, active tab), its relationships, [Content_Types].xml, styles.xml (fills
+and formats appended, none changed), and the marked sheets' cell start tags. Pictures, charts,
+comments, customXml, external links, pivot caches, slicers and the VBA project of an .xlsm stay
+exactly as they were. Annotating an annotated copy replaces the old sheet and marks, so the result
+does not depend on how often it ran. A digital signature cannot survive any change: the copy says so.
 """
 
 from __future__ import annotations
 
-import io
+import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xlpy import findings_sheet as fs
+from xlpy import sheet_xml
 from xlpy.errors import InputError, XlpyError
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
-
-    from xlpy.model import Report
+from xlpy.model import Report
+from xlpy.package import (
+    STYLES_REL,
+    WORKBOOK,
+    WORKSHEET_REL,
+    WORKSHEET_TYPE,
+    Package,
+    SheetEntry,
+    attrs,
+)
+from xlpy.sheet_xml import CellEdit, LinkCell
+from xlpy.stylesheet import MINIMAL, Stylesheet
 
 COLUMN_WIDTHS = (6, 10, 10, 70, 18, 60)  # 序号 规则 严重程度 问题 位置 说明
 LINK_FONT_COLOR = "FF0563C1"  # Excel's Hyperlink cell style
+STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+SIGNATURE_NOTE = (
+    "注意：原工作簿带有数字签名。本副本已加入校验结果，签名已不再有效（Excel 会提示签名无效）；"
+    "如需签名，请在修改完成后重新签名。"
+)
+NOTE_ROW = fs.STATUS_ROW + 1  # the empty row between the status line and the header
 
 
 def is_macro_workbook(data: bytes, name: str | None = None) -> bool:
     """An .xlsm: by its VBA part (authoritative) or, failing that, its file name."""
+    import io
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if "xl/vbaProject.bin" in zf.namelist():
@@ -38,30 +59,12 @@ def is_macro_workbook(data: bytes, name: str | None = None) -> bool:
 
 def annotate_bytes(data: bytes, report: Report, *, name: str | None = None) -> bytes:
     """The annotated copy of a workbook given as bytes (the input bytes are not touched)."""
-    from openpyxl import load_workbook
-
-    keep_vba = is_macro_workbook(data, name)
-    try:
-        wb = load_workbook(io.BytesIO(data), keep_vba=keep_vba, rich_text=True)
-    except Exception as exc:  # openpyxl raises many types for a broken part
-        raise InputError(
-            f"{name or '工作簿'}：无法写入校验结果（{type(exc).__name__}: {exc}）。", code="corrupt"
-        ) from exc
-    annotate_workbook(wb, report)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def annotate_workbook(wb: Workbook, report: Report) -> fs.ResultsSheet:
-    """Replace the 校验结果 sheet and the marks in an openpyxl workbook, in place."""
+    pkg = Package(data, name or "工作簿")
     lay = _layout(report)
     inputs = [i for i in lay.inputs.values() if i.kind != "fixed"] if lay is not None else []
     results = fs.build(report, input_cells=[i.ref for i in inputs] if lay is not None else None)
-    clear_marks(wb, lay)
-    _write_sheet(wb, results)
-    _mark(wb, results)
-    return results
+    write_results(pkg, results, lay)
+    return pkg.to_bytes()
 
 
 def _layout(report: Report) -> Any:
@@ -79,104 +82,198 @@ def _argb(hex_rgb: str) -> str:
     return "FF" + hex_rgb.lstrip("#").upper()
 
 
-def _fill_rgb(cell: Any) -> str | None:
-    fill = cell.fill
-    if fill is None or fill.fill_type != "solid":
-        return None
-    rgb = getattr(fill.fgColor, "rgb", None)
-    return rgb.upper() if isinstance(rgb, str) else None
+def write_results(pkg: Package, results: fs.ResultsSheet, lay: Any) -> None:
+    """Write the results sheet and the marks into a package (replacing those of an earlier run)."""
+    styles_part = _styles_part(pkg)
+    styles = Stylesheet(pkg.text(styles_part))
+    sheets = pkg.sheets()
+    _mark(pkg, styles, sheets, results, lay)
+    _write_sheet(pkg, styles, sheets, results)
+    pkg.write(styles_part, styles.to_xml())
 
 
-def clear_marks(wb: Workbook, lay: Any) -> int:
-    """Put the template's input fill back wherever an earlier run left a mark colour; returns how many."""
-    from openpyxl.styles import PatternFill
-
-    if lay is None:
-        return 0
-    marks = {_argb(fs.ERROR_FILL), _argb(fs.WARNING_FILL)}
-    restore = PatternFill("solid", fgColor=lay.input_fill)
-    n = 0
-    for inp in lay.inputs.values():
-        if inp.kind == "fixed" or inp.sheet not in wb.sheetnames:
-            continue
-        ws = wb[inp.sheet]
-        for col in range(inp.col, max(inp.col, inp.end_col or 0) + 1):
-            cell = ws.cell(inp.row, col)
-            if _fill_rgb(cell) in marks:
-                cell.fill = restore
-                n += 1
-    return n
+def _styles_part(pkg: Package) -> str:
+    for rel in pkg.relationships(WORKBOOK):
+        part = rel.get("part")
+        if rel.get("Type") == STYLES_REL and part and part in pkg:
+            return part
+    # Excel always writes styles.xml; a workbook without one gets Excel's defaults.
+    part = "xl/styles.xml" if "xl/styles.xml" not in pkg else pkg.new_part_name("xl/styles{}.xml")
+    pkg.write(part, MINIMAL)
+    pkg.add_relationship(WORKBOOK, STYLES_REL, part.removeprefix("xl/"))
+    pkg.add_override(part, STYLES_TYPE)
+    return part
 
 
-def _mark(wb: Workbook, results: fs.ResultsSheet) -> None:
-    from openpyxl.styles import PatternFill
+def _mark(pkg: Package, styles: Stylesheet, sheets: list[SheetEntry], results: fs.ResultsSheet, lay: Any) -> None:
+    """Colour the cells of the findings; put the template's input fill back where an earlier run left a mark."""
+    edits: dict[str, dict[str, CellEdit]] = {}
+    if lay is not None:
+        marks = {_argb(fs.ERROR_FILL), _argb(fs.WARNING_FILL)}
+        restore = lay.input_fill.upper()
 
-    fills = {sev: PatternFill("solid", fgColor=_argb(color)) for sev, color in fs.MARK_FILL.items()}
-    for (sheet, cell), severity in results.marks.items():
-        if sheet in wb.sheetnames:
-            wb[sheet][cell].fill = fills[severity]
+        def clear(xf: int) -> int:
+            return styles.with_fill(xf, restore) if styles.fill_rgb(xf) in marks else xf
 
-
-def _write_sheet(wb: Workbook, results: fs.ResultsSheet) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
-    from xlpy.cellvalue import xml_text
-
-    if fs.RESULTS_SHEET in wb.sheetnames:
-        del wb[fs.RESULTS_SHEET]
-    ws = wb.create_sheet(fs.RESULTS_SHEET)
-    for r, row in enumerate(results.rows, start=1):
-        for c, value in enumerate(row, start=1):
-            if value == "":
+        for inp in lay.inputs.values():
+            if inp.kind == "fixed":
                 continue
-            cell = ws.cell(r, c)
-            if isinstance(value, str):
-                value = xml_text(value)  # openpyxl refuses a control character (JSON or _x0001_ text)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"  # openpyxl would store "=…" as a formula: clerk text stays text
-            if r > fs.HEADER_ROW + 1:
-                cell.alignment = Alignment(vertical="top", wrap_text=c in (4, 6))
-    ws.cell(fs.TITLE_ROW + 1, 1).font = Font(bold=True, size=14)
-    ws.cell(fs.STATUS_ROW + 1, 1).font = Font(bold=True, color="FFC00000" if not results.final_ok else "FF006100")
-    header_fill = PatternFill("solid", fgColor=_argb(fs.HEADER_FILL))
-    for c in range(1, results.width + 1):
-        cell = ws.cell(fs.HEADER_ROW + 1, c)
-        cell.fill = header_fill
-        cell.font = Font(bold=True)
-    for link in results.links:
-        cell = ws.cell(link.row + 1, link.column + 1)
-        cell.hyperlink = Hyperlink(
-            ref=cell.coordinate, location=link.location, display=link.text, tooltip=f"跳转到 {link.text}"
-        )
-        cell.font = Font(color=LINK_FONT_COLOR, underline="single")
-    for i, width in enumerate(COLUMN_WIDTHS):
-        ws.column_dimensions[chr(65 + i)].width = width
-    ws.freeze_panes = ws.cell(fs.HEADER_ROW + 2, 1)
-    _fit_and_print(ws, results)
+            for col in range(inp.col, max(inp.col, inp.end_col or 0) + 1):
+                a1 = f"{sheet_xml.col_letters(col)}{inp.row}"
+                edits.setdefault(inp.sheet, {})[a1] = CellEdit(style=clear, insert=False)
+    for (sheet, cell), severity in results.marks.items():
+        edits.setdefault(sheet, {})[cell] = CellEdit(style=_painter(styles, _argb(fs.MARK_FILL[severity])))
+    parts = {e.name: e.part for e in sheets}
+    for sheet, cells in edits.items():
+        part = parts.get(sheet)
+        if not part or part not in pkg or sheet == fs.RESULTS_SHEET:
+            continue
+        xml = pkg.text(part)
+        new, _ = sheet_xml.edit_cells(xml, cells)
+        if new != xml:
+            pkg.write(part, new)
+
+
+def _painter(styles: Stylesheet, argb: str) -> Callable[[int], int]:
+    return lambda xf: styles.with_fill(xf, argb)
+
+
+def _write_sheet(pkg: Package, styles: Stylesheet, sheets: list[SheetEntry], results: fs.ResultsSheet) -> None:
+    rows = [list(r) for r in results.rows]
+    if pkg.signed():
+        rows[NOTE_ROW][0] = SIGNATURE_NOTE
+    links = {(k.row + 1, k.column + 1): k for k in results.links}
+    top = styles.alignment()
+    wrap = styles.alignment(wrap=True)
+    xf_title = styles.cell_format(font=styles.font(bold=True, size=14))
+    status_color = "FFC00000" if not results.final_ok else "FF006100"
+    xf_status = styles.cell_format(font=styles.font(bold=True, color=status_color))
+    xf_note = styles.cell_format(font=styles.font(bold=True, color="FFC00000"))
+    xf_header = styles.cell_format(font=styles.font(bold=True), fill=styles.solid_fill(_argb(fs.HEADER_FILL)))
+    xf_top, xf_wrap = styles.cell_format(alignment=top), styles.cell_format(alignment=wrap)
+    xf_link = styles.cell_format(font=styles.font(color=LINK_FONT_COLOR, underline=True), alignment=top)
+
+    def style(r: int, c: int, value: Any) -> int:
+        if (r, c) in links:
+            return xf_link
+        if r == fs.TITLE_ROW + 1 and c == 1:
+            return xf_title
+        if r == fs.STATUS_ROW + 1 and c == 1:
+            return xf_status
+        if r == NOTE_ROW + 1:
+            return xf_note
+        if r == fs.HEADER_ROW + 1:
+            return xf_header
+        if r > fs.HEADER_ROW + 1:
+            return xf_wrap if c in (4, 6) else xf_top
+        return 0
+
+    cells = [
+        LinkCell(f"{sheet_xml.col_letters(c)}{r}", k.location, k.text, f"跳转到 {k.text}")
+        for (r, c), k in links.items()
+    ]
+    xml = sheet_xml.worksheet(
+        rows,
+        style,
+        widths=COLUMN_WIDTHS,
+        links=cells,
+        freeze_rows=fs.HEADER_ROW + 1,
+        heights=_heights(results),
+        landscape_fit_width=True,
+    )
+    old = next((e for e in sheets if e.name == fs.RESULTS_SHEET), None)
+    book = pkg.text(WORKBOOK)
+    if old is not None and old.part and old.part in pkg:
+        part = old.part
+        pkg.remove(pkg.rels_part(part))  # whatever an earlier writer hung on the old sheet
+        index = sheets.index(old)
+    else:
+        if old is not None:  # a sheet entry whose part is gone: replaced by a working one
+            book = book.replace(old.tag, "", 1)
+            sheets = [e for e in sheets if e is not old]
+        part = pkg.new_part_name("xl/worksheets/sheet{}.xml")
+        rid = pkg.add_relationship(WORKBOOK, WORKSHEET_REL, part.removeprefix("xl/"))
+        pkg.add_override(part, WORKSHEET_TYPE)
+        book = _append_sheet(book, fs.RESULTS_SHEET, rid, sheets)
+        index = len(sheets)
+    pkg.write(part, xml)
+    pkg.write(WORKBOOK, _print_titles(_activate(book, index), index))
     # Open on the results: exactly one selected tab, or Excel groups the sheets.
-    for other in wb.worksheets:
-        other.sheet_view.tabSelected = other is ws
-    wb.active = wb.worksheets.index(ws)
+    for entry in sheets:
+        if (
+            entry.name != fs.RESULTS_SHEET
+            and entry.part
+            and entry.part in pkg
+            and "tabSelected" in pkg.head(entry.part)
+        ):
+            text = pkg.text(entry.part)
+            new = sheet_xml.unselect(text)
+            if new != text:
+                pkg.write(entry.part, new)
 
 
-def _fit_and_print(ws: Any, results: fs.ResultsSheet) -> None:
-    """Rows tall enough for their wrapped 问题 and 说明 (LibreOffice and WPS do not re-fit on opening);
-    printed on A4 landscape, one page wide, the header row repeated on every page."""
-    from xlpy.workbook import fit_text_row, lines_needed
+def _heights(results: fs.ResultsSheet) -> dict[int, float]:
+    """Rows tall enough for their wrapped 问题 and 说明 (LibreOffice and WPS do not re-fit on opening)."""
+    from xlpy.workbook import LINE_HEIGHT, lines_needed
 
-    wrapped = [c for c in range(len(COLUMN_WIDTHS)) if c in (3, 5)]
+    out = {}
     for r, row in enumerate(results.rows[fs.HEADER_ROW + 1 :], start=fs.HEADER_ROW + 2):
-        lines = max(lines_needed(str(row[c]), COLUMN_WIDTHS[c]) for c in wrapped)
+        lines = max(lines_needed(str(row[c]), COLUMN_WIDTHS[c]) for c in (3, 5))
         if lines > 1:
-            fit_text_row(ws, r, lines)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{fs.HEADER_ROW + 1}:{fs.HEADER_ROW + 1}"
+            out[r] = min(409, lines * LINE_HEIGHT + 3)
+    return out
+
+
+def _print_titles(book: str, index: int) -> str:
+    """workbook.xml with the results sheet's header row repeated on every printed page."""
+    name = f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+    value = f"{fs.quote_sheet(fs.RESULTS_SHEET)}!${fs.HEADER_ROW + 1}:${fs.HEADER_ROW + 1}"
+    old = re.search(
+        rf"""<(?:[\w.\-]+:)?definedName\b(?=[^>]*name="_xlnm\.Print_Titles")(?=[^>]*localSheetId="{index}")[^>]*>"""
+        r"[^<]*</(?:[\w.\-]+:)?definedName>",
+        book,
+    )
+    if old is not None:
+        return book[: old.start()] + name + value + "</definedName>" + book[old.end() :]
+    m = re.search(r"</([\w.\-]+:)?definedNames>", book)
+    if m is not None:
+        p = m.group(1) or ""
+        tag = f"<{p}{name[1:]}{value}</{p}definedName>"
+        return book[: m.start()] + tag + book[m.start() :]
+    m = re.search(r"</([\w.\-]+:)?sheets>", book)
+    if m is None:
+        return book
+    p = m.group(1) or ""
+    block = f"<{p}definedNames><{p}{name[1:]}{value}</{p}definedName></{p}definedNames>"
+    return book[: m.end()] + block + book[m.end() :]
+
+
+def _append_sheet(book: str, name: str, rid: str, sheets: list[SheetEntry]) -> str:
+    m = re.search(r"</([\w.\-]+:)?sheets>", book)
+    if m is None:
+        raise InputError("工作簿结构损坏（workbook.xml 中没有工作表列表），无法写入校验结果。", code="corrupt")
+    p = m.group(1) or ""
+    ids = [int(v) for e in sheets if (v := attrs(e.tag).get("sheetId", "")).isdigit()]
+    tag = f'<{p}sheet xmlns:r="{sheet_xml.REL_NS}" name="{name}" sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'
+    return book[: m.start()] + tag + book[m.start() :]
+
+
+def _activate(book: str, index: int) -> str:
+    """workbook.xml with the sheet at `index` as the active tab (and visible among the first)."""
+    m = re.search(r"<([\w.\-]+:)?workbookView\b[^>]*?(/?)>", book)
+    if m is None:
+        s = re.search(r"<([\w.\-]+:)?sheets\b", book)
+        if s is None:
+            return book
+        p = s.group(1) or ""
+        return (
+            f'{book[: s.start()]}<{p}bookViews><{p}workbookView activeTab="{index}"/></{p}bookViews>{book[s.start() :]}'
+        )
+    tag = m.group(0)
+    new = re.sub(r"""\s(?:activeTab|firstSheet)\s*=\s*(?:"[^"]*"|'[^']*')""", "", tag)
+    cut = len(new) - (2 if new.endswith("/>") else 1)
+    new = f'{new[:cut]} firstSheet="0" activeTab="{index}"{new[cut:]}'
+    return book[: m.start()] + new + book[m.end() :]
 
 
 def annotate_path(

@@ -13,7 +13,7 @@ from xlpy import schema
 from xlpy.cellvalue import NUMERIC, coerce
 from xlpy.errors import InputError
 from xlpy.layout import Layout, layout
-from xlpy.safety import DEFAULT_LIMITS, Limits, check_sheets, check_zip, sniff
+from xlpy.safety import DEFAULT_LIMITS, Limits, sniff
 from xlpy.views import CalamineView, PayloadView, a1_to_rc, names_from_xml
 
 
@@ -277,13 +277,19 @@ def read_workbook(
         # .xls / WPS .et: calamine reads the values; without defined names, trust the template's
         # coordinates only if the format-version cell is where the template put it.
         return read_view(CalamineView(data, name, {}), by_layout=True)
-    zf = check_zip(data, name, limits)
-    check_sheets(zf, name, limits)  # before calamine sizes a sheet by its farthest cell
+    from xlpy.package import WORKBOOK, Package
+
+    pkg = Package(data, name, limits)  # the zip directory checked
+    pkg.verify()  # every part inflated once, bounded, before calamine inflates or sizes anything
     try:
-        xml = zf.read("xl/workbook.xml").decode("utf-8")
-    except Exception as exc:
-        raise InputError(f"{name}：工作簿结构损坏（xl/workbook.xml 无法读取）。", code="corrupt") from exc
-    view = CalamineView(data, name, names_from_xml(xml), zf)
+        xml = pkg.read(WORKBOOK).decode("utf-8")
+    except (KeyError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{name}：工作簿结构损坏（xl/workbook.xml 无法读取）。请在 Excel/WPS 中打开后重新保存。",
+            code="corrupt",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
+    view = CalamineView(data, name, names_from_xml(xml), pkg)
     view.cache_key = xml
     return read_view(view)
 

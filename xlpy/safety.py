@@ -5,7 +5,10 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +27,8 @@ class Limits:
     """Bounds for one workbook; a deployment may tighten them (HTTP) or loosen them (batch on trusted files)."""
 
     max_file_bytes: int = 20 * 1024 * 1024  # a report workbook is ~30 KB
-    max_uncompressed: int = 200 * 1024 * 1024  # sum of member sizes after inflation
+    max_uncompressed: int = 64 * 1024 * 1024  # sum of member sizes after inflation (a report: ~400 KB)
+    max_part_bytes: int = 32 * 1024 * 1024  # one member after inflation (the largest, 表三, is ~210 KB)
     max_ratio: int = 200  # per member larger than ratio_floor: uncompressed / compressed
     ratio_floor: int = 1024 * 1024
     max_members: int = 5000
@@ -82,10 +86,23 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
     total = 0
     for info in infos:
         total += info.file_size
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+            raise InputError(
+                f"{name}：{info.filename} 使用了 Excel 不会使用的压缩方式或加密，不是 Excel/WPS 保存的工作簿，"
+                "拒绝处理。请在 Excel/WPS 中打开后重新保存。",
+                code="corrupt",
+            )
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise InputError(
                 f"{name}：压缩比异常（{info.filename} 解压后 {info.file_size // 1024 // 1024} MB，"
                 f"压缩比超过 {limits.max_ratio}:1），疑似压缩炸弹，拒绝处理。",
+                code="zip_bomb",
+            )
+        if info.file_size > limits.max_part_bytes:
+            raise InputError(
+                f"{name}：压缩包内的 {info.filename} 解压后 {_mb(info.file_size)} MB，"
+                f"超过单个部件的上限 {_mb(limits.max_part_bytes)} MB，年报工作簿不会这么大，拒绝处理。"
+                "如工作簿中粘贴了大量数据或图片，请删除后另存再提交。",
                 code="zip_bomb",
             )
     if total > limits.max_uncompressed:
@@ -201,53 +218,195 @@ class _Extent:
         return rows * cols
 
 
-def _sheet_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    data = zf.read(info)  # within the zip limits checked before; a size that lies raises here
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        data = data.decode("utf-16", errors="replace").encode("utf-8")
-    return data
+# --- bounded inflation ------------------------------------------------------------------------
+
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+CHUNK = 1024 * 1024  # inflated bytes per step: memory per part read stays near this
 
 
-def check_sheets(zf: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Refuse a sheet whose cells span more than `limits.max_sheet_cells` before calamine allocates them.
+def _corrupt(name: str, part: str, what: str, detail: str = "") -> InputError:
+    return InputError(
+        f"{name}：文件已损坏（{part} {what}）。请在 Excel/WPS 中打开后重新保存，或重新上传完整的文件。",
+        code="corrupt",
+        detail=detail or what,
+    )
 
-    Every part calamine could load as a sheet is scanned (not only those the workbook names), so a
-    path trick cannot hide one; tags in comments or CDATA only make the check stricter.
+
+def raw_member(data: bytes, info: zipfile.ZipInfo, name: str) -> memoryview:
+    """The compressed bytes of a member, located through its local header (nothing inflated)."""
+    at = info.header_offset
+    if at + _LOCAL_HEADER.size > len(data):
+        raise _corrupt(name, info.filename, "被截断", "local header beyond end of file")
+    head = _LOCAL_HEADER.unpack_from(data, at)
+    if head[0] != 0x04034B50:
+        raise _corrupt(name, info.filename, "的文件头无效", "bad local header signature")
+    start = at + _LOCAL_HEADER.size + head[9] + head[10]
+    if start + info.compress_size > len(data):
+        raise _corrupt(name, info.filename, "被截断", "member data beyond end of file")
+    return memoryview(data)[start : start + info.compress_size]
+
+
+def inflate(
+    data: bytes,
+    info: zipfile.ZipInfo,
+    name: str,
+    limits: Limits = DEFAULT_LIMITS,
+    sink: Callable[[bytes], None] | None = None,
+) -> bytes:
+    """A member's content, inflated in steps that never go past its declared size (and the per-part budget).
+
+    With `sink`, every step goes to it and nothing is kept (b"" is returned): memory stays at one
+    step whatever the part holds. A directory that understates a size is refused after at most the
+    declared size plus one step's worth of compressed input; a wrong CRC is refused too.
+    """
+    raw = raw_member(data, info, name)
+    declared = info.file_size
+    if declared > limits.max_part_bytes:
+        raise InputError(
+            f"{name}：{info.filename} 解压后超过单个部件的上限 {_mb(limits.max_part_bytes)} MB，拒绝处理。",
+            code="zip_bomb",
+        )
+    kept: list[bytes] = []
+    crc = 0
+    produced = 0
+
+    def take(chunk: bytes) -> None:
+        nonlocal crc, produced
+        produced += len(chunk)
+        if produced > declared:
+            raise InputError(
+                f"{name}：文件已损坏（压缩包目录与内容不符：{info.filename} 实际解压后大于目录声明的 {declared:,} 字节），"
+                "可能是压缩炸弹，拒绝处理。请在 Excel/WPS 中打开后重新保存。",
+                code="corrupt",
+                detail=f"{info.filename}: inflates beyond its declared size {declared}",
+            )
+        crc = zlib.crc32(chunk, crc)
+        if sink is not None:
+            sink(chunk)
+        else:
+            kept.append(chunk)
+
+    if info.compress_type == zipfile.ZIP_STORED:
+        if len(raw) != declared:
+            raise _corrupt(name, info.filename, "大小与目录不符", "stored size mismatch")
+        for at in range(0, len(raw), CHUNK):
+            take(bytes(raw[at : at + CHUNK]))
+    else:
+        inflater = zlib.decompressobj(-15)
+        pending: bytes | memoryview = raw
+        try:
+            while pending and not inflater.eof:
+                # At most one byte past the declared size: enough to know the directory lied.
+                chunk = inflater.decompress(pending, min(CHUNK, declared - produced + 1))
+                if not chunk and len(inflater.unconsumed_tail) == len(pending):
+                    break  # no progress: a stream zlib cannot continue (refused below)
+                pending = inflater.unconsumed_tail
+                take(chunk)
+            if not inflater.eof:
+                tail = inflater.flush()
+                take(tail)
+        except zlib.error as exc:
+            raise _corrupt(name, info.filename, "无法解压", str(exc)) from exc
+        if not inflater.eof:
+            raise _corrupt(name, info.filename, "的压缩数据不完整", "deflate stream does not end")
+    if produced != declared:
+        raise _corrupt(name, info.filename, "大小与目录不符", f"{produced} bytes, directory says {declared}")
+    if crc != info.CRC:
+        raise _corrupt(name, info.filename, "校验和不符", f"CRC {crc:08x}, directory says {info.CRC:08x}")
+    return b"".join(kept)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f}" if n >= 10 * 1024 * 1024 else f"{n / 1024 / 1024:.1f}"
+
+
+class _SheetScan:
+    """Feeds a sheet part's inflated steps to an _Extent without ever splitting a tag between two feeds."""
+
+    def __init__(self, name: str, part: str) -> None:
+        self.extent = _Extent()
+        self._name, self._part = name, part
+        self._carry = b""
+        self._first = True
+        self._utf16: codecs.IncrementalDecoder | None = None
+
+    def __call__(self, chunk: bytes) -> None:
+        if self._first:
+            self._first = False
+            if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                self._utf16 = codecs.getincrementaldecoder("utf-16")(errors="replace")
+        if self._utf16 is not None:
+            chunk = self._utf16.decode(chunk).encode("utf-8")
+        text = self._carry + chunk
+        cut = text.rfind(b"<")
+        if cut <= 0:
+            self._carry = text
+            return
+        # Well-formed XML has no "<" inside a tag: if the text before the cut ends inside one, a tag
+        # could straddle the cut unseen, so such a part is refused rather than scanned in pieces.
+        if text.rfind(b"<", 0, cut) > text.rfind(b">", 0, cut):
+            raise _corrupt(self._name, self._part, "不是有效的 XML（标签中出现“<”）", "'<' inside a tag")
+        self.extent.feed(text[:cut])
+        self._carry = text[cut:]
+
+    def finish(self) -> _Extent:
+        if self._carry:
+            self.extent.feed(self._carry)
+            self._carry = b""
+        return self.extent
+
+
+def check_parts(data: bytes, zf: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Inflate every member once, bounded, before calamine does: sizes and CRCs as declared, sheets not too wide.
+
+    calamine inflates a member without looking at the size the directory declares, so a lying
+    directory would cost it gigabytes; after this pass every member is known to inflate to exactly
+    its declared size (which the directory checks bounded). Every part calamine could load as a sheet
+    is scanned on the way (not only those the workbook names), so a path trick cannot hide one;
+    tags in comments or CDATA only make the check stricter.
     """
     for info in zf.infolist():
-        if not _SHEET_PART.match(info.filename) or info.is_dir():
+        if info.is_dir():
             continue
-        try:
-            xml = _sheet_xml(zf, info)
-        except Exception as exc:  # zlib.error, BadZipFile (CRC, size), NotImplementedError (method) …
-            raise InputError(
-                f"{name}：文件已损坏（{info.filename} 无法解压：{exc}）。请重新保存或重新上传完整的文件。",
-                code="corrupt",
-            ) from exc
-        extent = _Extent()
-        extent.feed(xml)
+        if not _SHEET_PART.match(info.filename):
+            inflate(data, info, name, limits, sink=_discard)
+            continue
+        scan = _SheetScan(name, info.filename)
+        inflate(data, info, name, limits, sink=scan)
+        extent = scan.finish()
         cells = extent.cells()
         if cells > limits.max_sheet_cells:
             where = f"（范围延伸到 {extent.reach}）" if extent.reach else ""
             raise InputError(
-                f"{name}：工作表「{_sheet_label(zf, info.filename)}」的使用范围过大{where}，"
+                f"{name}：工作表「{_sheet_label(data, zf, info.filename, limits)}」的使用范围过大{where}，"
                 f"约 {cells:,} 个单元格，超过上限 {limits.max_sheet_cells:,}。"
                 "可能在远处的单元格中误填了内容：请删除多余的行列后另存再提交。",
                 code="too_large",
             )
 
 
+def check_sheets(zf: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """check_parts on an already opened zip of in-memory bytes (kept for callers holding only the ZipFile)."""
+    fp = zf.fp
+    data = fp.getvalue() if isinstance(fp, io.BytesIO) else b""
+    check_parts(data, zf, name, limits)
+
+
+def _discard(chunk: bytes) -> None:
+    pass
+
+
 _ATTR = re.compile(r"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def _sheet_label(zf: zipfile.ZipFile, part: str) -> str:
+def _sheet_label(data: bytes, zf: zipfile.ZipFile, part: str, limits: Limits) -> str:
     """The sheet name a part is shown under (for messages only; the part's file name if unknown)."""
     import html
 
     try:
-        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-        book = zf.read("xl/workbook.xml").decode("utf-8")
-    except (KeyError, UnicodeDecodeError, zipfile.BadZipFile, OSError):
+        rels = inflate(data, zf.getinfo("xl/_rels/workbook.xml.rels"), "", limits).decode("utf-8")
+        book = inflate(data, zf.getinfo("xl/workbook.xml"), "", limits).decode("utf-8")
+    except (KeyError, UnicodeDecodeError, InputError):
         return part.rsplit("/", 1)[-1]
     targets = {}
     for tag in re.findall(r"<Relationship\b[^>]*>", rels):
