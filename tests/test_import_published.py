@@ -1,0 +1,32 @@
+"""Scoring the importer on every real published report in ../shared/examples/published/ against hand-read figures.
+
+Zero wrong cells, every cell the document ties to its row imported exactly, every other printed cell blank and
+listed in the import record. The table of scores is in docs/import.md.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.import_scoring import cases, published_dir, score
+from xlpy.importing import import_path
+
+PUBLISHED = published_dir()
+pytestmark = pytest.mark.skipif(PUBLISHED is None, reason="../shared/examples/published/ (the dev corpus) is absent")
+
+
+def test_every_published_file_has_hand_read_figures() -> None:
+    assert PUBLISHED is not None
+    files = {p.name for p in PUBLISHED.iterdir() if p.suffix in (".pdf", ".html", ".txt", ".md") and p.stem != "README"}
+    assert files == {c["file"] for c in cases()}
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["file"])
+def test_published_report_imports_without_a_wrong_cell(case: dict) -> None:
+    assert PUBLISHED is not None
+    imported = import_path(PUBLISHED / case["file"])
+    assert imported.version == case["format_version"]
+    s = score(case, imported)
+    assert s.wrong == 0 and s.unlisted == 0, s.problems
+    assert s.exact >= s.determinable, s.problems  # every cell the document ties to its row
+    assert s.exact + s.blank_listed == s.printed
