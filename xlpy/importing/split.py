@@ -9,6 +9,8 @@ from functools import cache
 from xlpy import schema
 
 MAX_CANDIDATES = 2000  # bounds the search on a pathological run of digits (a crawler's 200-digit line)
+MAX_DIGITS = 15  # no printed cell has more digits than this (money with decimals included)
+MAX_STEPS = 20_000  # search steps per row (the dev corpus needs under 2,000): beyond this a row is not splittable
 
 _PIECE = {
     schema.COUNT: re.compile(r"0|[1-9]\d*"),
@@ -22,6 +24,8 @@ Number = int | float
 def value(piece: str, kind: str) -> Number | None:
     """A printed number of a cell of `kind`, or None when it is not one (3.5 in a count column)."""
     piece = piece.replace(",", "").replace("，", "")
+    if len(piece) > MAX_DIGITS + 2:
+        return None
     rx = _PIECE.get(kind)
     if rx is None or not rx.fullmatch(piece):
         if kind == schema.MONEY and re.fullmatch(r"\d+(?:\.\d+)?", piece):
@@ -36,16 +40,18 @@ def candidates(
     """Every way to cut the tokens into len(kinds) cells that are valid numbers and pass `check`."""
     n = len(kinds)
     out: list[list[Number]] = []
+    steps = [0]
 
     @cache
     def ways(t: int, pos: int, cell: int) -> bool:
         """Whether tokens[t][pos:] + the rest can fill cells cell…n (prunes hopeless branches)."""
         remaining_chars = len(tokens[t]) - pos + sum(len(x) for x in tokens[t + 1 :]) if t < len(tokens) else 0
         remaining_tokens = len(tokens) - t - (1 if t < len(tokens) and pos == len(tokens[t]) else 0)
-        return n - cell <= remaining_chars and n - cell >= remaining_tokens
+        return remaining_tokens <= n - cell <= remaining_chars and remaining_chars <= (n - cell) * (MAX_DIGITS + 2)
 
     def walk(t: int, pos: int, acc: list[Number]) -> None:
-        if len(out) > MAX_CANDIDATES:
+        steps[0] += 1
+        if len(out) > MAX_CANDIDATES or steps[0] > MAX_STEPS:
             return
         if t == len(tokens):
             if len(acc) == n and (check is None or check(acc)):
