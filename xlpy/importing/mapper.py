@@ -351,7 +351,7 @@ def _overview(lines: list[Line], text: dict[str, Any], rec: ImportRecord) -> Non
             pieces.append((Line(_sub(ln.block, rest), rest, ln.section), False))
     lead: list[str] = []
     parts: list[dict[str, Any]] = []
-    for i, (ln, starts) in enumerate(pieces):
+    for ln, starts in pieces:
         if starts:
             title, body = _split_part(ln)
             parts.append({"title": title, "body": [body] if body else []})
@@ -361,7 +361,8 @@ def _overview(lines: list[Line], text: dict[str, Any], rec: ImportRecord) -> Non
             parts[-1]["body"].append(ln.text.strip())
         else:
             lead.append(ln.text.strip())
-        del i
+    for i, (ln, _) in enumerate(x for x in pieces if x[1]):
+        rec.set(f"text.overview.parts.{i}.body", READ, ln.block.where)
     text["overview"] = {
         "lead": "\n".join(x for x in lead if x),
         "parts": [{"title": p["title"], "body": "\n".join(x for x in p["body"] if x)} for p in parts],
