@@ -185,13 +185,55 @@ def test_a_blank_figure_drops_the_sentence_instead_of_printing_a_wrong_one():
     assert "| 一、本年新收政府信息公开申请数量 | 3001 | 53 | 0 | 0 | 61 | 4 |  |" in md
 
 
-def test_overview_parts_are_numbered_with_bold_lead_ins():
+def test_overview_parts_are_numbered_with_emphasised_lead_ins():
     parts = overview_parts([{"title": "主动公开", "body": "正文一\n\n正文二"}, {"title": "监督保障：", "body": ""}])
     assert (
         parts[0]["lead_in"] == "（一）主动公开。" and parts[0]["first"] == "正文一" and parts[0]["rest"] == ["正文二"]
     )
     assert parts[1]["lead_in"] == "（二）监督保障："
-    assert "**（一）主动公开情况。**北沟镇政府" in markdown(load("2019"))
+    assert (parts[1]["title_core"], parts[1]["title_end"]) == ("监督保障", "：")
+    # punctuation outside the ** markers, or CommonMark leaves them literal
+    assert "（一）**主动公开情况**。北沟镇政府" in markdown(load("2019"))
+
+
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+@pytest.mark.parametrize("draft", [False, True])
+def test_markdown_is_valid_commonmark(version, draft):
+    """markdown-it-py's CommonMark preset (with GFM tables) leaves no literal ** and parses every table with
+    the column count of its header."""
+    from markdown_it import MarkdownIt
+
+    from xlpy.render import tables as tables_mod
+
+    inst = load(version)
+    inst["text"]["overview"]["parts"][0]["title"] = "“放管服”改革"  # punctuation at both ends of the words
+    md = markdown(inst, draft=draft, draft_reasons=["B7 本年新收“总计”与明细之和不符"] if draft else None)
+    parser = MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(md)
+    inline = [t for t in tokens if t.type == "inline"]
+    text = "".join(child.content for t in inline for child in t.children or [] if child.type == "text")
+    assert "**" not in text and "*" not in text
+    strong = [
+        t.children[i + 1].content for t in inline for i, c in enumerate(t.children or []) if c.type == "strong_open"
+    ]
+    assert "“放管服”改革" in strong and len([s for s in strong if s.startswith("第二十条")]) >= 4
+    # tables: every row has as many cells as the header; one table per markdown table of the model
+    model = tables_mod.tables(version, inst)
+    expected = [len(m.header) for key in ("s2", "s3", "s4") for m in model[key].md]
+    found, row, counts = [], 0, []
+    for t in tokens:
+        if t.type == "table_open":
+            counts = []
+        elif t.type == "tr_open":
+            row = 0
+        elif t.type in ("th_open", "td_open"):
+            row += 1
+        elif t.type == "tr_close":
+            counts.append(row)
+        elif t.type == "table_close":
+            assert len(set(counts)) == 1, counts
+            found.append(counts[0])
+    assert found == expected
 
 
 def test_paragraphs_split_on_line_breaks_and_drop_indents():
@@ -283,6 +325,8 @@ def test_markdown_keeps_clerk_text_as_typed_and_draft_is_marked_on_top():
     inst["text"]["other"] = 'A&B <公开> "引号"'
     md = markdown(inst, draft=True)
     assert md.startswith("**草稿：未通过校验**\n\n# ")
+    md = markdown(inst, draft=True, draft_reasons=["B7 数字不符", "C9 缺少说明"])
+    assert md.startswith("**草稿：未通过校验。正式报告须先改正以下 2 项：B7 数字不符；C9 缺少说明。**\n\n# ")
     assert 'A&B <公开> "引号"' in md
 
 

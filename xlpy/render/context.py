@@ -48,11 +48,25 @@ def overview_parts(parts: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         paras = paragraphs(part.get("body"))
         number = f"（{cn_numeral(i)}）"
         lead_in = ""
+        # Markdown emphasises the words only (（一）**主动公开**。): CommonMark does not close ** between a
+        # full stop and a letter, so 「**（一）主动公开。**围绕」 printed its asterisks.
+        core = title.rstrip("".join(_END_PUNCT))
+        end = title[len(core) :] or "。"
         if title:
             lead_in = number + title + ("" if title.endswith(_END_PUNCT) else "。")
         if not paras:
             paras = [""]
-        out.append({"number": number, "title": title, "lead_in": lead_in, "first": paras[0], "rest": paras[1:]})
+        out.append(
+            {
+                "number": number,
+                "title": title,
+                "lead_in": lead_in,
+                "title_core": core,
+                "title_end": end,
+                "first": paras[0],
+                "rest": paras[1:],
+            }
+        )
     return out
 
 
