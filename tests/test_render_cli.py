@@ -92,7 +92,9 @@ def test_draft_renders_a_marked_report(validation, tmp_path):
     code, _, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path), "--draft", "--to", "md,docx")
     assert code == 0
     assert "已生成草稿" in err
-    assert (tmp_path / f"{TITLE}.md").read_text(encoding="utf-8").startswith("**草稿：未通过校验**")
+    # the mark says what blocks: the finding's cell and message
+    md = (tmp_path / f"{TITLE}.md").read_text(encoding="utf-8")
+    assert md.startswith("**草稿：未通过校验。正式报告须先改正以下 1 项：表三!J8 不相等。**")
 
 
 def test_draft_flag_on_a_passing_report_gives_the_final_report(validation, tmp_path):
