@@ -104,7 +104,7 @@ def test_render_blocked_report_is_refused_with_findings(client: TestClient, book
 
 
 def test_render_unknown_format_is_422(client: TestClient, books: dict[str, bytes]) -> None:
-    body = assert_error_shape(post(client, "/api/render", books["huaian"], format="pdf"), 422)
+    body = assert_error_shape(post(client, "/api/render", books["huaian"], format="odt"), 422)
     assert body["errors"][0]["field"] == "format"
 
 
