@@ -9,6 +9,7 @@ sub-count (其中网上申请), an approximation (余/近/约) — is left alone
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -126,7 +127,19 @@ _OWN_SHARE = re.compile(
 
 def rolled_up(s: Sentence, n: Number) -> bool:
     """Whether n counts subordinate bodies too: "各部门…" before it, or "其中本级…" after it."""
-    return bool(SUBUNITS.search(s.norm, 0, n.num_start) or _OWN_SHARE.search(s.norm, n.end))
+    first_end, last_start = _roll_up_marks(s.norm)
+    return first_end <= n.num_start or last_start >= n.end
+
+
+@lru_cache(maxsize=1024)
+def _roll_up_marks(norm: str) -> tuple[int, int]:
+    """Where the first "各部门…" ends and the last "其中本级…" starts, found once per sentence: searching
+    from each number to the sentence's ends cost n² on a long unpunctuated paragraph."""
+    first = SUBUNITS.search(norm)
+    last = -1
+    for m in _OWN_SHARE.finditer(norm):
+        last = m.start()
+    return (first.end() if first else len(norm) + 1), last
 
 
 COMPARE = lexicon.pattern("comparison_markers")
@@ -204,13 +217,15 @@ def _s3_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
     by_number: dict[int, str] = {}
     for n in s.numbers:
         kind = _s3_kind(s, n) if n.unit in CASE_UNITS or (n.unit is None and _is_bare_zero(s, n)) else None
-        fragment = s.fragment(n)
+        lo = None
         if n.is_percent:
             kind, lo = _pct_kind(s, n, by_number)
-            if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
-                fragment = s.text[s.clause_start(lo) : s.clause_end(n.end)].strip()
         if kind is None or n.approx or not s.about_year(n.num_start, year):
             continue
+        if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
+            fragment = s.text[s.clause_start(lo) : s.clause_end(n.end)].strip()
+        else:
+            fragment = s.fragment(n)
         by_number[n.num_start] = kind
         out.append(Claim(kind, n.value, n, s, fragment))
     return tuple(out)
@@ -277,13 +292,14 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     if not _PCT_OF.match(before):
         return None, None
     # "予以公开1362件，占44.66%": the share of the count stated just before.
-    prev = [m for m in s.numbers if m.end <= n.num_start]
-    if not prev:
+    i = bisect_right(s.ends, n.num_start)  # the number just before (bisection: a long list stays n·log n)
+    if not i:
         return None, None
-    kind = by_number.get(prev[-1].num_start)
-    between = s.norm[prev[-1].end : n.num_start]
+    prev = s.numbers[i - 1]
+    kind = by_number.get(prev.num_start)
+    between = s.norm[prev.end : n.num_start]
     if kind is not None and kind in OUTCOMES.values() and re.fullmatch(r"[\s，,]*(?:占|比例)[^，,。；;\d]*", between):
-        return PERCENT + kind, prev[-1].num_start
+        return PERCENT + kind, prev.num_start
     return None, None
 
 

@@ -76,7 +76,9 @@ class Sentence:
     def fragment(self, n: Number) -> str:
         """The clause around n as written, for quoting in a message."""
         lo = self._after_previous(n)  # in a list "A 3 件、B 2 件", quote only "B 2 件"
-        hi = self.clause_end(n.end)
+        # At most 40 characters past the number: in unpunctuated text the clause runs to the paragraph's
+        # end, and copying it for every number cost n².
+        hi = min(self.clause_end(n.end), n.end + 40)
         frag = self.text[lo:hi].strip(" 、，,")
         return frag if len(frag) <= 60 else "…" + self.text[max(lo, n.num_start - 40) : hi].strip()
 
@@ -88,24 +90,34 @@ class Sentence:
 
     def about_year(self, pos: int, year: int | None) -> bool:
         """Whether the statement at pos talks about the report year (the nearest year word before it)."""
-        verdict = True
-        last_end = 0
-        for start, end, says in _marks(self.norm)[2]:
-            if start >= pos:
-                break
-            if end <= pos:  # a year word cut by pos (finditer's endpos) is not one
-                verdict = says if says is not None else (year is not None and int(self.norm[start : start + 4]) == year)
-                last_end = end
-            # Listed years are resolved in _marks (says False).
-        if verdict and any(last_end < b <= pos for _, b in _marks(self.norm)[3]):
-            return False  # "1至6月收到…": a part of the year
+        marks = _marks(self.norm)
+        years, year_ends, part_ends = marks[2], marks[4], marks[5]
+        # The last year word ending at or before pos decides (one cut by pos is not one); found by
+        # bisection, so a paragraph full of years and numbers stays n·log n.
+        i = bisect_right(year_ends, pos)
+        verdict, last_end = True, 0
+        if i:
+            start, last_end, says = years[i - 1]
+            verdict = says if says is not None else (year is not None and int(self.norm[start : start + 4]) == year)
+        # Listed years are resolved in _marks (says False).
+        if verdict and part_ends:
+            j = bisect_right(part_ends, last_end)
+            if j < len(part_ends) and part_ends[j] <= pos:
+                return False  # "1至6月收到…": a part of the year
         return verdict
 
 
 @lru_cache(maxsize=1024)
 def _marks(
     norm: str,
-) -> tuple[list[int], list[int], tuple[tuple[int, int, bool | None], ...], tuple[tuple[int, int], ...]]:
+) -> tuple[
+    list[int],
+    list[int],
+    tuple[tuple[int, int, bool | None], ...],
+    tuple[tuple[int, int], ...],
+    tuple[int, ...],
+    tuple[int, ...],
+]:
     """Per sentence, once: positions of major delimiters, of all delimiters, the year words (start, end,
     verdict — None for a year number, decided against the report year) and the parts of a year."""
     major = [m.start() for m in _MAJOR_RE.finditer(norm)]
@@ -125,7 +137,7 @@ def _marks(
     parts = (
         tuple(m.span() for m in _PART_OF_YEAR.finditer(norm)) if "月" in norm or "季" in norm or "半年" in norm else ()
     )
-    return major, minor, tuple(years), parts
+    return major, minor, tuple(years), parts, tuple(e for _, e, _ in years), tuple(sorted(b for _, b in parts))
 
 
 @lru_cache(maxsize=256)

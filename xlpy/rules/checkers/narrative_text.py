@@ -112,13 +112,18 @@ def text_quality(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         if doubled:
             quoted = "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3])
             yield finding(ctx, rule, field, rule.message.format(what=f"词语重复：{quoted}", fix="请删去重复的字词"))
-        marks = [i for i, ch in enumerate(text) if ch in ascii_marks and _between_chinese(text, i)]
+        marks = [m.start() for m in _ascii_marks(ascii_marks).finditer(text) if _between_chinese(text, m.start())]
         if marks:
             quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
             more = f"等 {len(marks)} 处" if len(marks) > 3 else ""
             yield finding(
                 ctx, rule, field, rule.message.format(what=f"中文中用了半角标点：{quoted}{more}", fix="请改为全角标点")
             )
+
+
+@cache
+def _ascii_marks(marks: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(sorted(marks))) + "]")
 
 
 def _between_chinese(text: str, i: int) -> bool:
