@@ -113,6 +113,7 @@ class Compiler:
             section=raw["section"],
             kind=kind,
             message=raw.get("message"),
+            messages=dict(raw.get("messages", {})),
             description=raw.get("description", ""),
             paths=paths,
             checker=checker,

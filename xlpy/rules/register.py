@@ -51,6 +51,7 @@ class Rule:
     section: str
     kind: str  # arithmetic | schema | checker
     message: str | None = None
+    messages: dict[str, str] = field(default_factory=dict)  # further named templates (a checker's other wordings)
     description: str = ""
     paths: tuple[str, ...] = ()  # schema errors under these prefixes belong to this rule
     checker: str | None = None

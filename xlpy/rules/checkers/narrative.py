@@ -138,9 +138,8 @@ def _breakdown(ctx: RuleContext, rule: Any, field: TextField, total: cl.Claim, p
     if items == total.value:
         return None
     listed = " + ".join(fmt(c.value) for c in parts)
-    message = (
-        f"文字所列六类办理结果 {listed} = {fmt(items)}件，与“{total.fragment}”中的 {fmt(total.value)}件不一致，"
-        f"相差 {fmt(items - total.value)}"
+    message = rule.messages["breakdown"].format(
+        listed=listed, items=fmt(items), fragment=total.fragment, total=fmt(total.value), diff=fmt(items - total.value)
     )
     return finding(ctx, rule, field, message, lhs=items, rhs=total.value, diff=items - total.value)
 
@@ -160,9 +159,15 @@ def _share(
             if claim.value in (exact_share.quantize(step, ROUND_HALF_UP), exact_share.quantize(step, ROUND_DOWN)):
                 return None
     computed = (Decimal(count) * 100 / Decimal(main_den)).quantize(step, ROUND_HALF_UP)
-    message = (
-        f"“{claim.fragment}”中的 {fmt(claim.value)}% 与表三计算值不一致：{outcome.label} {count}"
-        f"{located(ctx, outcome.paths)} ÷ “（七）总计” {main_den}{located(ctx, main_q.paths)} = {fmt(computed)}%"
+    message = rule.message.format(
+        fragment=claim.fragment,
+        value=fmt(claim.value),
+        label=outcome.label,
+        count=count,
+        cells=located(ctx, outcome.paths),
+        denominator=main_den,
+        denominator_cells=located(ctx, main_q.paths),
+        computed=fmt(computed),
     )
     return finding(
         ctx,
@@ -186,7 +191,9 @@ def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Cl
     if total <= 100 + slack:
         return None
     listed = "、".join(f"{fmt(c.value)}%" for c in distinct.values())
-    message = f"“{group[0].sentence.text.strip()}”中各项办理结果的占比（{listed}）合计 {fmt(total)}%，超过 100%"
+    message = rule.messages["shares_sum"].format(
+        sentence=group[0].sentence.text.strip(), listed=listed, total=fmt(total)
+    )
     return finding(ctx, rule, field, message, lhs=total, rhs=Decimal(100), diff=total - 100)
 
 
@@ -200,7 +207,9 @@ def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         return
     for field in text_fields(ctx):
         for st in cl.none_received(field.text, year):
-            message = f"文字称“{st.fragment}”，但{new.label}为 {value}{located(ctx, new.paths)}，请核对文字或表格"
+            message = rule.message.format(
+                fragment=st.fragment, label=new.label, value=value, cells=located(ctx, new.paths)
+            )
             yield finding(ctx, rule, field, message, new.paths, lhs=0, rhs=value, diff=-value)
 
 

@@ -194,9 +194,13 @@ def mismatch(
     if any(other is not None and Decimal(other) == claim.value for _, other in values):
         return None
     stated = exact(claim.value)
-    unit = claim.number.unit or ""
-    message = (
-        f"“{claim.fragment}”中的 {fmt(claim.value)}{unit} 与{q.label} {v}{located(ctx, q.paths) or ' '}不一致，"
-        f"相差 {fmt(claim.value - v)}"
+    message = rule.message.format(
+        fragment=claim.fragment,
+        value=fmt(claim.value),
+        unit=claim.number.unit or "",
+        label=q.label,
+        table=v,
+        cells=located(ctx, q.paths) or " ",
+        diff=fmt(claim.value - v),
     )
     return finding(ctx, rule, field, message, q.paths, lhs=stated, rhs=v, diff=stated - v)

@@ -43,9 +43,13 @@ def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                 continue
             unit = lst.total.unit or ""
             listed = " + ".join(fmt(n.value) for _, n in lst.items)
-            message = (
-                f"“{lst.fragment}”中所列各项 {listed} = {fmt(items)}{unit}，与所述总数 {fmt(total)}{unit}"
-                f"不一致，相差 {fmt(items - total)}"
+            message = rule.message.format(
+                fragment=lst.fragment,
+                listed=listed,
+                items=fmt(items),
+                unit=unit,
+                total=fmt(total),
+                diff=fmt(items - total),
             )
             yield finding(ctx, rule, field, message, lhs=exact(items), rhs=exact(total), diff=exact(items - total))
 

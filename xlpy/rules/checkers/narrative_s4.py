@@ -72,7 +72,9 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                 q = quantity(topic, "total")
                 v = table_value(ctx, q.paths)
                 if v:
-                    message = f"文字称“{st.statement.fragment}”，但{q.label}为 {v}{located(ctx, q.paths)}"
+                    message = rule.messages["no_cases"].format(
+                        fragment=st.statement.fragment, label=q.label, value=v, cells=located(ctx, q.paths)
+                    )
                     yield finding(ctx, rule, field, message, q.paths, lhs=0, rhs=v, diff=-v)
 
 
@@ -97,5 +99,5 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                     parts.append(f"{_TOPIC_ZH[topic]}{_RESULT_ZH[result]} {v}{located(ctx, q.paths)}")
             if total == 0:
                 continue
-            message = f"文字称“{st.statement.fragment}”，但表四中{'、'.join(parts)}，与“{st.words}”不符"
+            message = rule.message.format(fragment=st.statement.fragment, parts="、".join(parts), words=st.words)
             yield finding(ctx, rule, field, message, tuple(paths), lhs=0, rhs=total, diff=-total)

@@ -63,20 +63,13 @@ def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         return
     other = _other(ctx)
     where = located(ctx, (_UNPAID_FEE,))
-    head = f"表三“（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用”为 {n}{where}，说明本年发出过收费通知，"
     sentences = [other.text, *_elsewhere(ctx)]
     # "通知" and "费" are in every match: plain substring tests skip most sentences before any regex.
     if m := next((m for text in sentences if "通知" in text and (m := _NO_NOTICE.search(text))), None):
-        yield finding(ctx, rule, other, head + f"但文字中写有“{m.group()}”，请核对", (_UNPAID_FEE,), rhs=n)
+        message = rule.messages["contradicted"].format(value=n, cells=where, words=m.group())
+        yield finding(ctx, rule, other, message, (_UNPAID_FEE,), rhs=n)
     elif not any("费" in text and _FEE.search(text) and _NOTICE.search(text) for text in sentences):
-        yield finding(
-            ctx,
-            rule,
-            other,
-            head + "“六、其他需要报告的事项”应报告信息处理费的收费通知发出情况和收费金额",
-            (_UNPAID_FEE,),
-            rhs=n,
-        )
+        yield finding(ctx, rule, other, rule.message.format(value=n, cells=where), (_UNPAID_FEE,), rhs=n)
 
 
 @checker("X-2")
@@ -90,13 +83,7 @@ def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     for sentence in re.split(r"[。；;\n]", other.text):
         if _FEE_LOOSE.search(sentence) and re.search(r"信息公开|申请", sentence):
             return
-    yield finding(
-        ctx,
-        rule,
-        other,
-        "“六、其他需要报告的事项”未报告政府信息公开信息处理费的收取情况"
-        "（未收取的写明“未收取信息处理费”或“收取信息处理费0元”）",
-    )
+    yield finding(ctx, rule, other, rule.message)
 
 
 @checker("X-3")
@@ -110,10 +97,7 @@ def government_topics(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if not missing:
         return
     listed = "；".join(f"{name}（{hint}）" for name, hint in missing)
-    message = (
-        f"{org_type}的年度报告应包括工作考核、社会评议和责任追究结果情况（《条例》第五十条第（四）项），"
-        f"文字中未见：{listed}。可在“六、其他需要报告的事项”中补充"
-    )
+    message = rule.message.format(org_type=org_type, listed=listed)
     yield finding(ctx, rule, _other(ctx), message)
 
 
@@ -126,5 +110,5 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if bare not in _EMPTY_PROBLEMS and not _NOTHING.fullmatch(bare):
         return
     said = f"只写了“{text.strip()}”" if text.strip() else "为空"
-    message = f"“五、存在的主要问题及改进情况”{said}，应如实写明存在的主要问题和改进措施"
+    message = rule.message.format(said=said)
     yield finding(ctx, rule, TextField("text.problems", text, "五"), message)
