@@ -9,7 +9,9 @@ from xlpy.importing.labels import knowledge
 
 _PIPE_SEP = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^#{1,6}\s+")
-_BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*")
+# xlpy's lead-in of an overview part: （一）**主动公开**。 (punctuation outside the markers, valid CommonMark);
+# older output and other tools write **（一）主动公开。**
+_BOLD_LEAD = re.compile(r"^(（[一二三四五六七八九十]+）)?\*\*(.+?)\*\*([。：:．.！!？?；;]?)")
 # xlpy's Markdown escapes (render.md_escape): \| \< \& \] \\ and a backslash before ASCII punctuation
 _MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -81,7 +83,7 @@ def read_text(data: str, name: str) -> Document:
             line = _HEADING.sub("", line)
         m = _BOLD_LEAD.match(line)
         if m and not para:
-            lead = _unescape(m.group(1))
+            lead = _unescape((m.group(1) or "") + m.group(2) + m.group(3))
             line = lead + line[m.end() :]
             if line == lead:  # a bold line on its own (a caption or a draft mark) is plain text
                 lead = ""
