@@ -35,6 +35,11 @@ def need_libreoffice(*, uno: bool = False) -> None:
 
 def to_pdf(workbook: Path, outdir: Path) -> Path:
     """The workbook printed to PDF by LibreOffice (every sheet, with its page setup)."""
+    return convert(workbook, "pdf", outdir)
+
+
+def convert(workbook: Path, fmt: str, outdir: Path) -> Path:
+    """The workbook saved by LibreOffice as `fmt` (pdf, xls, ods …) into `outdir`."""
     need_libreoffice()
     with tempfile.TemporaryDirectory(prefix="xlpy-lo-") as profile:
         subprocess.run(
@@ -43,7 +48,7 @@ def to_pdf(workbook: Path, outdir: Path) -> Path:
                 f"-env:UserInstallation=file://{profile}",
                 "--headless",
                 "--convert-to",
-                "pdf",
+                fmt,
                 "--outdir",
                 str(outdir),
                 str(workbook),
@@ -52,7 +57,9 @@ def to_pdf(workbook: Path, outdir: Path) -> Path:
             capture_output=True,
             timeout=180,
         )
-    return outdir / (workbook.stem + ".pdf")
+    out = outdir / f"{workbook.stem}.{fmt}"
+    assert out.is_file(), f"LibreOffice wrote no {out.name}"
+    return out
 
 
 def type_and_print(workbook: Path, pdf: Path, edits: list[tuple[str, str, str]]) -> Path:

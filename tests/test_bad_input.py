@@ -101,7 +101,7 @@ def test_not_an_xlpy_template(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active["A1"] = "随便一个表"
     wb.save(path)
-    unusable(path, "不是 xlpy 年报模板", "xlpy new")
+    unusable(path, "不是年报模板", "空白年报模板")
 
 
 @pytest.mark.parametrize("data_year, typed_year, right", [(2024, 2020, "2019"), (2020, 2023, "2021")])

@@ -166,7 +166,7 @@ def test_unusable_payload_raises_for_the_server_and_alerts_otherwise() -> None:
     scripts._guarded(scripts.validate_book, book)
     actions = book.json()["actions"]
     assert [a["func"] for a in actions] == ["alert"]
-    assert "不是 xlpy 年报模板" in actions[0]["args"][0]
+    assert "不是年报模板" in actions[0]["args"][0]
 
 
 # --- fill_zeros ----------------------------------------------------------------------------

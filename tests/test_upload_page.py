@@ -268,8 +268,105 @@ def test_token_is_asked_for_and_kept_in_memory_only(browser: Any, files: dict[st
         pg.click("#validate-btn")
         pg.wait_for_selector("#token-row:not([hidden])")
         assert "访问令牌" in pg.inner_text("#status")
+        # Plain Chinese: no protocol words for the clerk.
+        assert not [w for w in ("Authorization", "Bearer", "401") if w in pg.inner_text("#status")]
+        pg.fill("#token", "wrong")
+        pg.click("#validate-btn")
+        pg.wait_for_function("() => document.getElementById('status').textContent.includes('不正确')")
         pg.fill("#token", "s3cret")
         pg.click("#validate-btn")
         pg.wait_for_selector("#results:not([hidden])")
         assert pg.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]") == [0, 0, ""]
         context.close()
+
+
+@pytest.fixture(scope="module")
+def office_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The example saved by LibreOffice as .xls (what WPS's .et is too: the same OLE container) and as .ods."""
+    from tests.libreoffice import convert
+
+    root = tmp_path_factory.mktemp("office")
+    source = write(root / "淮安市-2024.xlsx", example_data("huaian-2024"))
+    xls = convert(source, "xls", root)
+    et = root / "淮安市-2024.et"
+    et.write_bytes(xls.read_bytes())
+    return {"xls": xls, "et": et, "ods": convert(source, "ods", root)}
+
+
+def test_picker_offers_every_kind_the_server_reads(page: Any) -> None:
+    from xlpy import file_kinds
+
+    for picker in ("#file", "#last-year"):
+        accept = page.get_attribute(picker, "accept")
+        assert accept == file_kinds.accept_attribute()
+        assert {".xlsx", ".xlsm", ".xls", ".et", ".json"} <= set(accept.split(","))
+    assert ".et" in page.inner_text("#file-help")
+
+
+@pytest.mark.parametrize("kind", ["xls", "et"])
+def test_xls_and_et_files_are_checked(page: Any, office_files: dict[str, Path], kind: str) -> None:
+    page.set_input_files("#file", str(office_files[kind]))
+    page.click("#validate-btn")
+    page.wait_for_selector("#results:not([hidden])")
+    assert "淮安市人民政府" in page.inner_text("#summary")
+    assert "通过" in page.inner_text("#status")
+
+
+def test_opendocument_file_says_what_it_is_and_how_to_save_as_xlsx(
+    page: Any, office_files: dict[str, Path], base_url: str
+) -> None:
+    page.set_input_files("#file", str(office_files["ods"]))
+    page.click("#validate-btn")
+    page.wait_for_selector("#status.error")
+    text = page.inner_text("#status")
+    assert "OpenDocument" in text and "另存为" in text and ".xlsx" in text
+    # The server says the same from the content, whatever the file is called.
+    import httpx
+
+    body = office_files["ods"].read_bytes()
+    response = httpx.post(base_url + "/api/validate", files={"file": ("报表.xlsx", body)}, timeout=30)
+    assert response.status_code in (400, 422), response.text
+    assert "OpenDocument" in response.json()["error"] and "另存为" in response.json()["error"]
+
+
+def test_findings_table_fits_1280_pixels_with_a_22_cell_finding(browser: Any, base_url: str, tmp_path: Path) -> None:
+    data = copy.deepcopy(example_data("huaian-2024"))
+    data["s3"]["results"]["total"]["natural_person"] = 1  # a column sum: one finding naming 22 cells
+    path = write(tmp_path / "列合计错误-2024.xlsx", data)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.goto(base_url + "/")
+    pg.set_input_files("#file", str(path))
+    pg.click("#validate-btn")
+    pg.wait_for_selector("#results:not([hidden])")
+    row = pg.locator("tr.finding", has_text="R-S3-2").first
+    assert "共 22 处" in row.locator("td.cells").inner_text()
+    assert pg.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    message = row.locator("td.message").bounding_box()
+    assert message is not None and message["width"] >= 300  # the 问题 text keeps room for a sentence a line
+    row.locator("td.cells summary").click()
+    assert row.locator("td.cells").inner_text().count("表三!") == 22
+    assert pg.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    context.close()
+
+
+def test_status_colour_follows_the_result(page: Any, files: dict[str, Path]) -> None:
+    validate_with_keyboard(page, files["failing"])
+    page.wait_for_selector("#results:not([hidden])")
+    status = page.locator("#status")
+    assert "未通过" in status.inner_text() and "blocked" in (status.get_attribute("class") or "")
+    colour = page.evaluate("() => getComputedStyle(document.getElementById('status')).color")
+    assert colour != "rgb(26, 127, 55)"  # not the green of a pass
+    validate_with_keyboard(page, files["clean"])
+    page.wait_for_function("() => document.getElementById('status').className.includes('ok')")
+    assert "通过" in status.inner_text()
+
+
+def test_page_speaks_to_a_clerk(page: Any, tmp_path: Path) -> None:
+    """No tool name in the downloaded blank workbook's name, no command-line advice on the page."""
+    with page.expect_download() as info:
+        page.click("#template-btn")
+    name = info.value.suggested_filename
+    assert "xlpy" not in name.lower() and name.endswith("年度政府信息公开工作年度报告.xlsx"), name
+    text = page.inner_text("body")
+    assert "xlpy" not in text.lower() and "--year" not in text

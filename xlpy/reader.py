@@ -108,7 +108,7 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
                 if str(coerce("fixed", version_cell)) == v and _labels_in_place(view, layout(v), sheets):
                     return v
         raise InputError(
-            f"{view.name}：无法识别为 xlpy 年报模板（旧版 .xls/.et 文件中模板结构已丢失）。"
+            f"{view.name}：无法识别为年报模板（旧版 .xls/.et 文件中模板结构已丢失）。"
             "请在 Excel/WPS 中“另存为” Excel 工作簿（*.xlsx）后再提交。",
             code="not_template",
         )
@@ -117,8 +117,7 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
     if ref is None:
         if not any(n.startswith(prefix) for n in names):
             raise InputError(
-                f"{view.name}：不是 xlpy 年报模板（没有模板的定义名称）。"
-                "请用 `xlpy new --year 年份` 或上传页面下载对应年度的模板填写。",
+                f"{view.name}：不是年报模板（没有模板的定义名称）。请下载对应年度的空白年报模板填写后再提交。",
                 code="not_template",
             )
         raise InputError(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from xlpy import file_kinds
 from xlpy.errors import InputError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -58,8 +59,11 @@ def sniff(data: bytes, name: str) -> Kind:
         return "json"
     if not data:
         raise InputError(f"{name}：文件是空的（0 字节）。", code="empty")
+    reason = file_kinds.refusal(name)
+    if reason:
+        raise InputError(f"{name}：{reason}", code="not_workbook")
     raise InputError(
-        f"{name}：不是 Excel 工作簿（.xlsx）。请用 xlpy 生成的年报模板填写，并保存为 .xlsx 格式。", code="not_workbook"
+        f"{name}：不是 Excel 工作簿（.xlsx）。请用年报模板填写，并保存为 .xlsx 格式。", code="not_workbook"
     )
 
 
@@ -127,6 +131,8 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
             raise InputError(
                 f"{name}：这是 Word 文档，不是 Excel 工作簿。请提交填好的年报模板（.xlsx）。", code="not_workbook"
             )
+        if "mimetype" in names and file_kinds.is_opendocument(zf.read("mimetype")[:100]):
+            raise InputError(f"{name}：{file_kinds.opendocument_reason()}", code="opendocument")
         raise InputError(f"{name}：压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件。", code="not_workbook")
     for info in infos:
         # A truncated upload often keeps a readable central directory but loses member data.

@@ -109,7 +109,7 @@ async def api_template(
     return Response(
         body,
         media_type=jobs.XLSX_TYPE,
-        headers=_attachment(f"{jobs.safe_filename(org or '')}{year}年度政府信息公开工作年度报告.xlsx"),
+        headers=_attachment(f"{jobs.safe_filename(org) if org else ''}{year}年度政府信息公开工作年度报告.xlsx"),
     )
 
 

@@ -17,7 +17,7 @@ log = logging.getLogger("xlpy.server")
 # Default Chinese messages for statuses raised by FastAPI/Starlette themselves.
 STATUS_ZH = {
     400: "请求格式错误",
-    401: "需要有效的访问令牌（Authorization: Bearer …）",
+    401: "需要访问令牌：请填写管理员提供的访问令牌后重试。",
     403: "没有访问权限",
     404: "请求的地址不存在",
     405: "该地址不支持此请求方法",

@@ -105,8 +105,7 @@ def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -
     if upload.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         raise input_error(
             InputError(
-                f"{upload.name}：这是 JSON 数据，没有可以标记的工作簿。"
-                "请上传 Excel 工作簿（.xlsx），或用 xlpy new --data 先生成工作簿。",
+                f"{upload.name}：这是 JSON 数据，没有可以标记的工作簿。请上传填好的年报工作簿（.xlsx）。",
                 code="not_workbook",
             )
         )
@@ -179,4 +178,4 @@ def report_stem(checked: Checked) -> str:
 
 def safe_filename(name: str) -> str:
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .")
-    return cleaned[:120] or "xlpy"
+    return cleaned[:120] or "年报"

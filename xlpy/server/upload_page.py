@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import json
 from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from xlpy import file_kinds
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -20,7 +24,14 @@ CSP = (
 
 @cache
 def _page(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
+    """A page with the readable file kinds filled in (one list, xlpy.file_kinds, for reader, batch and page)."""
+    text = (STATIC / name).read_text(encoding="utf-8")
+    refused = file_kinds.refusals()
+    return (
+        text.replace("{{accept}}", html.escape(file_kinds.accept_attribute()))
+        .replace("{{refused}}", html.escape(json.dumps(refused, ensure_ascii=False)))
+        .replace("{{described}}", html.escape(file_kinds.described()))
+    )
 
 
 def mount(app: FastAPI) -> None:

@@ -11,7 +11,9 @@
     ["三", "三、收到和处理政府信息公开申请情况"], ["四", "四、政府信息公开行政复议、行政诉讼情况"],
     ["五", "五、存在的主要问题及改进情况"], ["六", "六、其他需要报告的事项"], ["跨年度", "跨年度核对"],
   ];
-  const WORKBOOK_EXT = /\.(xlsx|xlsm|json)$/i;
+  // Which files the server reads, and why it refuses the others, come from the server with the page
+  // (the input's accept and data-refused attributes): one list for reader, batch and page.
+  const MAX_CELLS_SHOWN = 3;  // a finding may name dozens of cells: the rest fold into “共 N 处”
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -80,6 +82,10 @@
     if (response.status === 401) {
       $("token-row").hidden = false;
       $("token").focus();
+      say(statusId, $("token").value.trim()
+        ? "访问令牌不正确或已失效：请核对管理员提供的令牌后重试。"
+        : "本服务需要访问令牌：请在下面的“访问令牌”框中填写管理员提供的令牌，然后重试。", "error");
+      return null;
     }
     if (!response.ok) {
       sayErrors(statusId, await errorBody(response));
@@ -88,14 +94,21 @@
     return response;
   }
 
+  function suffixOf(name) {
+    const dot = name.lastIndexOf(".");
+    return dot < 0 ? "" : name.slice(dot).toLowerCase();
+  }
+
   function checkChosenFile(input, label) {
     const file = input.files[0];
     if (!file) return label + "：请先选择文件。";
-    if (/\.(xls|et|ett|wps|csv)$/i.test(file.name)) {
-      return label + "“" + file.name + "”不是 .xlsx 格式。请在 Excel 或 WPS 中“另存为” Excel 工作簿（*.xlsx）后再上传。";
-    }
-    if (!WORKBOOK_EXT.test(file.name)) {
-      return label + "“" + file.name + "”不是年报工作簿（应为 .xlsx 文件）。";
+    const suffix = suffixOf(file.name);
+    let refused = {};
+    try { refused = JSON.parse(input.dataset.refused || "{}"); } catch (e) { /* keep {} */ }
+    if (refused[suffix]) return label + "“" + file.name + "”：" + refused[suffix];
+    const readable = input.accept.split(",").map((s) => s.trim().toLowerCase());
+    if (!readable.includes(suffix)) {
+      return label + "“" + file.name + "”不是年报工作簿（可提交 " + readable.join("、") + " 文件）。";
     }
     return null;
   }
@@ -115,8 +128,11 @@
     try {
       const response = await call("/api/validate", { method: "POST", body: formData() }, "status");
       if (!response) { $("results").hidden = true; return; }
-      showReport(await response.json());
-      say("status", "校验完成。", "ok");
+      const report = await response.json();
+      showReport(report);
+      // The colour says the result: green only when the workbook may go to a final report.
+      say("status", report.final_ok ? "校验完成：通过。" : "校验完成：未通过，请查看下面的问题。",
+        report.final_ok ? "ok" : "blocked");
       $("h-results").setAttribute("tabindex", "-1");
       $("h-results").focus();
     } finally {
@@ -157,7 +173,7 @@
         body.append(el("tr", { class: "finding sev-row-" + f.severity },
           el("td", { class: "sev sev-" + f.severity }, SEVERITY[f.severity] || f.severity),
           el("td", { class: "rule" }, f.rule),
-          el("td", { class: "cells" }, (f.cells || []).join("、") || "—"),
+          cellsCell(f.cells || []),
           message));
       }
       table.append(body);
@@ -166,6 +182,19 @@
     if (!order.length) box.append(el("p", { class: "status ok" }, "未发现问题。"));
     $("results").hidden = false;
     say("dl-status", "");
+  }
+
+  function cellsCell(cells) {
+    const td = el("td", { class: "cells" });
+    if (!cells.length) { td.append("—"); return td; }
+    const first = cells.slice(0, MAX_CELLS_SHOWN);
+    td.append(el("span", {}, first.join("、")));
+    if (cells.length > first.length) {
+      const more = el("details", {}, el("summary", {}, "共 " + cells.length + " 处"),
+        el("span", {}, cells.slice(first.length).join("、")));
+      td.append(more);
+    }
+    return td;
   }
 
   function filenameFrom(response, fallback) {

@@ -1,0 +1,64 @@
+"""The file kinds xlpy reads and the ones it refuses with a reason (schemas/file-kinds.json).
+
+One list for the reader, `xlpy batch` (which files of a folder appear in the summary) and the
+upload page's file picker, so none of them can skip or hide a file the others accept.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import PurePath
+from typing import Any
+
+from xlpy.resources import load_json
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    return dict(load_json("file-kinds.json"))
+
+
+def readable() -> tuple[str, ...]:
+    """Every suffix the reader takes: .xlsx .xlsm .xls .et .json."""
+    return tuple(_spec()["readable"])
+
+
+def workbook_suffixes() -> tuple[str, ...]:
+    """The spreadsheet suffixes among them (what a folder of workbooks holds; JSON there may be anything)."""
+    return tuple(s for s in readable() if s != ".json")
+
+
+def refused_suffixes() -> tuple[str, ...]:
+    """Spreadsheet files xlpy cannot read but must not pass over in silence (.ods, .csv …)."""
+    return tuple(_spec()["refused"])
+
+
+def refusals() -> dict[str, str]:
+    """Suffix -> why such a file is not read (in Chinese, with what to do instead)."""
+    spec = _spec()
+    return {suffix: str(spec["reasons"][kind]) for suffix, kind in spec["refused"].items()}
+
+
+def refusal(name: str | PurePath) -> str | None:
+    """Why a file of this name is not read, or None if it may be."""
+    return refusals().get(PurePath(name).suffix.lower())
+
+
+def opendocument_reason() -> str:
+    return str(_spec()["reasons"]["opendocument"])
+
+
+def is_opendocument(mimetype: bytes) -> bool:
+    """An OpenDocument package names its kind in its first member, `mimetype`."""
+    return mimetype.startswith(_spec()["opendocument_mimetype"].encode())
+
+
+def accept_attribute() -> str:
+    """The upload page's <input type=file accept=…>."""
+    return ",".join(readable())
+
+
+def described() -> str:
+    """「.xlsx、.xlsm、.xls、.et 或 .json」 for messages."""
+    items = list(readable())
+    return "、".join(items[:-1]) + " 或 " + items[-1]
