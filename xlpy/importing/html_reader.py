@@ -38,28 +38,28 @@ def read_html(data: bytes, name: str) -> Document:
         t = root.find(".//title")
         if t is not None and t.text:
             doc.hints["title"] = t.text.strip()
-    count = 0
-    for el in list(root.iter()):
-        count += 1
-        if count > MAX_NODES:
-            raise InputError(f"{name}：网页过大（超过 {MAX_NODES} 个元素），不是一份年报。", code="too_large")
-        if isinstance(el.tag, str) and el.tag.lower() in _DROP:
-            el.drop_tree()
-        elif not isinstance(el.tag, str):  # comments, processing instructions
-            el.drop_tree()
+    count = sum(1 for _ in root.iter())
+    if count > MAX_NODES:
+        raise InputError(f"{name}：网页过大（超过 {MAX_NODES} 个元素），不是一份年报。", code="too_large")
+    # Scripts, styles and embedded objects are removed unread (their text never reaches the report data).
+    etree.strip_elements(root, *_DROP, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     body = _report_container(root)
     _walk(body, doc, [0])
     return doc
 
 
 def _report_container(root: Any) -> Any:
-    """The smallest element holding both the first and the last official heading (a page's article body)."""
-    best = root
-    for el in root.iter("div", "article", "section", "td", "body"):
-        text = el.text_content()
-        if "总体情况" in text and "其他需要报告的事项" in text:
-            best = el  # iter is depth-first: later hits are deeper
-    return best
+    """The element holding both the first and the last official heading: a page's article body, not its frame."""
+    first = root.xpath("(//text()[contains(., '总体情况')])[1]")
+    last = root.xpath("(//text()[contains(., '其他需要报告的事项')])[last()]")
+    if not first or not last:
+        return root
+    ancestors = {id(a): a for a in first[0].getparent().iterancestors()}
+    ancestors[id(first[0].getparent())] = first[0].getparent()
+    node = last[0].getparent()
+    while node is not None and id(node) not in ancestors:
+        node = node.getparent()
+    return node if node is not None else root
 
 
 def _walk(el: Any, doc: Document, counter: list[int]) -> None:

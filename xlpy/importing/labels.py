@@ -116,6 +116,18 @@ def heading_regexes(version: str) -> dict[str, re.Pattern[str]]:
 
 
 @cache
+def heading_tails(version: str) -> dict[str, tuple[str, ...]]:
+    """The last two characters of each heading's wordings: a paragraph without them holds no heading."""
+    from xlpy.render.context import headings
+
+    official = headings(version)
+    return {
+        key: tuple({re.sub(r"\s", "", w)[-2:] for w in (strip_ordinal(official[key]), *words)})
+        for key, words in knowledge()["headings"].items()
+    }
+
+
+@cache
 def version_markers() -> dict[str, tuple[str, ...]]:
     """Labels printed only in one format version's tables (whitespace-free), from the schemas."""
     titles: dict[str, set[str]] = {}

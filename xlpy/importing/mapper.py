@@ -6,6 +6,7 @@ import copy
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from xlpy import schema
@@ -174,6 +175,7 @@ def _foreign_labels(blocks: list[Block], version: str) -> list[str]:
 def _sections(blocks: list[Block], version: str) -> list[Line]:
     """Split paragraphs at official headings (a crawler puts the whole report on one line) and tag sections."""
     heads = lab.heading_regexes(version)
+    tails = lab.heading_tails(version)
     lines: list[Line] = []
     seen: set[str] = set()
     section = "s0"
@@ -184,9 +186,10 @@ def _sections(blocks: list[Block], version: str) -> list[Line]:
             continue
         text = b.text
         hits = []
+        flat = re.sub(r"\s", "", text)
         for key, rx in heads.items():
-            if key in seen:
-                continue
+            if key in seen or not any(t in flat for t in tails[key]):
+                continue  # cheap test first: the heading's last two characters (情况, 事项) are not there
             m = rx.search(text)
             if m:
                 hits.append((m.start(), m.end(), key))
@@ -287,9 +290,8 @@ def _furniture_line(text: str, org: str) -> bool:
 
 def _table_text(text: str, version: str) -> bool:
     """A paragraph that is table content (a crawler's run-together table, a caption, a header fragment)."""
-    for spec in lab.row_specs(version):
-        if spec.regex is not None and spec.regex.search(text):
-            return True
+    if any(_matches(text, version, key) for key in ("s2", "s3")):
+        return True
     if sum(1 for t in _column_titles(version) if t in text) >= 2:
         return True
     return bool(re.search(r"第二十条\s*第|信息内容|勾稽关系|申请人情况", text))
@@ -484,8 +486,8 @@ def _labelled(
         b = ln.block
         if b.is_row:
             continue
-        for _start, end in _label_spans(ln.text, spec, specs, version):
-            nxt = _next_label(ln.text, end, specs, spec.section)
+        for _start, end in _label_spans(ln.text, spec, version):
+            nxt = _next_label(ln.text, end, version, spec.section)
             m = _LEADING_NUMBERS.match(ln.text[end:nxt])
             if not m:
                 first_seen = first_seen or _RowFound(b.where, "")
@@ -501,33 +503,26 @@ def _labelled(
     return first_seen
 
 
-def _label_spans(text: str, spec: lab.RowSpec, specs: tuple[lab.RowSpec, ...], _: Any) -> list[tuple[int, int]]:
-    """Where this row's label occurs in a paragraph, not inside a longer label of another row."""
-    assert spec.regex is not None
-    others = [
-        m.span()
-        for s in specs
-        if s.section == spec.section and s is not spec and s.regex
-        for m in s.regex.finditer(text)
+@lru_cache(maxsize=256)
+def _matches(text: str, version: str, section: str) -> tuple[tuple[int, int, str], ...]:
+    """Every row label of a section in a paragraph, by position; a label inside a longer one is not a match."""
+    found = [
+        (m.start(), m.end(), spec.path)
+        for spec in lab.row_specs(version)
+        if spec.section == section and spec.regex is not None
+        for m in spec.regex.finditer(text)
     ]
-    out = []
-    for m in spec.regex.finditer(text):
-        a, b = m.span()
-        if any(x <= a and b <= y and (y - x) > (b - a) for x, y in others):
-            continue
-        out.append((a, b))
-    return out
+    kept = [(a, b, p) for a, b, p in found if not any(x <= a and b <= y and (y - x) > (b - a) for x, y, _ in found)]
+    return tuple(sorted(kept))
 
 
-def _next_label(text: str, pos: int, specs: tuple[lab.RowSpec, ...], section: str) -> int:
-    best = len(text)
-    for s in specs:
-        if s.section != section or s.regex is None:
-            continue
-        m = s.regex.search(text, pos)
-        if m and m.start() < best:
-            best = m.start()
-    return best
+def _label_spans(text: str, spec: lab.RowSpec, version: str) -> list[tuple[int, int]]:
+    """Where this row's label occurs in a paragraph."""
+    return [(a, b) for a, b, p in _matches(text, version, spec.section) if p == spec.path]
+
+
+def _next_label(text: str, pos: int, version: str, section: str) -> int:
+    return next((a for a, _, _ in _matches(text, version, section) if a >= pos), len(text))
 
 
 def _from_cells(texts: list[str], kinds: list[str], check: Any) -> tuple[list[list[Number]], bool, list[bool]]:
@@ -604,7 +599,9 @@ def _unlabelled(
 
 def _resolve_columns(found: dict[str, _RowFound | None], specs: tuple[lab.RowSpec, ...], version: str) -> None:
     """Rows whose own sums left several splits: keep the one combination the column sums allow, if unique."""
-    open_rows = [p for p, r in found.items() if r is not None and len(r.options) > 1]
+    equations = _column_equations(specs)
+    in_sums = {p for lhs, rhs in equations for p in lhs + rhs}
+    open_rows = [p for p, r in found.items() if r is not None and len(r.options) > 1 and p in in_sums]
     if not open_rows:
         return
     total = 1
@@ -613,9 +610,6 @@ def _resolve_columns(found: dict[str, _RowFound | None], specs: tuple[lab.RowSpe
     if total > COMBO_LIMIT:
         return
     keyed = {s.path: [f.path.rsplit(".", 1)[1] for f in s.leaves] for s in specs}
-    equations = _column_equations(specs)
-    if not equations:
-        return
     valid = []
     for combo in itertools.product(*(found[p].options for p in open_rows)):  # type: ignore[union-attr]
         chosen = dict(zip(open_rows, combo, strict=True))
@@ -773,6 +767,8 @@ def _iso(groups: tuple[str, ...]) -> str:
 
 def _strip_summaries(inst: dict[str, Any], rec: ImportRecord) -> None:
     """xlpy's own reports state 表三/表四 in a generated sentence before the table; it is not clerk text."""
+    if not (inst["text"]["s3_lead"] or inst["text"]["s4_lead"]):
+        return
     from xlpy.render.context import build
     from xlpy.render.env import environment
 

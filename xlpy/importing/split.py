@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Sequence
 
 from xlpy import schema
 
@@ -34,40 +33,52 @@ def value(piece: str, kind: str) -> Number | None:
     return float(piece) if "." in piece else int(piece)
 
 
-def candidates(
-    tokens: Sequence[str], kinds: Sequence[str], check: Callable[[list[Number]], bool] | None
-) -> list[list[Number]]:
-    """Every way to cut the tokens into len(kinds) cells that are valid numbers and pass `check`."""
+Totals = dict[int, list[int]]  # cell index of a 总计 -> the indexes of the cells it adds up
+
+
+def candidates(tokens: Sequence[str], kinds: Sequence[str], totals: Totals | None) -> list[list[Number]]:
+    """Every way to cut the tokens into len(kinds) cells that are valid numbers and whose totals add up."""
     n = len(kinds)
     out: list[list[Number]] = []
-    steps = [0]
+    steps = 0
+    # Characters left from token t on (suffix sums), for pruning: every cell needs 1 … MAX_DIGITS + 2 of them.
+    left = [0] * (len(tokens) + 1)
+    for t in range(len(tokens) - 1, -1, -1):
+        left[t] = left[t + 1] + len(tokens[t])
+    pieces: dict[tuple[int, int, str], list[tuple[int, Number]]] = {}
 
-    @cache
-    def ways(t: int, pos: int, cell: int) -> bool:
-        """Whether tokens[t][pos:] + the rest can fill cells cell…n (prunes hopeless branches)."""
-        remaining_chars = len(tokens[t]) - pos + sum(len(x) for x in tokens[t + 1 :]) if t < len(tokens) else 0
-        remaining_tokens = len(tokens) - t - (1 if t < len(tokens) and pos == len(tokens[t]) else 0)
-        return remaining_tokens <= n - cell <= remaining_chars and remaining_chars <= (n - cell) * (MAX_DIGITS + 2)
+    def cuts(t: int, pos: int, kind: str) -> list[tuple[int, Number]]:
+        key = (t, pos, kind)
+        if key not in pieces:
+            token = tokens[t]
+            found = []
+            for end in range(pos + 1, min(len(token), pos + MAX_DIGITS + 2) + 1):
+                v = value(token[pos:end], kind)
+                if v is not None:
+                    found.append((end, v))
+            pieces[key] = found
+        return pieces[key]
 
     def walk(t: int, pos: int, acc: list[Number]) -> None:
-        steps[0] += 1
-        if len(out) > MAX_CANDIDATES or steps[0] > MAX_STEPS:
+        nonlocal steps
+        steps += 1
+        if len(out) > MAX_CANDIDATES or steps > MAX_STEPS:
             return
+        if t < len(tokens) and pos == len(tokens[t]):
+            t, pos = t + 1, 0
         if t == len(tokens):
-            if len(acc) == n and (check is None or check(acc)):
+            if len(acc) == n:
                 out.append(list(acc))
             return
-        token = tokens[t]
-        if pos == len(token):
-            walk(t + 1, 0, acc)
+        cells_left = n - len(acc)
+        chars_left = left[t] - pos
+        if not (len(tokens) - t <= cells_left <= chars_left <= cells_left * (MAX_DIGITS + 2)):
             return
-        if len(acc) == n or not ways(t, pos, len(acc)):
-            return
-        kind = kinds[len(acc)]
-        for end in range(pos + 1, len(token) + 1):
-            v = value(token[pos:end], kind)
-            if v is None:
-                continue
+        parts = totals.get(len(acc)) if totals else None
+        want = sum(acc[j] for j in parts) if parts is not None else None
+        for end, v in cuts(t, pos, kinds[len(acc)]):
+            if want is not None and v != want:
+                continue  # a 总计 that is not the sum of its parts: no need to look further
             acc.append(v)
             walk(t, end, acc)
             acc.pop()
@@ -76,18 +87,12 @@ def candidates(
     return out
 
 
-def total_check(keys: Sequence[str]) -> Callable[[list[Number]], bool] | None:
-    """The row's own sum: where a row has a 总计 leaf, the others add up to it (per group of five in 表四)."""
-    groups: list[tuple[list[int], int]] = []
+def total_check(keys: Sequence[str]) -> Totals | None:
+    """The row's own sums: where a row has a 总计 leaf, the cells before it add up to it (per group of five in 表四)."""
+    groups: Totals = {}
     start = 0
     for i, key in enumerate(keys):
         if key == "total":
-            groups.append((list(range(start, i)), i))
+            groups[i] = list(range(start, i))
             start = i + 1
-    if not groups:
-        return None
-
-    def check(values: list[Number]) -> bool:
-        return all(sum(values[j] for j in parts) == values[t] for parts, t in groups)
-
-    return check
+    return groups or None
