@@ -15,7 +15,8 @@ COMMANDS: dict[str, str] = {
     "new": "生成空白（或按 JSON 数据填好的）年报工作簿",
     "validate": "校验工作簿（格式、勾稽关系、文字与表格一致性）",
     "export": "把工作簿导出为 JSON 数据",
-    "render": "生成年度报告（Markdown、HTML、DOCX、JSON）",
+    "render": "生成年度报告（Markdown、HTML、DOCX、JSON、PDF）",
+    "check-docx": "检查 Word 年度报告是否符合 GB/T 9704 公文格式和规定的表格",
     "annotate": "生成带校验结果和标记的工作簿副本（适用于 WPS）",
     "batch": "批量校验多个单位的工作簿并汇总",
     "rules": "列出全部校验规则",
@@ -24,7 +25,7 @@ COMMANDS: dict[str, str] = {
     "agencies": "工作台：导入机构名录、生成访问令牌",
 }
 # A command whose name is a Python keyword lives in a module of another name.
-_MODULE_NAMES = {"import": "import_report"}
+_MODULE_NAMES = {"import": "import_report", "check-docx": "check_docx"}
 
 
 class _Parser(argparse.ArgumentParser):
