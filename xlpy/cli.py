@@ -8,6 +8,8 @@ import importlib
 import sys
 from typing import TextIO
 
+from xlpy.argparse_zh import ChineseParser
+
 # Each command lives in xlpy/commands/<name>.py with `add_arguments(parser)` and
 # `run(args, stdout, stderr) -> int`. Modules are imported only for the command being run,
 # so `xlpy --help` and `xlpy validate` never pay for openpyxl, FastAPI or python-docx.
@@ -28,24 +30,15 @@ COMMANDS: dict[str, str] = {
 _MODULE_NAMES = {"import": "import_report", "check-docx": "check_docx"}
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in Chinese with exit code 2 (argparse's own code too)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"xlpy：参数错误：{message}\n")
-        raise SystemExit(2)
-
-
 def _module(name: str):  # type: ignore[no-untyped-def]
     return importlib.import_module(f"xlpy.commands.{_MODULE_NAMES.get(name, name)}")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The full parser; with `only`, just that command's arguments are loaded (fast start)."""
-    parser = _Parser(prog="xlpy", description="政府信息公开工作年度报告：填报、校验与生成")
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    parser = ChineseParser(prog="xlpy", description="政府信息公开工作年度报告：填报、校验与生成")
+    parser.add_argument("--version", action="version", version=_version(), help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseParser)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if only == name:

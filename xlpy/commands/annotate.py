@@ -12,6 +12,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", help="输出文件（默认：原文件名加“-校验结果”）；不能与原文件相同")
     p.add_argument("--last-year", help="上年度的工作簿或 JSON（执行跨年度规则）")
     p.add_argument("--config", help="部署配置文件（TOML）：调整规则级别、停用规则、地方选项")
+    p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（与 xlpy new 相同）")
 
 
 def default_output(source: Path) -> Path:
@@ -25,6 +26,12 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     source = Path(args.file)
     output = Path(args.output) if args.output else default_output(source)
+    from xlpy.annotate import same_file
+
+    if output.exists() and not args.force and not same_file(source, output):  # onto itself: refused below
+        from xlpy.errors import InputError
+
+        raise InputError(f"{output} 已存在。为免覆盖上次的结果，请用 -o 换一个文件名，或加 --force。", code="exists")
     config = load_config(args.config)
     report = annotate_path(source, output, last_year=args.last_year, config=config)
     if report.unusable:

@@ -12,9 +12,28 @@ from xlpy.model import SEVERITY_ZH
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
     parser.add_argument(
-        "--version", dest="format_version", choices=("2019", "2021"), help="只列出某一格式版本适用的规则"
+        "--version",
+        dest="format_version",
+        type=_format_version,
+        metavar="版本或年度",
+        help="只列出某一格式版本适用的规则：2019、2021，或报告年度（如 2020 → 2019 年版）",
     )
     parser.add_argument("--config", help="配置文件（TOML）：按配置显示级别和是否启用；也可用环境变量 XLPY_CONFIG")
+
+
+def _format_version(text: str) -> str:
+    """A format version (2019, 2021) or a report year, as the format version it uses."""
+    from xlpy.schema import known_versions, version_for_year
+
+    text = text.strip()
+    if text in known_versions():
+        return text
+    version = version_for_year(int(text)) if text.isdigit() and len(text) == 4 else None
+    if version is None:
+        raise argparse.ArgumentTypeError(
+            f"“{text}”既不是格式版本（{'、'.join(known_versions())}），也不是 2019 年及以后的报告年度"
+        )
+    return version
 
 
 def listing(format_version: str | None = None, config: Any = None) -> list[dict[str, Any]]:
