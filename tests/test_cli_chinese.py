@@ -112,7 +112,7 @@ def _walk(prefix: list[str], parser: argparse.ArgumentParser) -> Iterator[tuple[
 
 
 def allowed_words(parser: argparse.ArgumentParser, prefix: list[str]) -> set[str]:
-    words = set(NAMES) | set(prefix) | set(COMMANDS)
+    words = set(NAMES) | set(re.findall(r"[A-Za-z]\w*", " ".join([*prefix, *COMMANDS])))
     for action in parser._actions:
         for text in (action.dest, action.metavar if isinstance(action.metavar, str) else ""):
             words |= set(re.findall(r"[A-Za-z]\w*", str(text or "")))
