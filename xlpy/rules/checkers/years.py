@@ -22,11 +22,13 @@ def label(version: str, path: str) -> str:
 
 @checker("C-5")
 def big_change(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """Flag a ×factor jump or ÷factor drop, only when the larger of the two years reaches min_count."""
-    factor, floor = rule.params.get("factor", 5), rule.params.get("min_count", 10)
+    """Flag a ×factor jump or ÷factor drop, only when the larger of the two years reaches min_count and the
+    change itself reaches min_change: 12 → 1, 0 → 12 or 19 → 3 are ordinary for a small agency."""
+    factor, floor = rule.params.get("factor", 5), rule.params.get("min_count", 20)
+    min_change = rule.params.get("min_change", 20)
     for path in rule.params["fields"]:
         now, last = number(ctx.value(path)), number(ctx.value(path, last=True))
-        if now is None or last is None or max(now, last) < floor:
+        if now is None or last is None or max(now, last) < floor or abs(now - last) < min_change:
             continue  # a field last year's format lacks (2020 → 2021 表二) reads as None and is not compared
         if last == 0:
             change = "上年为 0"
