@@ -11,13 +11,14 @@ from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
+BOTH = "review_and_litigation"  # a combined figure: 行政复议 + 行政诉讼
 RESULTS = ("total", "upheld", "corrected", "other", "pending")
 
 _TOPIC = re.compile(
     r"(?P<direct>(?:未经(?:行政)?复议)?直接(?:提起)?(?:行政)?(?:起诉|诉讼))"
     r"|(?P<after_review>经?(?:行政)?复议后(?:提起)?(?:行政)?(?:起诉|诉讼))"
     r"|(?P<review>行政复议)"
-    r"|(?P<litigation>行政诉讼|行政应诉)"
+    r"|(?P<litigation>行政诉讼|行政应诉|(?<!民事)(?<!刑事)诉讼(?!费))"  # "行政复议1件，诉讼2件": 诉讼 alone too
 )
 _RESULT = re.compile(
     r"(?P<upheld>(?:结果)?维持(?:原(?:行政)?(?:行为|决定))?)"
@@ -27,6 +28,8 @@ _RESULT = re.compile(
 )
 _KEYWORD = re.compile(_TOPIC.pattern + "|" + _RESULT.pattern)
 _AFTER_RESULT = re.compile(r"^(?:案件)?(?:均|已|被)?" + "(?:" + _RESULT.pattern + ")")
+# "行政复议和(行政)诉讼", "行政诉讼、行政复议": the other topic joined right before the last one.
+_JOINED_TOPIC = re.compile(r"(?:行政复议|行政诉讼|行政应诉)(?:案件)?\s*(?:和|及|以及|与|、|或)\s*$")
 _FILLER = re.compile(r"(?:政府信息公开|信息公开|类|的|案件|申请|共计|合计|共|计|为|了|有|件数|数量|总数|\s)*")
 # The reviewer's or the court's side of a case, not this agency as respondent.
 _REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办理|作出")
@@ -123,6 +126,8 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
         if m.lastgroup == REVIEW and "申请" in before[m.end() :] and re.search(r"收到|接到|受理", before[: m.start()]):
             return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
         group = m.lastgroup or ""
+        if group in (REVIEW, LITIGATION) and _JOINED_TOPIC.search(before[: m.start()]):
+            return BOTH, "total", ()  # "行政复议和行政诉讼共74件": the two totals together
         if group in (REVIEW, LITIGATION, DIRECT, AFTER_REVIEW):
             return group, "total", ()
         pos = n.num_start - len(before) + m.start()  # where the result word stands in the sentence

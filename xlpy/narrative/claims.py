@@ -79,6 +79,9 @@ _NOUN_LEAD = re.compile(
 )
 # "予以公开和部分公开（的申请合计）10 件": several outcomes taken together, not the last one alone.
 _JOINED_OUTCOME = re.compile(r"(?:" + _OUTCOME_WORDS + r")(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$")
+_OUTCOME_CHAIN = re.compile(r"(?:(?:" + _OUTCOME_WORDS + r")(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*)+$")
+_OUTCOME_ANY = re.compile(_OUTCOME_WORDS)
+COMBINED = "s3.combined."  # prefix: "s3.combined.s3.granted+s3.partly" — outcomes stated together
 _OUTCOME_BEFORE = re.compile(r"(" + _OUTCOME_WORDS + r")(?:的)?$")
 _AFTER_KEYWORDS = re.compile(
     r"^(?:申请)?(?:均|已|已经|被|依法|全部|为|系|需)*"
@@ -267,7 +270,13 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     if group == "over":
         return CARRIED_OVER
     if group == "outcome":
-        return None if _JOINED_OUTCOME.search(lead) else OUTCOMES[m.group()]
+        if _JOINED_OUTCOME.search(lead):
+            # "予以公开及部分公开258件": the outcomes taken together, compared with the sum of their totals.
+            chain = _OUTCOME_CHAIN.search(lead)
+            named = _OUTCOME_ANY.findall(chain.group()) if chain else []
+            kinds = dict.fromkeys(OUTCOMES[w] for w in [*named, m.group()])
+            return COMBINED + "+".join(kinds) if len(kinds) > 1 else None
+        return OUTCOMES[m.group()]
     if group == "row":
         return ROW + ROWS[m.group()]
     if _PART.search(lead):

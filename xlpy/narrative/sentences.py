@@ -95,6 +95,10 @@ class Sentence:
         # The last year word ending at or before pos decides (one cut by pos is not one); found by
         # bisection, so a paragraph full of years and numbers stays n·log n.
         i = bisect_right(year_ends, pos)
+        major, compared = marks[0], marks[6]
+        # "较去年回落12.3%，办结…140件": a compared-with year speaks for its own clause only.
+        while i and compared[i - 1] and _delimiter_between(major, years[i - 1][1], pos):
+            i -= 1
         verdict, last_end = True, 0
         if i:
             start, last_end, says = years[i - 1]
@@ -117,6 +121,7 @@ def _marks(
     tuple[tuple[int, int], ...],
     tuple[int, ...],
     tuple[int, ...],
+    tuple[bool, ...],
 ]:
     """Per sentence, once: positions of major delimiters, of all delimiters, the year words (start, end,
     verdict — None for a year number, decided against the report year) and the parts of a year."""
@@ -137,7 +142,25 @@ def _marks(
     parts = (
         tuple(m.span() for m in _PART_OF_YEAR.finditer(norm)) if "月" in norm or "季" in norm or "半年" in norm else ()
     )
-    return major, minor, tuple(years), parts, tuple(e for _, e, _ in years), tuple(sorted(b for _, b in parts))
+    compared = tuple(bool(_COMPARED.search(norm, max(0, a - 3), a)) for a, _, _ in years)
+    return (
+        major,
+        minor,
+        tuple(years),
+        parts,
+        tuple(e for _, e, _ in years),
+        tuple(sorted(b for _, b in parts)),
+        compared,
+    )
+
+
+# The year after these is what a figure is compared with ("较去年", "比上年", "与2023年相比", "同比").
+_COMPARED = re.compile(r"(?:较|比|与|同)\s*$")
+
+
+def _delimiter_between(major: list[int], lo: int, hi: int) -> bool:
+    i = bisect_left(major, lo)
+    return i < len(major) and major[i] < hi
 
 
 @lru_cache(maxsize=256)

@@ -64,6 +64,14 @@ def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Fi
             f = mismatch(ctx, rule, field, claim, [row]) if row is not None else None
             if f is not None:
                 yield f
+        elif claim.kind.startswith(cl.COMBINED) and kinds == _N3:
+            parts = [quantities[k] for k in claim.kind[len(cl.COMBINED) :].split("+")]
+            combined = Quantity(
+                "与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths)
+            )
+            f = mismatch(ctx, rule, field, claim, [combined])
+            if f is not None:
+                yield f
         elif claim.kind in kinds:
             candidates = [quantities[k] for k in _CANDIDATES.get(claim.kind, (claim.kind,))]
             f = mismatch(ctx, rule, field, claim, candidates)

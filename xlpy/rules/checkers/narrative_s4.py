@@ -48,6 +48,11 @@ def _case_fields(ctx: RuleContext) -> tuple[TextField, ...]:
 def quantity(topic: str, result: str) -> Quantity:
     """The 表四 figure of a topic and result; 行政诉讼 is the sum of its two kinds of suit."""
     zh = _RESULT_ZH[result]
+    if topic == cs.BOTH:
+        return Quantity(
+            f"表四行政复议与行政诉讼（两类起诉）的“{zh}”之和",
+            (f"s4.review.{result}", f"s4.litigation.direct.{result}", f"s4.litigation.after_review.{result}"),
+        )
     if topic == cs.LITIGATION:
         return Quantity(
             f"表四行政诉讼“未经复议直接起诉”与“复议后起诉”的“{zh}”之和",
