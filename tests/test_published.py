@@ -86,3 +86,19 @@ def test_every_defect_is_a_finding_not_a_coincidence(reports: dict) -> None:
     for name, (doc, report) in reports.items():
         if doc["clean"]:
             assert not [f for f in report.findings if f.rule in defect_rules and f.blocks], name
+
+
+@pytest.mark.parametrize(
+    ("org_name", "org_type", "severity"),
+    [("淮安市人民政府办公室", "市级政府部门", "hint"), ("沭阳县人民政府办公室", "县级政府部门", "error")],
+)
+def test_government_office_publishing_its_governments_rules(
+    tmp_path: Path, org_name: str, org_type: str, severity: str
+) -> None:
+    """R-S2-2: a 市政府办公室 that publishes its government's 规章 is asked to confirm (a hint); a 县 office cannot."""
+    inst = json.loads((ROOT / "workbook" / "examples" / "huaian-2024.json").read_text(encoding="utf-8"))
+    inst["meta"].update(org_name=org_name, org_type=org_type, date="2025-01-20")
+    file = tmp_path / "office.json"
+    file.write_text(json.dumps(inst, ensure_ascii=False), encoding="utf-8")
+    _, report = validate_path(file)
+    assert [(f.rule, f.severity) for f in report.findings if f.rule == "R-S2-2"] == [("R-S2-2", severity)]

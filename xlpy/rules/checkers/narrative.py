@@ -66,9 +66,7 @@ def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Fi
                 yield f
         elif claim.kind.startswith(cl.COMBINED) and kinds == _N3:
             parts = [quantities[k] for k in claim.kind[len(cl.COMBINED) :].split("+")]
-            combined = Quantity(
-                "与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths)
-            )
+            combined = Quantity("与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths))
             f = mismatch(ctx, rule, field, claim, [combined])
             if f is not None:
                 yield f
