@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from xlpy.model import Finding
+from xlpy.model import HINT, Finding
 from xlpy.rules import expr as ex
 from xlpy.rules.context import CHECKERS, RuleContext
 from xlpy.rules.register import Register, Rule, load_register
@@ -110,7 +110,10 @@ def run(
                 skipped.append({"rule": rule.id, "reason": f"{RULE_ERROR}：{type(exc).__name__}: {exc}"})
                 continue
             for f in made:
-                f.severity = severity
+                # A checker may grade one finding below its rule (R-S2-2: a 政府办公厅 publishing its
+                # government's 规章 is a hint); a configuration that re-grades the rule re-grades them all.
+                if severity != rule.severity or f.severity != HINT:
+                    f.severity = severity
                 if not f.section:
                     f.section = rule.section
                 findings.append(f)
