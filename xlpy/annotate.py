@@ -288,7 +288,7 @@ def annotate_path(
             f"输出文件不能与输入文件相同（{out}）：xlpy 从不改写原工作簿，请用 -o 指定另一个文件名。", code="same_file"
         )
     data_bytes = _read(src)
-    _check_suffix(out, is_macro_workbook(data_bytes, src.name))
+    check_suffix(out, is_macro_workbook(data_bytes, src.name))
     _, report = validate_path(src, last_year=last_year, config=config)
     if report.unusable:
         return report
@@ -303,7 +303,7 @@ def annotate_path(
     return report
 
 
-def _check_suffix(out: Path, macro: bool) -> None:
+def check_suffix(out: Path, macro: bool) -> None:
     # Excel refuses a macro workbook saved as .xlsx (and the reverse) as "format or extension not valid".
     suffix = out.suffix.lower()
     if macro and suffix != ".xlsm":

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "render": "生成年度报告（Markdown、HTML、DOCX、JSON、PDF）",
     "check-docx": "检查 Word 年度报告是否符合 GB/T 9704 公文格式和规定的表格",
     "annotate": "生成带校验结果和标记的工作簿副本（适用于 WPS）",
+    "fill-zeros": "生成副本：表二、表三、表四空白的数字单元格填 0",
     "batch": "批量校验多个单位的工作簿并汇总",
     "rules": "列出全部校验规则",
     "serve": "启动 HTTP 服务（Excel 加载项、上传页面、API、工作台）",
@@ -27,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "agencies": "工作台：导入机构名录、生成访问令牌",
 }
 # A command whose name is a Python keyword lives in a module of another name.
-_MODULE_NAMES = {"import": "import_report", "check-docx": "check_docx"}
+_MODULE_NAMES = {"import": "import_report", "check-docx": "check_docx", "fill-zeros": "fill_zeros"}
 
 
 def _module(name: str):  # type: ignore[no-untyped-def]

@@ -30,3 +30,36 @@ class RegisterError(XlpyError):
 
 class RenderError(XlpyError):
     """A report could not be rendered (e.g. a deployment's template override is broken)."""
+
+
+# --- library failures in the clerk's words ------------------------------------------------------
+# (what a library's exception text says, what the clerk reads): the first matching entry wins.
+# The library's own words are kept in the error's `detail` (JSON `detail`), never in the message.
+_LIBRARY_MESSAGES: tuple[tuple[str, str], ...] = (
+    ("is not a zip file", "不是有效的 Excel 工作簿（文件已损坏、不完整，或根本不是 .xlsx）"),
+    ("bad crc", "文件已损坏（压缩数据的校验和不符）"),
+    ("truncated", "文件不完整（可能上传或复制时中断）"),
+    ("end-of-central-directory", "文件不完整（可能上传或复制时中断）"),
+    ("cannot detect file format", "无法识别文件格式（不是 Excel 能打开的工作簿）"),
+    ("password", "工作簿设置了密码，无法读取"),
+    ("encrypt", "工作簿设置了密码，无法读取"),
+    ("entity", "工作簿的 XML 内容损坏（含有无法识别的字符引用）"),
+    ("xml", "工作簿的 XML 内容损坏"),
+    ("utf-8", "工作簿中有无法识别的文字编码"),
+    ("decode", "工作簿中有无法识别的文字编码"),
+    ("invalid stored block", "文件的压缩数据损坏"),
+    ("invalid distance", "文件的压缩数据损坏"),
+    ("invalid block type", "文件的压缩数据损坏"),
+    ("zlib", "文件的压缩数据损坏"),
+)
+REOPEN_HINT = "请在 Excel/WPS 中打开后重新保存（另存为 .xlsx），或重新上传完整的文件。"
+
+
+def library_error(name: str, exc: BaseException, *, where: str = "", code: str = "corrupt") -> InputError:
+    """An exception from zipfile, zlib, calamine or an XML parser as the clerk's InputError:
+    which file (and part or sheet), what is wrong, what to do; the technical text in `detail`."""
+    detail = f"{type(exc).__name__}: {exc}"
+    text = detail.lower()
+    what = next((zh for needle, zh in _LIBRARY_MESSAGES if needle in text), "工作簿内容损坏，无法读取")
+    place = f"（{where}）" if where else ""
+    return InputError(f"{name}{place}：{what}。{REOPEN_HINT}", code=code, detail=detail)

@@ -365,8 +365,19 @@ def parse_json(data: bytes | str, name: str) -> Any:
         value = json.loads(data.decode("utf-8-sig") if isinstance(data, bytes) else data)
     except RecursionError as exc:
         raise InputError(f"{name}：JSON 嵌套过深，不是年报数据。", code="not_json") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{name}：不是有效的 JSON（{exc}）。", code="not_json") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{name}：不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列有误）。"
+            "请使用 xlpy export 导出的数据，或上传 Excel 工作簿（.xlsx）。",
+            code="not_json",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name}：不是有效的 JSON（文字编码不是 UTF-8）。请用 UTF-8 编码保存后再提交。",
+            code="not_json",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()

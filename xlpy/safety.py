@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from xlpy import file_kinds
-from xlpy.errors import InputError
+from xlpy.errors import InputError, library_error
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -79,10 +79,7 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-        raise InputError(
-            f"{name}：文件已损坏或不完整（不是有效的 xlsx/zip：{exc}）。请重新保存或重新上传完整的文件。",
-            code="corrupt",
-        ) from exc
+        raise library_error(name, exc) from exc
     if len(infos) > limits.max_members:
         raise InputError(
             f"{name}：压缩包内文件数 {len(infos)} 超过上限 {limits.max_members}，拒绝处理。", code="zip_bomb"
@@ -131,7 +128,7 @@ def check_zip(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> zipfil
             raise InputError(
                 f"{name}：这是 Word 文档，不是 Excel 工作簿。请提交填好的年报模板（.xlsx）。", code="not_workbook"
             )
-        if "mimetype" in names and file_kinds.is_opendocument(zf.read("mimetype")[:100]):
+        if "mimetype" in names and file_kinds.is_opendocument(_head(data, zf.getinfo("mimetype"), name, limits)):
             raise InputError(f"{name}：{file_kinds.opendocument_reason()}", code="opendocument")
         raise InputError(f"{name}：压缩包中没有 Excel 工作簿内容，不是 .xlsx 文件。", code="not_workbook")
     for info in infos:
@@ -320,6 +317,26 @@ def inflate(
     if crc != info.CRC:
         raise _corrupt(name, info.filename, "校验和不符", f"CRC {crc:08x}, directory says {info.CRC:08x}")
     return b"".join(kept)
+
+
+def _head(data: bytes, info: zipfile.ZipInfo, name: str, limits: Limits, size: int = 100) -> bytes:
+    """The first `size` inflated bytes of a member (a damaged member reads as b"")."""
+    got = bytearray()
+
+    def keep(chunk: bytes) -> None:
+        got.extend(chunk[: size - len(got)])
+        if len(got) >= size:
+            raise _Enough
+
+    try:
+        inflate(data, info, name, limits, sink=keep)
+    except (_Enough, InputError):
+        pass
+    return bytes(got)
+
+
+class _Enough(Exception):
+    """Stops an inflation once enough of a part is read."""
 
 
 def _mb(n: int) -> str:

@@ -84,6 +84,8 @@ def unusable_report(label: str, exc: InputError) -> Report:
     """The Report of an input xlpy cannot use at all (exit 2)."""
     report = Report(file=label, format_version=None, year=None, org=None, findings=list(exc.findings), unusable=True)
     report.error = {"code": exc.code, "message": exc.message}
+    if exc.details.get("detail"):
+        report.error["detail"] = str(exc.details["detail"])  # the library's words, for whoever debugs
     return report
 
 

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from xlpy.errors import InputError
+from xlpy.errors import InputError, library_error
 
 _REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)$")
 
@@ -49,10 +49,7 @@ class CalamineView:
         try:
             self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises several error types for broken parts
-            raise InputError(
-                f"{name}：工作簿内容损坏，无法读取（{type(exc).__name__}: {exc}）。请在 Excel/WPS 中打开后重新保存。",
-                code="corrupt",
-            ) from exc
+            raise library_error(name, exc) from exc
 
     def sheet_names(self) -> list[str]:
         return list(self._wb.sheet_names)
@@ -62,7 +59,7 @@ class CalamineView:
             # skip_empty_area=False keeps row 1/column A at index 0 whatever is empty.
             grid = list(self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row))
         except Exception as exc:
-            raise InputError(f"{self.name}：工作表「{sheet}」无法读取（{exc}）。", code="corrupt") from exc
+            raise library_error(self.name, exc, where=f"工作表「{sheet}」") from exc
         return grid
 
     def errors(self, sheet: str) -> dict[tuple[int, int], str]:

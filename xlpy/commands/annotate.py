@@ -35,7 +35,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     config = load_config(args.config)
     report = annotate_path(source, output, last_year=args.last_year, config=config)
     if report.unusable:
-        message = report.findings[0].message if report.findings else "工作簿无法使用"
+        error = report.error or {}
+        message = report.findings[0].message if report.findings else error.get("message") or f"{source}：工作簿无法使用"
+        if source.name not in message:  # F-0 and other findings speak of the workbook, not the file
+            message = f"{source}：{message}"
         stderr.write(f"xlpy：{message}\n")
         return 2
     from xlpy.findings_sheet import status_line

@@ -1,4 +1,4 @@
-"""The JSON API: /api/validate, /api/render, /api/annotate and /api/template/{year}."""
+"""The JSON API: /api/validate, /api/render, /api/annotate, /api/fill-zeros and /api/template/{year}."""
 
 from __future__ import annotations
 
@@ -91,6 +91,23 @@ async def api_annotate(request: Request, file: FileField, last_year: LastYearFie
     stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
     filename = f"{stem}-校验结果.{'xlsm' if is_xlsm else 'xlsx'}"
     return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=_attachment(filename))
+
+
+@router.post("/fill-zeros", summary="空白填0：表二、表三、表四空白的数字单元格填 0", responses=ERROR_RESPONSES)
+async def api_fill_zeros(request: Request, file: FileField) -> Response:
+    """The uploaded workbook with 0 in every blank number cell of 表二/表三/表四; everything else unchanged.
+
+    The header `X-Xlpy-Filled` says how many cells were filled (0: the file comes back as it was).
+    """
+    state = request.app.state.xlpy
+    main = jobs.Upload(_basename(file.filename) or "工作簿.xlsx", await file.read())
+    body, count = await state.conversions.run(jobs.fill_zeros_job, main, state.settings)
+    from xlpy.annotate import is_macro_workbook
+
+    is_xlsm = is_macro_workbook(main.data, main.name)
+    stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
+    headers = _attachment(f"{stem}-填0.{'xlsm' if is_xlsm else 'xlsx'}") | {"X-Xlpy-Filled": str(count)}
+    return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=headers)
 
 
 @router.get("/template/{year}", summary="下载空白工作簿", responses=ERROR_RESPONSES)

@@ -66,7 +66,10 @@ def error_response(
 def input_error(exc: InputError, *, prefix: str = "") -> ApiError:
     """An unusable upload as a 422 (or 413 for size-related refusals), findings in `errors`."""
     status = 413 if exc.code in TOO_LARGE_CODES else 422
-    errors: list[Any] = [{"code": exc.code, "message": prefix + exc.message}]
+    first: dict[str, Any] = {"code": exc.code, "message": prefix + exc.message}
+    if exc.details.get("detail"):
+        first["detail"] = str(exc.details["detail"])  # the library's words (never in the message)
+    errors: list[Any] = [first]
     errors += [f.to_dict() if hasattr(f, "to_dict") else f for f in exc.findings]
     return ApiError(status, prefix + exc.message, errors)
 

@@ -112,6 +112,24 @@ def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -
     return annotate(_checked(upload, last_year, settings))
 
 
+def fill_zeros_job(upload: Upload, settings: Settings) -> tuple[bytes, int]:
+    """(the workbook with 0 in its blank table cells, how many) for /api/fill-zeros."""
+    from xlpy.fill_zeros import fill_zeros_bytes
+
+    if upload.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        raise input_error(
+            InputError(
+                f"{upload.name}：这是 JSON 数据，没有可以填写的单元格。请上传 Excel 工作簿（.xlsx）。",
+                code="not_workbook",
+            )
+        )
+    try:
+        filled = fill_zeros_bytes(upload.data, name=upload.name, limits=settings.reader_limits())
+    except InputError as exc:
+        raise input_error(exc) from exc
+    return filled.data, filled.count
+
+
 def _checked(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
     try:
         return check(upload, last_year, settings)
