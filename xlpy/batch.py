@@ -28,6 +28,14 @@ if TYPE_CHECKING:
     from xlpy.config import Config
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def published_suffixes() -> tuple[str, ...]:
+    from xlpy.file_kinds import published_in_folders
+
+    return published_in_folders()
+
+
 STATUS_ZH = {"ok": "通过", "blocked": "有问题", "unusable": "无法使用", "failed": "处理失败"}
 # Summary columns: key → Chinese header (the supervisor reads the Chinese).
 COLUMNS = [
@@ -96,7 +104,8 @@ def collect(inputs: Iterable[str]) -> tuple[list[Path], list[str]]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            candidates: Iterable[Path] = (p for p in path.rglob("*") if p.suffix.lower() in WORKBOOK_SUFFIXES)
+            kinds = (*WORKBOOK_SUFFIXES, *published_suffixes())  # workbooks and published reports (PDF, HTML …)
+            candidates: Iterable[Path] = (p for p in path.rglob("*") if p.suffix.lower() in kinds)
         elif path.exists():
             candidates = [path]  # named explicitly: processed even if it is not a workbook
         elif glob.has_magic(item):
@@ -147,13 +156,13 @@ def name_key(path: Path) -> str:
 def index_last_year(paths: list[Path], limits: Any = None) -> dict[str, Any]:
     """Last year's files by agency name (with year) and by file-name key; ambiguous keys map to None."""
     from xlpy.errors import InputError
-    from xlpy.reader import read_workbook
+    from xlpy.reader import read_any
 
     by_org: dict[str, str | None] = {}
     by_name: dict[str, str | None] = {}
     for p in paths:
         try:
-            meta = read_workbook(p, **({"limits": limits} if limits else {})).instance.get("meta") or {}
+            meta = read_any(p, **({"limits": limits} if limits else {})).instance.get("meta") or {}
             org, year = agency_key(meta.get("org_name")), meta.get("year")
             if org:
                 key = f"{org}|{year}"
@@ -220,20 +229,20 @@ def process_one(path: Path, stem: str, options: Options) -> Row:
 
 def _process(path: Path, stem: str, options: Options) -> Row:
     from xlpy.errors import InputError
-    from xlpy.reader import read_workbook
+    from xlpy.reader import read_any
     from xlpy.validate import validate, validate_path
 
     row = Row(file=str(path))
     kwargs = {"limits": options.limits} if options.limits else {}
     last = None
     try:
-        data = read_workbook(path, **kwargs)
+        data = read_any(path, **kwargs)
         meta = data.instance.get("meta") or {}
         last_file, row.note = match_last_year(options.last_year, path, meta.get("org_name"), meta.get("year"))
         if last_file:
             row.last_year_file = last_file
             try:
-                last = read_workbook(last_file, **kwargs)
+                last = read_any(last_file, **kwargs)
             except InputError as exc:
                 row.note = f"上年度文件无法使用，未做跨年度核对：{exc.message}"
         report = validate(data, last_year=last, config=options.config)

@@ -28,6 +28,16 @@ def workbook_suffixes() -> tuple[str, ...]:
     return tuple(s for s in readable() if s != ".json")
 
 
+def published() -> dict[str, str]:
+    """Published-report suffixes the importer reads -> its reader (pdf, html, docx, text)."""
+    return {k: str(v) for k, v in _spec()["published"].items() if not k.startswith("$")}
+
+
+def published_in_folders() -> tuple[str, ...]:
+    """The published kinds a folder scan picks up (a .txt or .md there is usually a note, read only when named)."""
+    return tuple(_spec()["published_in_folders"]["suffixes"])
+
+
 def refused_suffixes() -> tuple[str, ...]:
     """Spreadsheet files xlpy cannot read but must not pass over in silence (.ods, .csv …)."""
     return tuple(_spec()["refused"])

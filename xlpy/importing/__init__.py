@@ -6,24 +6,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlpy.errors import InputError
+from xlpy.file_kinds import published
 from xlpy.importing.document import Document
 from xlpy.importing.mapper import Imported, map_document
 
 if TYPE_CHECKING:
     from xlpy.reader import ReadResult
 
-SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".txt": "text", ".md": "text"}
 MAX_BYTES = 20 * 1024 * 1024  # as for workbooks (safety.Limits.max_file_bytes)
 
 
 def is_published(name: str | Path) -> bool:
     """Whether a file name is one the importer reads (by suffix: the formats overlap in content)."""
-    return Path(str(name)).suffix.lower() in SUFFIXES
+    return Path(str(name)).suffix.lower() in published()
 
 
 def read_document(data: bytes, name: str) -> Document:
     """Bytes of a published report -> the document model, by the name's suffix."""
-    kind = SUFFIXES.get(Path(name).suffix.lower())
+    kind = published().get(Path(name).suffix.lower())
     if kind == "pdf":
         from xlpy.importing.pdf_reader import read_pdf
 
