@@ -1,4 +1,4 @@
-"""Warm per-report render timings (Markdown+HTML, DOCX) against json.dumps of the same instance."""
+"""Per-report render timings: warm Markdown+HTML and DOCX against json.dumps; PDF (LibreOffice) first and repeated."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ sys.path.insert(0, str(ROOT))
 from xlpy.render import render
 
 EXAMPLES = {"beigou-2020 (2019)": "beigou-2020.json", "huaian-2024 (2021)": "huaian-2024.json"}
-TARGETS_MS = {"md+html": 5.0, "docx": 60.0}
+TARGETS_MS = {"md+html": 5.0, "docx": 15.0}
+# Issue 13: PDF of 淮安 ≤ 3 s for the first conversion in a process, ≤ 1.5 s once the machine is warm.
+PDF_TARGETS_S = {"first": 3.0, "repeat": 1.5}
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> float:
@@ -46,7 +48,42 @@ def main(repeat: int = 50) -> int:
     print(
         f"targets: md+html ≤ {TARGETS_MS['md+html']:g} ms, docx ≤ {TARGETS_MS['docx']:g} ms — {'met' if ok else 'MISSED'}"
     )
-    return 0 if ok else 1
+    return 0 if pdf() and ok else 1
+
+
+def pdf(repeat: int = 3) -> bool:
+    """DOCX → PDF of 淮安: every conversion is a fresh LibreOffice with its own profile (render/pdf.py keeps
+    no converter running), so "first" pays the cold disk cache and "repeat" is the steady state. The
+    child CPU time beside the wall time shows how much of the wall time is waiting on a loaded machine."""
+    import resource
+
+    from xlpy.render.pdf import docx_to_pdf, find_soffice
+
+    if find_soffice() is None:
+        print("pdf: LibreOffice not installed — skipped (make pdf-deps)")
+        return True
+    inst = json.loads((ROOT / "workbook" / "examples" / "huaian-2024.json").read_text(encoding="utf-8"))
+    docx = render(inst, ("docx",))["docx"]
+    runs = []
+    for _ in range(1 + repeat):
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        docx_to_pdf(docx)
+        wall = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        runs.append((wall, (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)))
+    first, rest = runs[0], runs[1:]
+    wall = statistics.median(w for w, _ in rest)
+    cpu = statistics.median(c for _, c in rest)
+    print(f"{'pdf (huaian-2024)':<22}{'wall s':>10}{'child cpu s':>13}")
+    print(f"{'  first':<22}{first[0]:>10.2f}{first[1]:>13.2f}")
+    print(f"{'  repeat (median)':<22}{wall:>10.2f}{cpu:>13.2f}")
+    ok = first[0] <= PDF_TARGETS_S["first"] and wall <= PDF_TARGETS_S["repeat"]
+    print(
+        f"targets: pdf first ≤ {PDF_TARGETS_S['first']:g} s, repeat ≤ {PDF_TARGETS_S['repeat']:g} s — "
+        f"{'met' if ok else 'MISSED'}"
+    )
+    return ok
 
 
 if __name__ == "__main__":

@@ -221,3 +221,51 @@ def test_no_page_ends_with_a_caption_or_a_heading(report):
         assert not re.match(r"^[一二三四五六]、", last) or text[-1]["size"] != 16.0 or len(last) > 20, (
             f"page {n + 1} ends with the heading {last}"
         )
+
+
+def test_api_renders_pdf(client, books):
+    """POST /api/render format=pdf: the same converter in the server's conversion workers."""
+    from tests.http_support import post
+
+    r = post(client, "/api/render", books["huaian"], format="pdf")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF-") and ".pdf" in r.headers["content-disposition"]
+    with pdfplumber.open(io.BytesIO(r.content)) as pdf:
+        assert "淮安市人民政府" in (pdf.pages[0].extract_text() or "")
+
+
+def test_no_libreoffice_is_a_clear_error(monkeypatch, tmp_path):
+    """A machine without LibreOffice (none of the candidate paths exists): a Chinese message naming what to
+    install, and exit code 2 from the CLI — the other formats are unaffected."""
+    from xlpy.cli import run
+    from xlpy.render import pdf as pdf_mod
+
+    monkeypatch.setattr(pdf_mod, "SOFFICE_CANDIDATES", (str(tmp_path / "no-soffice"),))
+    out, err = io.StringIO(), io.StringIO()
+    json_path = str(tests_root() / "workbook" / "examples" / "huaian-2024.json")
+    code = run(["render", json_path, "-o", str(tmp_path / "out"), "--to", "pdf"], out, err)
+    assert code == 2 and "未安装 LibreOffice" in err.getvalue() and "apt-get install" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+def tests_root():
+    from tests.render_support import ROOT
+
+    return ROOT
+
+
+def test_a_hung_converter_is_killed_at_the_time_limit(tmp_path):
+    """The bound: a converter that never finishes is killed (its whole process group) after `timeout`."""
+    import time
+
+    from xlpy.errors import RenderError
+    from xlpy.render.pdf import docx_to_pdf
+
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\nsleep 30 &\nwait\n")
+    fake.chmod(0o755)
+    start = time.monotonic()
+    with pytest.raises(RenderError, match="超时"):
+        docx_to_pdf(render(load("2021"), ("docx",))["docx"], soffice=str(fake), timeout=1)
+    assert time.monotonic() - start < 10

@@ -29,9 +29,9 @@ MISSING = (
 )
 
 
-def find_soffice(candidates: tuple[str, ...] = SOFFICE_CANDIDATES) -> str | None:
-    """The first LibreOffice executable of `candidates` that exists, or None."""
-    for path in candidates:
+def find_soffice(candidates: tuple[str, ...] | None = None) -> str | None:
+    """The first LibreOffice executable of `candidates` (default SOFFICE_CANDIDATES) that exists, or None."""
+    for path in SOFFICE_CANDIDATES if candidates is None else candidates:
         if Path(path).is_file() and os.access(path, os.X_OK):
             return path
     return None
