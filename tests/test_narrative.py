@@ -245,3 +245,42 @@ def test_every_narrative_rule_words_its_findings_in_the_register(version):
 def test_no_placeholder_left_in_messages(case):
     for f in run(context(case)):
         assert "{" not in f.message and "}" not in f.message, f.message
+
+
+# --- not assessable is a result -------------------------------------------------------------------------
+
+
+def test_blank_cell_the_text_speaks_of_is_not_assessable():
+    ctx = context({"set": {"s3.new_received.total": None}, "text": "本年度共收到政府信息公开申请20件。"})
+    assert [f.rule for f in run(ctx)] == []
+    assert [(e["rule"], "无法核对" in e["reason"], "表三!" in e["reason"]) for e in ctx.not_assessable] == [
+        ("N-1", True, True)  # names the blank cell (表三!…)
+    ]
+
+
+def test_known_cells_still_decide_beside_a_blank_one():
+    """N-6 "均获维持": 结果纠正 1 decides, though 尚未审结 is blank (one blank cell used to silence the rule)."""
+    case = {
+        "set": {"s4.review.upheld": 2, "s4.review.corrected": 1, "s4.review.pending": None, "s4.review.total": 3},
+        "text": "本年度发生政府信息公开行政复议3件，均获维持。",
+    }
+    ctx = context(case)
+    assert "N-6" in [f.rule for f in run(ctx)]
+    case["set"]["s4.review.corrected"] = 0
+    ctx = context(case)
+    assert "N-6" not in [f.rule for f in run(ctx)]
+    assert [e["rule"] for e in ctx.not_assessable if e["rule"] == "N-6"] == ["N-6"]
+
+
+def test_not_assessable_reaches_text_and_json(tmp_path):
+    from xlpy.findings_text import format_text
+    from xlpy.validate import validate_path
+
+    inst = instance({"text": "本年度共收到政府信息公开申请20件。"})
+    inst["s3"]["new_received"]["total"] = None
+    path = tmp_path / "blank.json"
+    path.write_text(json.dumps(inst, ensure_ascii=False), encoding="utf-8")
+    _, report = validate_path(path)
+    data = report.to_dict()
+    assert [e["rule"] for e in data["not_assessable"]] == ["N-1"]
+    assert "无法判断：N-1 —— 文字“本年度共收到政府信息公开申请20件”" in format_text(report)

@@ -83,6 +83,10 @@ def format_text(report: Report) -> str:
         lines.append("")
         lines.append(f"{checklist['title']}：")
         lines.extend(f"  □ {item}" for item in checklist["items"])
+    if report.not_assessable:
+        lines.append("")
+        for s in report.not_assessable:
+            lines.append(f"无法判断：{s['rule']} —— {s['reason']}")
     if report.skipped:
         lines.append("")
         reasons: dict[str, list[str]] = {}

@@ -79,6 +79,8 @@ class Report:
     org: str | None
     findings: list[Finding] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)  # rules not run, with the reason
+    # Rules that ran but could not decide part of their check (e.g. the text states a figure whose cell is blank).
+    not_assessable: list[dict[str, str]] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)  # the active configuration
     unusable: bool = False  # input could not be used (exit 2), e.g. F-0
     error: dict[str, str] | None = None  # {"code", "message"} when the input is unusable
@@ -120,6 +122,7 @@ class Report:
             "summary": self.summary,
             "final_ok": self.final_ok,
             "skipped": list(self.skipped),
+            "not_assessable": list(self.not_assessable),
             "config": self.config,
             "error": self.error,
             "incomplete": self.incomplete,

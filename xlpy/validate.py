@@ -56,6 +56,7 @@ def validate(data: ReadResult, *, last_year: ReadResult | None = None, config: C
         org=meta.get("org_name") or None,
         findings=findings,
         skipped=skipped,
+        not_assessable=list(ctx.not_assessable),
         config=config.to_dict(),
         unusable=any(f.rule in UNUSABLE_RULES and f.severity == ERROR for f in findings),
         incomplete=any(s["reason"].startswith(engine.RULE_ERROR) for s in skipped),

@@ -21,6 +21,14 @@ class RuleContext:
     last_cells: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)  # locality options from the configuration
     memo: dict[Any, Any] = field(default_factory=dict)  # per-report results checkers share (parsed text …)
+    # Rules that ran but could not decide part of what they check (a blank cell the text speaks of), with why.
+    not_assessable: list[dict[str, str]] = field(default_factory=list)
+
+    def cannot_decide(self, rule_id: str, reason: str) -> None:
+        """Record that a rule could not decide something (shown as 无法判断 with the reason); once per reason."""
+        entry = {"rule": rule_id, "reason": reason}
+        if entry not in self.not_assessable:
+            self.not_assessable.append(entry)
 
     def memoized(self, key: Any, compute: Callable[[], Any]) -> Any:
         """Compute once per report what several rules need (e.g. the claims read from the text)."""

@@ -12,6 +12,7 @@ from xlpy.narrative import claims as cl
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
+    blank_reason,
     exact,
     finding,
     fmt,
@@ -156,7 +157,10 @@ def _share(
     count = table_value(ctx, outcome.paths)
     dens = [(quantities[k], table_value(ctx, quantities[k].paths)) for k in _DENOMINATORS]
     main_q, main_den = dens[0]
-    if count is None or main_den is None or main_den == 0:
+    if count is None or main_den is None:
+        ctx.cannot_decide(rule.id, blank_reason(ctx, claim.fragment, outcome if count is None else main_q))
+        return None
+    if main_den == 0:
         return None
     step = Decimal(1).scaleb(-claim.decimals)
     for _, den in dens:
@@ -209,10 +213,13 @@ def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     year = report_year(ctx)
     new = s3_quantities(ctx.version)[cl.NEW]
     value = table_value(ctx, new.paths)
-    if value is None or value == 0:
+    if value == 0:
         return
     for field in text_fields(ctx):
         for st in cl.none_received(field.text, year):
+            if value is None:
+                ctx.cannot_decide(rule.id, blank_reason(ctx, st.fragment, new))
+                continue
             message = rule.message.format(
                 fragment=st.fragment, label=new.label, value=value, cells=located(ctx, new.paths)
             )

@@ -183,16 +183,24 @@ def finding(
     )
 
 
+def blank_reason(ctx: RuleContext, fragment: str, q: Quantity) -> str:
+    """Why a statement could not be checked: the figure it speaks of has a blank (or non-numeric) cell."""
+    blank = [p for p in q.paths if type(ctx.value(p)) is not int]
+    where = cells_text(ctx, tuple(blank)) or "、".join(blank)
+    return f"文字“{fragment}”所述的{q.label}有未填写的单元格（{where}），无法核对"
+
+
 def mismatch(
     ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, candidates: list[Quantity]
 ) -> Finding | None:
     """A finding when the stated number equals none of the candidate figures (the first one is cited)."""
     values = [(q, table_value(ctx, q.paths)) for q in candidates]
     q, v = values[0]
-    if v is None:
-        return None  # the cited figure is blank: the schema check reports it
     if any(other is not None and Decimal(other) == claim.value for _, other in values):
-        return None
+        return None  # a known figure the claim may mean agrees: decided even if another is blank
+    if v is None:
+        ctx.cannot_decide(rule.id, blank_reason(ctx, claim.fragment, q))
+        return None  # the blank cell itself is the schema check's finding
     stated = exact(claim.value)
     message = rule.message.format(
         fragment=claim.fragment,

@@ -12,6 +12,7 @@ from xlpy.narrative import cases as cs
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
+    blank_reason,
     finding,
     located,
     mismatch,
@@ -76,6 +77,8 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             for topic in st.topics:
                 q = quantity(topic, "total")
                 v = table_value(ctx, q.paths)
+                if v is None:
+                    ctx.cannot_decide(rule.id, blank_reason(ctx, st.statement.fragment, q))
                 if v:
                     message = rule.messages["no_cases"].format(
                         fragment=st.statement.fragment, label=q.label, value=v, cells=located(ctx, q.paths)
@@ -92,17 +95,21 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
             parts: list[str] = []
             paths: list[str] = []
+            blanks: list[Quantity] = []
             total = 0
             for topic in st.topics:
                 for result in results:
                     q = quantity(topic, result)
                     v = table_value(ctx, q.paths)
                     if v is None:
-                        return
+                        blanks.append(q)  # the other cells may still decide
+                        continue
                     total += v
                     paths.extend(q.paths)
                     parts.append(f"{_TOPIC_ZH[topic]}{_RESULT_ZH[result]} {v}{located(ctx, q.paths)}")
             if total == 0:
+                if blanks:
+                    ctx.cannot_decide(rule.id, blank_reason(ctx, st.statement.fragment, blanks[0]))
                 continue
             message = rule.message.format(fragment=st.statement.fragment, parts="、".join(parts), words=st.words)
             yield finding(ctx, rule, field, message, tuple(paths), lhs=0, rhs=total, diff=-total)

@@ -11,6 +11,8 @@ from xlpy.model import Finding
 from xlpy.narrative import lexicon
 from xlpy.narrative.sentences import sentences
 from xlpy.rules.checkers.narrative_common import (
+    Quantity,
+    blank_reason,
     finding,
     located,
     report_year,
@@ -36,7 +38,7 @@ def _all_done() -> re.Pattern[str]:
 def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "所有申请均已办结 / 办结率100%" only when 四、结转下年度继续办理 is 0."""
     value = table_value(ctx, _CARRIED_FORWARD)
-    if not value:
+    if value == 0:
         return
     year = report_year(ctx)
     blockers = lexicon.words("all_done_blockers")
@@ -50,6 +52,10 @@ def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             if any(b in s.norm for b in blockers):
                 continue  # "除结转下年度的1件以外，其余均已办结"
             fragment = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
+            if value is None:
+                q = Quantity(_CARRIED_FORWARD_LABEL, _CARRIED_FORWARD)
+                ctx.cannot_decide(rule.id, blank_reason(ctx, fragment, q))
+                continue
             message = rule.message.format(
                 fragment=fragment, label=_CARRIED_FORWARD_LABEL, value=value, cells=located(ctx, _CARRIED_FORWARD)
             )
