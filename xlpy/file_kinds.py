@@ -33,6 +33,11 @@ def published() -> dict[str, str]:
     return {k: str(v) for k, v in _spec()["published"].items() if not k.startswith("$")}
 
 
+def is_published(name: str | PurePath) -> bool:
+    """Whether a file name is a published report the importer reads (by suffix: PDF, HTML, DOCX, text)."""
+    return PurePath(str(name)).suffix.lower() in published()
+
+
 def published_in_folders() -> tuple[str, ...]:
     """The published kinds a folder scan picks up (a .txt or .md there is usually a note, read only when named)."""
     return tuple(_spec()["published_in_folders"]["suffixes"])

@@ -320,9 +320,11 @@ def read_json(source: str | Path | dict[str, Any], *, name: str | None = None) -
 
 def read_any(source: str | Path | bytes, *, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> ReadResult:
     """Workbook or JSON, decided by content; a published report (.pdf/.html/.docx/.txt/.md) through the importer."""
-    from xlpy.importing import is_published, read_published
+    from xlpy.file_kinds import is_published
 
     if is_published(name or ("" if isinstance(source, bytes) else str(source))):
+        from xlpy.importing import read_published  # only now: a workbook never pays for the importer
+
         return read_published(source, name=name)
     return read_workbook(source, name=name, limits=limits)
 

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlpy.errors import InputError
-from xlpy.file_kinds import published
+from xlpy.file_kinds import is_published, published
+
+__all__ = ["Imported", "import_bytes", "import_path", "is_published", "read_document", "read_published"]
 from xlpy.importing.document import Document
 from xlpy.importing.mapper import Imported, map_document
 
@@ -14,11 +16,6 @@ if TYPE_CHECKING:
     from xlpy.reader import ReadResult
 
 MAX_BYTES = 20 * 1024 * 1024  # as for workbooks (safety.Limits.max_file_bytes)
-
-
-def is_published(name: str | Path) -> bool:
-    """Whether a file name is one the importer reads (by suffix: the formats overlap in content)."""
-    return Path(str(name)).suffix.lower() in published()
 
 
 def read_document(data: bytes, name: str) -> Document:

@@ -56,6 +56,7 @@ class _RowFound:
     options: list[list[Number]] = field(default_factory=list)  # candidate values (one: read or split)
     direct: bool = False  # every cell printed on its own (no split)
     blanks: list[bool] = field(default_factory=list)
+    label: str = ""  # the label as printed, when it is a variant of the official one
 
 
 def map_document(
@@ -441,7 +442,33 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
                 rec.set(f.path, BLANK, where, "", "印为空白")
             else:
                 rec.set(f.path, READ if row.direct else SPLIT, where, _fmt(v))
+    for spec in specs:
+        row = found[spec.path]
+        if row is not None and row.label:
+            rec.notes.append(f"{row.where}：“{spec.labels[0]}”印作“{row.label}”（非本版格式的标签）")
+    _foreign_rows(by_section, specs, rec, version)
     _units(lines, inst, rec, version)
+
+
+def _foreign_rows(
+    by_section: dict[str, list[Line]], specs: tuple[lab.RowSpec, ...], rec: ImportRecord, version: str
+) -> None:
+    """A row of another format version printed with figures (a 2019 （六）其他处理 row in 2021 tables): reported."""
+    own = {s.path for s in specs}
+    for other in schema.known_versions():
+        if other == version:
+            continue
+        other_specs = lab.row_specs(other)
+        for spec in other_specs:
+            if spec.regex is None or spec.path in own:
+                continue
+            keys = [f.path.rsplit(".", 1)[1] for f in spec.leaves]
+            kinds = [f.kind for f in spec.leaves]
+            row = _labelled(by_section.get(spec.section, []), spec, kinds, total_check(keys), other, other_specs)
+            if row is not None and row.options:
+                reason = f"印有 {other} 年版格式的“{spec.labels[0]}”行（{row.text}），{version} 年版表格没有这一行，其数字未导入"
+                rec.notes.append(f"混用格式：{row.where}：{reason}")
+                rec.ambiguous.append({"paths": [], "where": row.where, "text": row.text, "reason": reason})
 
 
 def _fmt(v: Any) -> str:
@@ -479,6 +506,9 @@ def _labelled(
             data = b.cells[j + 1 :]
             got = _from_cells([c.text for c in data], kinds, check)
             row = _RowFound(f"{b.where}", " | ".join(c.text for c in data), *got)
+            official = re.sub(r"\s", "", lab.strip_ordinal(spec.labels[0]))
+            if official not in re.sub(r"\s", "", cell.text):
+                row.label = cell.text.strip()
             if row.options or any(c.text.strip() for c in data):
                 return row
             first_seen = first_seen or row
