@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from xlpy.errors import InputError
 
@@ -14,7 +14,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", type=int, required=True, help="报告年度，如 2024（决定使用哪一版格式）")
     p.add_argument("--org", help="机关名称（预先填入基本信息）")
     p.add_argument("--data", help="用 JSON 数据填写工作簿（xlpy export 的格式）")
-    p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    p.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件（加 --macros 时为 .xlsm）")
+    p.add_argument(
+        "--macros",
+        action="store_true",
+        help="生成带宏按钮（校验、生成报告、空白填0）的 .xlsm：按钮经 xlwings 的 VBA 客户端调用 xlpy 服务器",
+    )
+    p.add_argument("--server", default="", help="与 --macros 一起用：预先填入“按钮”工作表的服务器地址（及令牌）")
     p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
 
@@ -22,8 +28,13 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy.workbook import build_workbook
 
     out = Path(args.output)
-    if out.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputError(f"输出文件应以 .xlsx 结尾：{out}")
+    want = ".xlsm" if args.macros else ".xlsx"
+    if out.suffix.lower() != want:
+        if out.suffix.lower() == ".xlsm":
+            raise InputError(f"{out}：.xlsm 是带宏的工作簿，请加 --macros（或改用 .xlsx）。")
+        raise InputError(f"输出文件应以 {want} 结尾：{out}")
+    if args.server and not args.macros:
+        raise InputError("--server 只用于带宏按钮的工作簿，请同时加 --macros。")
     if out.exists() and not args.force:
         raise InputError(f"{out} 已存在。为免覆盖已填写的内容，请换一个文件名，或加 --force。")
     data = None
@@ -43,8 +54,23 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     wb = build_workbook(args.year, org=args.org, data=data)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        wb.save(out)
+        if args.macros:
+            out.write_bytes(macro_workbook(wb, args.server.strip()))
+        else:
+            wb.save(out)
     except OSError as exc:
         raise InputError(f"无法写入 {out}：{exc.strerror}") from exc
-    stdout.write(f"已生成 {out}（{args.year} 年度）\n")
+    stdout.write(f"已生成 {out}（{args.year} 年度{'，含宏按钮：打开后请点“启用内容”' if args.macros else ''}）\n")
     return 0
+
+
+def macro_workbook(wb: Any, server: str) -> bytes:
+    """The .xlsm bytes: the workbook plus the 按钮 sheet, its buttons and the VBA project."""
+    import io
+
+    from xlpy.excel import macro_book
+
+    macro_book.add_button_sheet(wb, server)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return macro_book.to_xlsm(buf.getvalue())
