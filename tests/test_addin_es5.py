@@ -15,12 +15,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
 ADDIN = ROOT / "workbook" / "addin"
+WPS = ROOT / "workbook" / "wps"
 NODE = shutil.which("node")
 if NODE is None or not (TOOLS / "node_modules" / "acorn").is_dir():
     pytest.skip("node or acorn missing: run `make test-deps` (npm ci in tools/)", allow_module_level=True)
 
 pytest.importorskip("xlwings")
-from xlpy.server import xlwings_routes  # noqa: E402
+from xlpy.server import wps_routes, xlwings_routes  # noqa: E402
 
 
 def es5(*files: Path) -> list[dict[str, object]]:
@@ -31,18 +32,22 @@ def es5(*files: Path) -> list[dict[str, object]]:
 
 
 def served_scripts() -> list[Path]:
-    """The scripts of the served add-in folders: listed for serving, and every local <script src> of their pages."""
-    listed = [ADDIN / name for name, media in xlwings_routes.STATIC.items() if "javascript" in media]
-    for page in (name for name in xlwings_routes.STATIC if name.endswith(".html")):
-        for src in re.findall(r'<script src="([^"]+)"', (ADDIN / page).read_text(encoding="utf-8")):
-            if not src.startswith("https://"):
-                assert ADDIN / src in listed, f"{page} loads {src}, which is not served"
+    """The scripts of the served add-in folders (Office.js and WPS): listed for serving, and every local
+    <script src> of their pages."""
+    listed: list[Path] = []
+    for folder, static in ((ADDIN, xlwings_routes.STATIC), (WPS, wps_routes.STATIC)):
+        scripts = [folder / name for name, media in static.items() if "javascript" in media]
+        for page in (name for name in static if name.endswith(".html")):
+            for src in re.findall(r'<script src="([^"]+)"', (folder / page).read_text(encoding="utf-8")):
+                if not src.startswith("https://"):
+                    assert folder / src in scripts, f"{page} loads {src}, which is not served"
+        listed += scripts
     return listed
 
 
 def test_every_served_script_is_es5() -> None:
     scripts = served_scripts()
-    assert {p.name for p in scripts} >= {"taskpane.js", "outcome.js"}
+    assert {p.name for p in scripts} >= {"taskpane.js", "outcome.js", "main.js", "xlpy_et.js", "ribbon.js"}
     results = es5(*scripts)
     assert [r for r in results if not r["ok"]] == []
     assert len(results) == len(scripts)
