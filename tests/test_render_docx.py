@@ -233,3 +233,52 @@ def test_broken_override_body_is_a_render_error(tmp_path):
     (tmp_path / "report" / "common" / "report.xml.j2").write_text("<w:p><w:r>", encoding="utf-8")
     with pytest.raises(RenderError, match="XML 无效"):
         render(load("2021"), ("docx",), templates_dir=tmp_path)
+
+
+def _part(data: bytes, name: str) -> str:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data)).read(name).decode("utf-8")
+
+
+def test_font_table_theme_language_grid_and_punctuation():
+    data = docx_bytes(load("2021"))
+    fonts = docx.oxml.parse_xml(_part(data, "word/fontTable.xml").encode())
+    by_name = {f.get(qn("w:name")): f for f in fonts.findall(qn("w:font"))}
+    for name, alt in (("仿宋_GB2312", "仿宋"), ("楷体_GB2312", "楷体"), ("方正小标宋简体", "宋体"), ("黑体", "SimHei")):
+        font = by_name[name]
+        assert font.find(qn("w:altName")).get(qn("w:val")) == alt
+        assert font.find(qn("w:charset")).get(qn("w:val")) == "86"  # GB2312
+    settings = _part(data, "word/settings.xml")
+    assert 'w:eastAsia="zh-CN"' in settings and "ja-JP" not in settings
+    doc = docx.Document(io.BytesIO(data))
+    grid = doc.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert (grid.get(qn("w:type")), grid.get(qn("w:linePitch"))) == ("lines", "579")
+    # 3号 runs condensed 0.25 pt: 28 × 15.75 pt fit the 442.25 pt line, 29 do not
+    body_runs = [r for p in doc.paragraphs[1:] for r in p.runs if r.font.size is not None and r.font.size.pt == 16]
+    assert body_runs and {r._r.find(f"{W}rPr/{W}spacing").get(qn("w:val")) for r in body_runs} == {"-5"}
+    assert 28 * 15.75 <= Length(doc.sections[0].page_width - 1587 * 635 - 1474 * 635).pt < 29 * 15.75
+    paras = [p for p in doc.element.body.iter(f"{W}p") if p.getparent().tag == f"{W}body"]
+    assert all(p.find(f"{W}pPr/{W}overflowPunct").get(qn("w:val")) == "0" for p in paras)
+
+
+def test_captions_and_header_rows_keep_with_their_rows():
+    doc = document(load("2021"))
+    s2, s3 = doc.tables[0], doc.tables[1]
+
+    def keeps(row) -> bool:
+        return all(
+            p._p.find(f"{W}pPr/{W}keepNext") is not None
+            for c in row._tr.iter(f"{W}tc")
+            for p in [docx.text.paragraph.Paragraph(c.find(f"{W}p"), None)]
+        )
+
+    captions = [r for r in s2.rows if r.cells[0].text.startswith("第二十条")]
+    assert captions and all(keeps(r) for r in captions)
+    assert not keeps(s2.rows[-1])
+    labels = {r._tr.xpath("string(.)")[:12]: keeps(r) for r in s3.rows}
+    assert all(r._tr.find(f"{W}trPr/{W}cantSplit") is not None for r in s3.rows)
+    assert sum(1 for r in s3.rows if r._tr.find(f"{W}trPr/{W}tblHeader") is not None) == 3
+    # a break may fall after 二, before each of （二）…（七）, before 四 — nowhere inside （五）不予处理
+    breaks = [text for text, keep in labels.items() if not keep]
+    assert len(breaks) == 9, breaks

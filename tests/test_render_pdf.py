@@ -269,3 +269,16 @@ def test_a_hung_converter_is_killed_at_the_time_limit(tmp_path):
     with pytest.raises(RenderError, match="超时"):
         docx_to_pdf(render(load("2021"), ("docx",))["docx"], soffice=str(fake), timeout=1)
     assert time.monotonic() - start < 10
+
+
+def test_sealed_signature_per_gbt9704_7351():
+    """加盖印章: 成文日期 four 字 from the right, 署名 centred over it, room for the seal above (two lines)."""
+    instance = load("2021")
+    pdf_bytes = render(instance, ("pdf",), seal=True)["pdf"]
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        last = _body(_lines(pdf.pages[-1]))
+    name, date = last[-2], last[-1]
+    assert (name["text"], date["text"]) == ("淮安市人民政府", "2025年3月20日")
+    assert date["x1"] == pytest.approx(AREA["right"] - 4 * CHAR_MM, abs=1.5)
+    assert (name["x0"] + name["x1"]) / 2 == pytest.approx((date["x0"] + date["x1"]) / 2, abs=1.5)
+    assert name["top"] - last[-3]["top"] == pytest.approx(3 * PITCH_MM, abs=0.5)
