@@ -30,9 +30,10 @@ demo: setup
 	@ls -1 out/*
 
 # Debian packages the tests use: chromium (browser tests), LibreOffice + Noto CJK fonts (PDF, opening
-# workbooks as WPS would), PostgreSQL (the workspace's database tests). As root we install what is missing;
+# workbooks as WPS would; python3-uno drives it: typing into cells, listing a workbook's macros), PostgreSQL
+# (the workspace's database tests). As root we install what is missing;
 # otherwise the tests that need them skip with a reason.
-DEB_PACKAGES = chromium libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk postgresql
+DEB_PACKAGES = chromium libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-noto-cjk postgresql
 # tools/ holds the npm packages the tests use (acorn: the add-in scripts must parse as ES5).
 test-deps: setup
 	@if command -v npm >/dev/null; then npm ci --prefix tools --no-audit --no-fund --silent; fi

@@ -163,3 +163,28 @@ def test_libreoffice_lists_the_modules_and_the_button_macros(books: dict[str, Pa
         # LibreOffice resolved the button's [0]!Macro to the module that defines it.
         codes = [e["code"] for e in button["events"] if e["method"] == "actionPerformed"]
         assert codes == [f"vnd.sun.star.script:VBAProject.XlpyButtons.{macro}?language=Basic&location=document"]
+
+
+def test_server_offers_the_macro_workbook_with_its_own_address(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from xlpy.server import create_app
+
+    with TestClient(create_app(token="s3cret")) as client:
+        resp = client.get("/macro-workbook/2024", headers={"host": "nb.example.gov.cn"})
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith(
+            "application/vnd.ms-excel.sheet.macro"
+        )
+        assert ".xlsm" in resp.headers["content-disposition"]
+        missing = client.get("/macro-workbook/2010")
+        assert missing.status_code == 404 and "2019" in missing.json()["error"]
+    path = tmp_path / "dl.xlsm"
+    path.write_bytes(resp.content)
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path)[macro_book.SHEET]
+    assert ws[macro_book.SETTING_CELL].value == "http://nb.example.gov.cn"  # the address, never the token
+    with zipfile.ZipFile(path) as zf:
+        assert zf.read("xl/vbaProject.bin") == (vba_project.vba_dir() / "vbaProject.bin").read_bytes()
+    code, _, err = xlpy("validate", str(path), "--format", "json")
+    assert code in (0, 1), err

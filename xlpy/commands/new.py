@@ -66,11 +66,6 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def macro_workbook(wb: Any, server: str) -> bytes:
     """The .xlsm bytes: the workbook plus the 按钮 sheet, its buttons and the VBA project."""
-    import io
-
     from xlpy.excel import macro_book
 
-    macro_book.add_button_sheet(wb, server)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return macro_book.to_xlsm(buf.getvalue())
+    return macro_book.macro_workbook(wb, server)

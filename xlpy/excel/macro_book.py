@@ -61,6 +61,14 @@ def add_button_sheet(wb: Any, server: str = "") -> None:
     wb.active = 0
 
 
+def macro_workbook(wb: Any, server: str = "") -> bytes:
+    """The .xlsm bytes of an openpyxl report workbook: the 按钮 sheet, its buttons and the VBA project."""
+    add_button_sheet(wb, server)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return to_xlsm(buf.getvalue())
+
+
 def to_xlsm(xlsx: bytes) -> bytes:
     """Turn the saved workbook (with the 按钮 sheet) into an .xlsm package with the VBA project and buttons."""
     vba = (vba_project.vba_dir() / "vbaProject.bin").read_bytes()

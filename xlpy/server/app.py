@@ -121,9 +121,10 @@ def _include_xlwings(app: FastAPI) -> None:
         log.info("Excel add-in routes not available: %s", exc)
         return
     app.include_router(xlwings_routes.router)
-    from xlpy.server import wps_routes  # the WPS add-in calls the same /xlwings/ endpoints
+    from xlpy.server import macro_routes, wps_routes  # both call the same /xlwings/ endpoints
 
     app.include_router(wps_routes.router)
+    app.include_router(macro_routes.router)
 
 
 def route_path(scope: Scope) -> str:
