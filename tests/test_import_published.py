@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.import_scoring import cases, published_dir, score
+from xlpy import schema
 from xlpy.importing import import_path
 
 PUBLISHED = published_dir()
@@ -30,3 +31,18 @@ def test_published_report_imports_without_a_wrong_cell(case: dict) -> None:
     assert s.wrong == 0 and s.unlisted == 0, s.problems
     assert s.exact >= s.determinable, s.problems  # every cell the document ties to its row
     assert s.exact + s.blank_listed == s.printed
+
+
+def test_the_page_and_its_crawler_text_agree() -> None:
+    """平潭 2025 as HTML and as the crawler's text: every cell the text yields equals the page's."""
+    assert PUBLISHED is not None
+    page = import_path(PUBLISHED / "pingtan-shiyanqu-2025.html")
+    text = import_path(PUBLISHED / "pingtan-shiyanqu-2025.txt")
+    compared = 0
+    for path, source in text.record.fields.items():
+        if path.startswith(("s2.", "s3.", "s4.")) and source.status in ("read", "split"):
+            assert page.record.fields[path].status == "read"
+            assert schema.lookup(text.instance, path) == schema.lookup(page.instance, path), path
+            compared += 1
+    assert compared == 197  # 200 cells less 行政规范性文件's three (5845546 has 15 splits)
+    assert text.instance["text"]["other"] == page.instance["text"]["other"]

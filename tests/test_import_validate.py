@@ -45,7 +45,7 @@ def test_validate_command_reads_a_published_page_directly() -> None:
     assert code == 1, err.getvalue()  # 机关类型 cannot be told from 平潭综合实验区: asked for (M-1), and X-1
     data = json.loads(out.getvalue())
     x1 = [f for f in data["findings"] if f["rule"] == "X-1"]
-    assert x1 and any("表2 第25行“总计”列" in c for c in x1[0]["cells"])
+    assert x1 and any(c == "表三“总计”列（第2个表格第25行）" for c in x1[0]["cells"])
     assert any(f["rule"] == "M-1" and "机关类型" in f["message"] for f in data["findings"])
 
 

@@ -60,5 +60,5 @@ def _table(table: Any, doc: Document, n: int) -> None:
                 continue  # python-docx repeats a horizontally merged cell once per grid column
             seen.add(id(cell._tc))
             text = "".join(p.text for p in cell.paragraphs).strip()
-            cells.append(Cell(text, f"表{n} 第{i}行第{j}列"))
-        doc.blocks.append(Block(" ".join(c.text for c in cells), f"表{n} 第{i}行", cells))
+            cells.append(Cell(text, f"第{n}个表格第{i}行第{j}列"))
+        doc.blocks.append(Block(" ".join(c.text for c in cells), f"第{n}个表格第{i}行", cells))

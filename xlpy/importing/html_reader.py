@@ -98,9 +98,9 @@ def _table(table: Any, doc: Document, n: int) -> None:
         for j, td in enumerate([c for c in tr if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")], start=1):
             # Header cells split over several <p> ("商业" / "企业") join without a space.
             parts = [_text(p) for p in td.iter("p")] if td.find(".//p") is not None else [_text(td)]
-            cells.append(Cell("".join(parts), f"表{n} 第{i}行第{j}列"))
+            cells.append(Cell("".join(parts), f"第{n}个表格第{i}行第{j}列"))
         if cells:
-            doc.blocks.append(Block(" ".join(c.text for c in cells), f"表{n} 第{i}行", cells))
+            doc.blocks.append(Block(" ".join(c.text for c in cells), f"第{n}个表格第{i}行", cells))
 
 
 def _owner(tr: Any) -> Any:

@@ -23,6 +23,7 @@ _DATE_LINE = re.compile(r"^[\s（(]*(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2}
 _ISO_DATE = re.compile(r"(20\d{2})-(\d{1,2})-(\d{1,2})")
 _PART_END = "。：:！!？?；;"
 MAX_TITLE_PART = 60  # a sub-heading longer than this is a paragraph that merely starts with （一）
+_TABLE_NAMES = {"s2": "表二", "s3": "表三", "s4": "表四"}  # the official tables, as findings name them
 COMBO_LIMIT = 4096  # rows still ambiguous after their own sums: at most this many combinations tried
 
 
@@ -423,6 +424,7 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
             rec.ambiguous.append({"paths": paths, "where": "", "text": "", "reason": f"没有找到“{label}”行的数字"})
             continue
         if len(row.options) != 1:
+            row.where = f"{_TABLE_NAMES.get(spec.section, '')}“{label}”行（{row.where}）" if row.where else ""
             has_total = any(f.path.endswith(".total") for f in spec.leaves)
             how = "都符合合计关系" if has_total else "（该行没有合计可以核对）"
             reason = (
@@ -435,8 +437,13 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
             rec.ambiguous.append({"paths": paths, "where": row.where, "text": row.text, "reason": reason})
             continue
         values = row.options[0]
+        table = _TABLE_NAMES.get(spec.section, "")
         for f, v, blank in zip(spec.leaves, values, row.blanks or [False] * len(values), strict=False):
-            where = f"{row.where}“{f.title}”列" if len(paths) > 1 else row.where
+            # 表三“自然人”列（第4页第2个表格第7行）: the official column (the finding names the row), then the place.
+            cell = f"“{f.title}”列" if len(paths) > 1 else f"“{label}”"
+            if spec.regex is None:
+                cell = f"“{' '.join(t for t in f.titles[1:] if t)}”"
+            where = f"{table}{cell}（{row.where}）"
             _put(inst, f.path, None if blank else v)
             if blank:
                 rec.set(f.path, BLANK, where, "", "印为空白")

@@ -88,12 +88,14 @@ def read_pdf(data: bytes, name: str) -> Document:
                     table_no += 1
                     for r, row in enumerate(rows, start=1):
                         cells = [
-                            Cell(" ".join((c or "").split("\n")).strip(), f"第{number}页 表{table_no} 第{r}行第{j}列")
+                            Cell(
+                                " ".join((c or "").split("\n")).strip(), f"第{number}页第{table_no}个表格第{r}行第{j}列"
+                            )
                             for j, c in enumerate(row, start=1)
                             if c is not None  # None: covered by a merged cell
                         ]
                         if cells:
-                            where = f"第{number}页 表{table_no} 第{r}行"
+                            where = f"第{number}页第{table_no}个表格第{r}行"
                             doc.blocks.append(Block(" ".join(c.text for c in cells), where, cells))
                     continue
                 text = obj["text"].strip()
