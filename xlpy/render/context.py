@@ -99,7 +99,8 @@ def s3_figures(instance: dict[str, Any]) -> dict[str, Any] | None:
         },
     )
     if f is not None:
-        f["none"] = not any(f[k] for k in ("new", "carried", "done", "forward"))
+        # "未收到…申请" only when every cell of 表三 is 0: totals of 0 beside non-zero parts are not "none".
+        f["none"] = not _any_nonzero(instance.get("s3"))
     return f
 
 
@@ -114,8 +115,21 @@ def s4_figures(instance: dict[str, Any]) -> dict[str, Any] | None:
         return None
     for o in outcomes:
         f[f"litigation_{o}"] = f[f"direct_{o}"] + f[f"after_{o}"]  # 行政诉讼 = 直接起诉 + 复议后起诉
-    f["none"] = not (f["review_total"] or f["litigation_total"])
+    # Whether the results add up to the total: when they do not, the sentence says so instead of "其中…",
+    # so the words describe the table as it is and never state a list that contradicts its own total.
+    for kind in ("review", "litigation"):
+        f[f"{kind}_parts"] = sum(f[f"{kind}_{o}"] for o in outcomes if o != "total")
+        f[f"{kind}_adds_up"] = f[f"{kind}_parts"] == f[f"{kind}_total"]
+    # "未发生…" only when every cell of 表四 is 0 (a table whose totals say 0 while 16 cases sit in the result
+    # cells must not be described as none).
+    f["none"] = not _any_nonzero(instance.get("s4"))
     return f
+
+
+def _any_nonzero(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(_any_nonzero(v) for v in node.values())
+    return isinstance(node, int | float) and not isinstance(node, bool) and node != 0
 
 
 @cache
