@@ -251,4 +251,5 @@ def _plain(text: str) -> str:
     """Drop Markdown emphasis and escapes: the sheet holds the words, not the markup."""
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = text.replace("<br>", " ").replace("<br/>", " ")
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>&])", r"\1", text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>&])", r"\1", text)
+    return re.sub(r"&(lt|amp);", lambda m: "<" if m.group(1) == "lt" else "&", text)  # render.md_escape's entities

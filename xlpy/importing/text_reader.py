@@ -12,12 +12,13 @@ _HEADING = re.compile(r"^#{1,6}\s+")
 # xlpy's lead-in of an overview part: （一）**主动公开**。 (punctuation outside the markers, valid CommonMark);
 # older output and other tools write **（一）主动公开。**
 _BOLD_LEAD = re.compile(r"^(（[一二三四五六七八九十]+）)?\*\*(.+?)\*\*([。：:．.！!？?；;]?)")
-# xlpy's Markdown escapes (render.md_escape): \| \< \& \] \\ and a backslash before ASCII punctuation
+# xlpy's Markdown escapes (render.md_escape): &lt; &amp; \| \] \{ \\ and a backslash before ASCII punctuation
 _MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _unescape(text: str) -> str:
-    return _MD_UNESCAPE.sub(r"\1", text)
+    text = _MD_UNESCAPE.sub(r"\1", text)
+    return re.sub(r"&(lt|amp);", lambda m: "<" if m.group(1) == "lt" else "&", text)  # md_escape's entities
 
 
 def _cells(line: str) -> list[str]:

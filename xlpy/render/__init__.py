@@ -31,10 +31,12 @@ def _text(fmt: str) -> Callable[[dict[str, Any], Any, bool], bytes]:
     return render_text
 
 
-# Markdown has no autoescape, and clerk text stays as typed (A&B <公开> is not markup). Only what a
-# Markdown renderer would turn into markup is escaped: an HTML tag or entity (<script>, &lt;), a link
-# ([点我](javascript:…) — a "]" that cannot close link text), a backslash that would escape the next
-# character, and in a table cell the "|" that would split it. Escapes are literal in CommonMark.
+# Markdown has no autoescape, and clerk text stays as typed (A&B <公开> is not markup). What any
+# common renderer (CommonMark/markdown-it, GitHub, Python-Markdown) would turn into markup is
+# neutralised in a form all of them read as text: an HTML tag start and an entity-like "&" become
+# the entities &lt; and &amp; (Python-Markdown passes "\<" through as a live tag); a "]" that could
+# close a link, a "{" that Python-Markdown's attr_list would read as attributes, a backslash before
+# punctuation, and in a table cell the "|" that would split it get a backslash (an escape in all).
 _MD_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 _MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 _MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -44,7 +46,8 @@ _MD_NEWLINE = re.compile(r"\s*\n\s*")
 def md_escape(text: str, *, cell: bool = False) -> str:
     """Clerk text as literal Markdown on one line (paragraphs are split before this)."""
     text = _MD_BACKSLASH.sub(r"\\\\", _MD_NEWLINE.sub(" ", text))
-    text = _MD_ENTITY.sub(r"\\&", _MD_TAG.sub(r"\\<", text)).replace("]", "\\]")
+    text = _MD_TAG.sub("&lt;", _MD_ENTITY.sub("&amp;", text))
+    text = text.replace("]", "\\]").replace("{", "\\{")
     return text.replace("|", "\\|") if cell else text
 
 
