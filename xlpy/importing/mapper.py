@@ -22,6 +22,7 @@ _DATE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_LINE = re.compile(r"^[\s（(]*(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[\s）)]*$")
 _ISO_DATE = re.compile(r"(20\d{2})-(\d{1,2})-(\d{1,2})")
 _PART_END = "。：:！!？?；;"
+_TOP_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、[^。；;，,]{1,28}$")
 MAX_TITLE_PART = 60  # a sub-heading longer than this is a paragraph that merely starts with （一）
 _TABLE_NAMES = {"s2": "表二", "s3": "表三", "s4": "表四"}  # the official tables, as findings name them
 COMBO_LIMIT = 4096  # rows still ambiguous after their own sums: at most this many combinations tried
@@ -294,13 +295,13 @@ def _table_text(text: str, version: str) -> bool:
     """A paragraph that is table content (a crawler's run-together table, a caption, a header fragment)."""
     if any(_matches(text, version, key) for key in ("s2", "s3")):
         return True
-    if sum(1 for t in _column_titles(version) if t in text) >= 2:
-        return True
+    if not re.search(r"[。，；]", text) and sum(1 for t in _column_titles(version) if t in text) >= 2:
+        return True  # header cells run together (no sentence punctuation), not a lead sentence
     return bool(re.search(r"第二十条\s*第|信息内容|勾稽关系|申请人情况", text))
 
 
 def _column_titles(version: str) -> set[str]:
-    return {f.title for s in lab.row_specs(version) for f in s.leaves if len(f.title) >= 4}
+    return {t for s in lab.row_specs(version) for f in s.leaves for t in f.titles[1:] if len(t) >= 4}
 
 
 def _set_text(rec: ImportRecord, text: dict[str, Any], key: str, path: str, lines: list[Line]) -> None:
@@ -356,17 +357,22 @@ def _overview(lines: list[Line], text: dict[str, Any], rec: ImportRecord) -> Non
     lead: list[str] = []
     parts: list[dict[str, Any]] = []
     for ln, starts in pieces:
+        if not starts and _TOP_NUMBERED.match(ln.text.strip()):
+            # 二、工作机制保障 as a sub-heading of 一: a part whose title keeps its numbering (N-14 reports it).
+            parts.append({"title": ln.text.strip(), "body": [], "where": ln.block.where})
+            rec.set(f"text.overview.parts.{len(parts) - 1}.title", READ, ln.block.where, ln.text.strip())
+            continue
         if starts:
             title, body = _split_part(ln)
-            parts.append({"title": title, "body": [body] if body else []})
+            parts.append({"title": title, "body": [body] if body else [], "where": ln.block.where})
             rec.set(f"text.overview.parts.{len(parts) - 1}.title", READ, ln.block.where, title)
             continue
         if parts:
             parts[-1]["body"].append(ln.text.strip())
         else:
             lead.append(ln.text.strip())
-    for i, (ln, _) in enumerate(x for x in pieces if x[1]):
-        rec.set(f"text.overview.parts.{i}.body", READ, ln.block.where)
+    for i, part in enumerate(parts):
+        rec.set(f"text.overview.parts.{i}.body", READ if part["body"] else BLANK, part["where"])
     text["overview"] = {
         "lead": "\n".join(x for x in lead if x),
         "parts": [{"title": p["title"], "body": "\n".join(x for x in p["body"] if x)} for p in parts],

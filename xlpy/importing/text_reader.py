@@ -9,6 +9,9 @@ from xlpy.importing.labels import knowledge
 
 _PIPE_SEP = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^#{1,6}\s+")
+# A line of its own that reads as a numbered heading (一、工作机制保障 / （二）改进情况) in a converter's text, where
+# no blank line sets it off: it ends the paragraph before it and stands alone.
+_NUMBERED_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^。；;，,]{1,28}$")
 # xlpy's lead-in of an overview part: （一）**主动公开**。 (punctuation outside the markers, valid CommonMark);
 # older output and other tools write **（一）主动公开。**
 _BOLD_LEAD = re.compile(r"^(（[一二三四五六七八九十]+）)?\*\*(.+?)\*\*([。：:．.！!？?；;]?)")
@@ -78,7 +81,7 @@ def read_text(data: str, name: str) -> Document:
         if not line:
             flush()
             continue
-        heading = bool(_HEADING.match(line))
+        heading = bool(_HEADING.match(line)) or bool(_NUMBERED_LINE.match(line))
         if heading:
             flush()
             line = _HEADING.sub("", line)
