@@ -21,6 +21,7 @@ CASES = (("huaian-2024", "Office.js"), ("huaian-2024", "VBA"), ("beigou-2020", "
 def main() -> None:
     import xlwings as xw
 
+    from xlpy.config import Config
     from xlpy.excel import scripts
     from xlpy.excel.payload import payload_from_file
     from xlpy.reader import read_payload
@@ -31,7 +32,7 @@ def main() -> None:
     for name, client in CASES:
         body = json.dumps(payload_from_file(EXAMPLES / f"{name}.xlsx", client=client), ensure_ascii=False).encode()
         # Every call parses the request body afresh, as the server does (xw.Book(json=…) mutates the dict).
-        base = timeit(lambda body=body: validate(read_payload(json.loads(body))))
+        base = timeit(lambda body=body: validate(read_payload(json.loads(body)), config=Config()))
         script = timeit(lambda body=body: scripts.validate_book(xw.Book(json=json.loads(body))))
         server = timeit(lambda body=body: run_script("validate", json.loads(body)))
         parse = timeit(lambda body=body: json.loads(body))

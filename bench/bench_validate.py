@@ -23,6 +23,7 @@ def bare_calamine(data: bytes) -> None:
 
 
 def warm() -> list[tuple[str, ...]]:
+    from xlpy.config import Config
     from xlpy.reader import read_workbook
     from xlpy.render import render
     from xlpy.validate import validate
@@ -32,7 +33,7 @@ def warm() -> list[tuple[str, ...]]:
         data = example_bytes(name)
         base = timeit(lambda data=data: bare_calamine(data))
         read = timeit(lambda data=data, name=name: read_workbook(data, name=name))
-        full = timeit(lambda data=data, name=name: validate(read_workbook(data, name=name)))
+        full = timeit(lambda data=data, name=name: validate(read_workbook(data, name=name), config=Config()))
         instance = read_workbook(data, name=name).instance
         text = timeit(lambda instance=instance: render(instance, ["md", "html"], draft=True), repeat=20)
         docx = timeit(lambda instance=instance: render(instance, ["docx"], draft=True), repeat=10)

@@ -12,10 +12,13 @@ import pytest
 from openpyxl import load_workbook
 
 from xlpy import findings_sheet as fs
-from xlpy.annotate import annotate_bytes, annotate_path
+from xlpy.annotate import annotate_bytes
+from xlpy.annotate import annotate_path as _annotate_path
 from xlpy.cli import run as cli
+from xlpy.config import Config
 from xlpy.layout import layout
 from xlpy.model import Finding, Report
+from xlpy.verdict import Verdict
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "workbook" / "examples"
 FILES = {"huaian": EXAMPLES / "huaian-2024.xlsx", "beigou": EXAMPLES / "beigou-2020.xlsx"}
@@ -60,6 +63,10 @@ def snapshot(path_or_bytes: Path | bytes, *, skip: set[tuple[str, str]] = frozen
     return out
 
 
+def annotate_path(source: Path, output: Path, **kwargs: Any) -> Verdict:
+    return _annotate_path(source, output, config=Config(), **kwargs)
+
+
 def results_rows(path_or_bytes: Path | bytes) -> list[tuple[Any, ...]]:
     src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     ws = load_workbook(src)[fs.RESULTS_SHEET]
@@ -75,7 +82,7 @@ def test_examples_cell_by_cell(which: str, tmp_path: Path) -> None:
     report = annotate_path(src, out)
     assert src.read_bytes() == original  # the input is never touched
     expected = fs.build(
-        report, input_cells=[i.ref for i in layout(report.format_version).inputs.values() if i.kind != "fixed"]
+        report, input_cells=[i.ref for i in layout(report.report.format_version).inputs.values() if i.kind != "fixed"]
     )
     marked = set(expected.marks)
     assert snapshot(out, skip=marked) == snapshot(src, skip=marked)
@@ -107,7 +114,7 @@ def test_failing_workbook_gets_marks_links_and_status(tmp_path: Path) -> None:
     ws = wb[fs.RESULTS_SHEET]
     assert ws.cell(fs.STATUS_ROW + 1, 1).value.startswith("校验未通过")
     links = {c.coordinate: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
-    first = report.findings[0]
+    first = report.report.findings[0]
     target = fs.split_cell(first.cells[0])
     assert links[f"E{fs.FIRST_FINDING_ROW + 1}"] == f"'{target[0]}'!{target[1]}"
     assert all(link.startswith("'") and "!" in link for link in links.values())
@@ -197,7 +204,7 @@ def test_text_from_the_workbook_stays_text() -> None:
             Finding("R-S3-4", "error", "-3 不是有效数字", ["表三!H8"]),
         ],
     )
-    data = annotate_bytes(FILES["huaian"].read_bytes(), report)
+    data = annotate_bytes(FILES["huaian"].read_bytes(), Verdict(report))
     ws = load_workbook(io.BytesIO(data))[fs.RESULTS_SHEET]
     texts = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert all(c.data_type == "s" for c in texts)

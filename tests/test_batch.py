@@ -184,11 +184,12 @@ def test_exit_codes() -> None:
 
 
 def test_all_good_directory_exits_zero(tmp_path: Path) -> None:
+    from xlpy.config import Config
     from xlpy.reader import read_workbook
     from xlpy.validate import validate
 
     path = write(tmp_path / "in" / "淮安.xlsx", example_data("huaian-2024"))
-    if not validate(read_workbook(path)).final_ok:
+    if not validate(read_workbook(path), config=Config()).final_ok:
         pytest.fail("the huaian example should validate without blocking findings")
     assert run(["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out")], io.StringIO(), io.StringIO()) == 0
 

@@ -86,7 +86,7 @@ def test_regrade_and_disable_in_the_engine() -> None:
     assert [f.severity for f in findings] == ["warning"]
     cfg = parse_config({"rules": {"R-S4-1": {"enabled": False}}})
     findings, skipped = run_rules(inst, "2021", config=cfg, only={"R-S4-1"})
-    assert findings == [] and {"rule": "R-S4-1", "reason": "已在配置中停用"} in skipped
+    assert findings == [] and {"rule": "R-S4-1", "reason": "已在配置中停用", "kind": "not_run"} in skipped
 
 
 def test_checker_params_and_severity_from_config() -> None:

@@ -69,7 +69,7 @@ def test_validate_example_writes_results_and_nothing_else(which: str, client: st
     before = input_values(Workbook.from_payload(payload))
     outcome, wb, actions = run("validate", payload)
     report = outcome.report
-    expected = fs.build(report, input_cells=scripts.input_cells(layout(report.format_version)))
+    expected = fs.build(outcome.verdict, input_cells=scripts.input_cells(layout(report.format_version)))
     results = wb.sheet(fs.RESULTS_SHEET)
     assert results.grid() == [[None if v == "" else v for v in row] for row in expected.rows]
     assert input_values(wb) == before  # no input cell written
@@ -136,7 +136,7 @@ def test_rerun_clears_old_results_and_marks() -> None:
     assert "sheetClear" in {a["func"] for a in actions}
     fill = feedback.hex_fill(layout("2021").input_fill)
     assert second.sheet(sheet).fill(cell) == fill
-    expected = fs.build(outcome.report, input_cells=scripts.input_cells(layout("2021")))
+    expected = fs.build(outcome.verdict, input_cells=scripts.input_cells(layout("2021")))
     assert second.sheet(fs.RESULTS_SHEET).grid() == [[None if v == "" else v for v in r] for r in expected.rows]
     assert [s.name for s in second.sheets].count(fs.RESULTS_SHEET) == 1
 

@@ -32,12 +32,13 @@ def test_healthz(client: TestClient) -> None:
 
 @pytest.mark.parametrize("name", ["beigou", "huaian"])
 def test_validate_example_matches_the_cli_json(client: TestClient, books: dict[str, bytes], name: str) -> None:
+    from xlpy.config import Config
     from xlpy.reader import read_workbook
-    from xlpy.validate import validate
+    from xlpy.verdict import check
 
     r = post(client, "/api/validate", books[name], name=f"{name}.xlsx")
     assert r.status_code == 200, r.text
-    expected = validate(read_workbook(books[name], name=f"{name}.xlsx")).to_dict()
+    expected = check(read_workbook(books[name], name=f"{name}.xlsx"), config=Config()).to_dict()
     assert r.json() == json.loads(json.dumps(expected, ensure_ascii=False))
     assert r.headers["cache-control"] == "no-store"
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.render_support import EXAMPLES, load
 from xlpy.cli import run
 from xlpy.model import Finding, Report
-from xlpy.reader import read_json
 
 TITLE = "淮安市人民政府2024年政府信息公开工作年度报告"
 
@@ -27,9 +25,9 @@ def validation(monkeypatch):
     """Replace the validator with a fixed outcome, so these tests pin the command's own behaviour."""
     state: dict = {"findings": [], "unusable": False}
 
-    def fake(path, *, last_year=None, config=None, name=None):
+    def fake(data, *, last_year=None, config):
         report = Report(
-            file=str(path),
+            file=str(data.source),
             format_version="2021",
             year=2024,
             org="淮安市人民政府",
@@ -38,10 +36,9 @@ def validation(monkeypatch):
         )
         if state["unusable"]:
             report.error = {"code": "input", "message": "不是 Excel 工作簿（.xlsx）"}
-            return None, report
-        return read_json(Path(path)), report
+        return report
 
-    monkeypatch.setattr("xlpy.validate.validate_path", fake)
+    monkeypatch.setattr("xlpy.validate.validate", fake)
     return state
 
 
@@ -92,9 +89,10 @@ def test_draft_renders_a_marked_report(validation, tmp_path):
     code, _, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path), "--draft", "--to", "md,docx")
     assert code == 0
     assert "已生成草稿" in err
-    # the mark says what blocks: the finding's cell and message
-    md = (tmp_path / f"{TITLE}.md").read_text(encoding="utf-8")
+    # the mark says what blocks: the finding's cell and message; the draft has its own file name
+    md = (tmp_path / f"{TITLE}（草稿）.md").read_text(encoding="utf-8")
     assert md.startswith("**草稿：未通过校验。正式报告须先改正以下 1 项：表三!J8 不相等。**")
+    assert not (tmp_path / f"{TITLE}.md").exists()  # a draft never takes the final report's name
 
 
 def test_draft_flag_on_a_passing_report_gives_the_final_report(validation, tmp_path):
@@ -105,9 +103,9 @@ def test_draft_flag_on_a_passing_report_gives_the_final_report(validation, tmp_p
 
 def test_unusable_input_exits_2_with_the_message(validation, tmp_path):
     validation["unusable"] = True
-    code, out, err = cli(str(tmp_path / "x.xlsx"), "-o", str(tmp_path / "out"))
+    code, out, err = cli(str(EXAMPLES / "huaian-2024.json"), "-o", str(tmp_path / "out"))
     assert code == 2 and out == ""
-    assert "不是 Excel 工作簿" in err
+    assert "不是 Excel 工作簿" in err and not (tmp_path / "out").exists()
 
 
 def test_config_templates_dir_overrides_a_template(validation, tmp_path):
@@ -125,10 +123,10 @@ def test_config_templates_dir_overrides_a_template(validation, tmp_path):
 
 
 def test_end_to_end_with_the_real_validator(tmp_path):
-    # No stand-in: the lead's validate_path on the example JSON; --draft renders whatever it finds.
+    # No stand-in: the real verdict on the example JSON (X-3 blocks); --draft renders a draft, named as one.
     code, _, err = cli(str(EXAMPLES / "beigou-2020.json"), "-o", str(tmp_path), "--draft", "--to", "md")
     assert code == 0, err
-    assert (tmp_path / "蓬莱区北沟镇人民政府2020年政府信息公开工作年度报告.md").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["蓬莱区北沟镇人民政府2020年政府信息公开工作年度报告（草稿）.md"]
 
 
 def test_unwritable_output_is_reported_not_a_traceback(validation, tmp_path):

@@ -17,10 +17,11 @@ from lxml import etree
 from tests.http_support import app_client, assert_error_shape, example, example_data
 from xlpy import batch
 from xlpy.annotate import annotate_bytes
+from xlpy.config import Config
 from xlpy.errors import InputError
 from xlpy.reader import parse_json, read_json, read_workbook
 from xlpy.render import render
-from xlpy.validate import validate
+from xlpy.verdict import check
 
 JSON_TYPE = "application/json"
 ORG_XML = "<t>&#28142;&#23433;&#24066;&#20154;&#27665;&#25919;&#24220;</t>"  # 淮安市人民政府 in 基本信息!B4
@@ -55,7 +56,7 @@ def test_control_characters_from_excel_are_dropped_on_reading() -> None:
 def test_annotated_copy_of_a_workbook_with_control_characters() -> None:
     # openpyxl raised IllegalCharacterError on the title of the 校验结果 sheet: a 500 over HTTP.
     book = control_workbook()
-    out = annotate_bytes(book, validate(read_workbook(book, name="ctl.xlsx")), name="ctl.xlsx")
+    out = annotate_bytes(book, check(read_workbook(book, name="ctl.xlsx"), config=Config()), name="ctl.xlsx")
     assert zipfile.ZipFile(io.BytesIO(out)).testzip() is None
 
 

@@ -134,7 +134,7 @@ def test_failing_workbook_shows_findings_grouped_by_section(page: Any, files: di
     assert page.title() == "政府信息公开工作年度报告 · 在线校验"
     validate_with_keyboard(page, files["failing"])
     page.wait_for_selector("#results:not([hidden])")
-    assert "存在阻止生成正式报告的问题" in page.inner_text("#summary")
+    assert "校验未通过" in page.inner_text("#summary")
     group = page.locator("table.findings[data-section='三']")
     assert group.count() == 1
     row = group.locator("tr.sev-row-error").first

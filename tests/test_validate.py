@@ -11,8 +11,14 @@ from typing import Any
 import pytest
 
 from xlpy.cli import run
+from xlpy.config import Config
 from xlpy.reader import read_json, read_workbook
-from xlpy.validate import validate, validate_path
+from xlpy.verdict import Verdict, check
+
+
+def validate(data: Any, **kwargs: Any) -> Verdict:
+    """The verdict under the default configuration (the core reads no environment)."""
+    return check(data, config=Config(), **kwargs)
 
 
 def xlpy(*argv: str) -> tuple[int, str, str]:
@@ -24,7 +30,7 @@ def xlpy(*argv: str) -> tuple[int, str, str]:
 def test_huaian_is_clean(example_xlsx: Callable[[str], Path]) -> None:
     """淮安 2024: every 勾稽 relation holds and the narrative agrees with the tables — nothing may fire."""
     report = validate(read_workbook(example_xlsx("huaian-2024")))
-    assert report.flatten("rule", "cell") == []
+    assert report.report.flatten("rule", "cell") == []
     assert report.final_ok and report.exit_code == 0
 
 
@@ -32,14 +38,14 @@ def test_beigou_findings_are_exactly_the_expected_ones(example_xlsx: Callable[[s
     """北沟镇 2020: all-zero tables, so no 勾稽 rule fires. The only finding is real:
     X-3 — a township is a 人民政府, and the seed reports 考核 but not 社会评议 or 责任追究."""
     report = validate(read_workbook(example_xlsx("beigou-2020")))
-    assert report.flatten("rule", "severity", "cell") == [("X-3", "error", "六、其他事项!B4")]
-    assert "社会评议" in report.findings[0].message and "责任追究" in report.findings[0].message
+    assert report.report.flatten("rule", "severity", "cell") == [("X-3", "error", "六、其他事项!B4")]
+    assert "社会评议" in report.report.findings[0].message and "责任追究" in report.report.findings[0].message
     assert report.exit_code == 1
 
 
 def test_skipped_cross_year_rules_are_reported(example_xlsx: Callable[[str], Path]) -> None:
     report = validate(read_workbook(example_xlsx("huaian-2024")))
-    skipped = {s["rule"] for s in report.skipped}
+    skipped = {s["rule"] for s in report.report.skipped}
     assert {"C-1", "C-2", "C-4", "C-5"} <= skipped
 
 
@@ -56,13 +62,16 @@ def test_explained_warning_no_longer_blocks(
 ) -> None:
     data = _with_warning(instance)
     report = validate(read_workbook(make_workbook(data)))
-    assert [(f.rule, f.severity) for f in report.findings] == [("N-5", "warning")]
+    assert [(f.rule, f.severity) for f in report.report.findings] == [("N-5", "warning")]
     assert report.exit_code == 1
-    location = report.findings[0].location
+    location = report.report.findings[0].location
     data["explanations"] = [{"rule": "N-5", "location": location, "text": "文字中的维持数含上年结转案件"}]
     explained = validate(read_workbook(make_workbook(data)))
-    assert explained.findings[0].explained and explained.findings[0].explanation == "文字中的维持数含上年结转案件"
-    assert explained.summary == {"errors": 0, "warnings": 0, "hints": 0, "explained": 1}
+    assert (
+        explained.report.findings[0].explained
+        and explained.report.findings[0].explanation == "文字中的维持数含上年结转案件"
+    )
+    assert explained.report.summary == {"errors": 0, "warnings": 0, "hints": 0, "explained": 1}
     assert explained.final_ok and explained.exit_code == 0
 
 
@@ -70,7 +79,7 @@ def test_explanation_matches_loosely_typed_locations(
     instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path]
 ) -> None:
     data = _with_warning(instance)
-    location = validate(read_workbook(make_workbook(data))).findings[0].location
+    location = validate(read_workbook(make_workbook(data))).report.findings[0].location
     sheet, cell = location.split("!")
     data["explanations"] = [{"rule": "n-5", "location": f" '{sheet}'！${cell.lower()} ", "text": "口径不同"}]
     assert validate(read_workbook(make_workbook(data))).final_ok
@@ -82,16 +91,16 @@ def test_errors_cannot_be_explained(
     data = instance("huaian-2024")
     data["s4"]["review"]["total"] = 350
     report = validate(read_workbook(make_workbook(data)))
-    r_s4 = next(f for f in report.findings if f.rule == "R-S4-1")
+    r_s4 = next(f for f in report.report.findings if f.rule == "R-S4-1")
     data["explanations"] = [{"rule": "R-S4-1", "location": r_s4.location, "text": "我们认为没问题"}]
     again = validate(read_workbook(make_workbook(data)))
-    still = next(f for f in again.findings if f.rule == "R-S4-1")
+    still = next(f for f in again.report.findings if f.rule == "R-S4-1")
     assert not still.explained and again.exit_code == 1
 
 
 def test_explanation_for_json_input_uses_the_field_path(instance: Callable[[str], dict[str, Any]]) -> None:
     data = _with_warning(instance)
-    finding = validate(read_json(data)).findings[0]
+    finding = validate(read_json(data)).report.findings[0]
     data["explanations"] = [{"rule": "N-5", "location": finding.paths[0], "text": "口径不同"}]
     assert validate(read_json(data)).final_ok
 
@@ -106,11 +115,11 @@ def test_cross_year_with_last_year_workbook(
     last["s3"]["carried_forward"]["total"] = 30
     last_path = make_workbook(last, name="last.xlsx")
     this_path = make_workbook(this, name="this.xlsx")
-    _, report = validate_path(this_path, last_year=last_path)
-    c1 = [f for f in report.findings if f.rule == "C-1"]
+    report = validate(this_path, last_year=last_path)
+    c1 = [f for f in report.report.findings if f.rule == "C-1"]
     assert {f.cells[0] for f in c1} == {"表三!D9", "表三!J9"}
     assert all(f.last_year == 30 for f in c1)
-    assert "C-1" not in {s["rule"] for s in report.skipped}
+    assert "C-1" not in {s["rule"] for s in report.report.skipped}
 
 
 def test_cross_year_across_the_version_change(instance: Callable[[str], dict[str, Any]], tmp_path: Path) -> None:
@@ -191,11 +200,9 @@ def test_a_crashing_rule_never_reads_as_passed(
 
     monkeypatch.setitem(CHECKERS, "N-1", broken)
     report = validate(read_workbook(example_xlsx("huaian-2024")))
-    assert report.incomplete and not report.final_ok and report.exit_code == 2
-    assert any(s["rule"] == "N-1" and "ZeroDivisionError" in s["reason"] for s in report.skipped)
-    from xlpy.findings_text import status_line
-
-    assert status_line(report).startswith("校验未完成")
+    assert report.report.incomplete and not report.final_ok and report.exit_code == 2
+    assert any(s["rule"] == "N-1" and "ZeroDivisionError" in s["reason"] for s in report.report.skipped)
+    assert report.status_line.startswith("校验未完成") and report.report.crashed == ["N-1"]
 
 
 def test_register_disk_cache_restores_checkers(tmp_path: Path) -> None:

@@ -16,12 +16,11 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlpy import findings_sheet as fs
 from xlpy import sheet_xml
 from xlpy.errors import InputError, XlpyError
-from xlpy.model import Report
 from xlpy.package import (
     STYLES_REL,
     WORKBOOK,
@@ -33,6 +32,10 @@ from xlpy.package import (
 )
 from xlpy.sheet_xml import CellEdit, LinkCell
 from xlpy.stylesheet import MINIMAL, Stylesheet
+
+if TYPE_CHECKING:
+    from xlpy.config import Config
+    from xlpy.verdict import Verdict
 
 COLUMN_WIDTHS = (6, 10, 10, 70, 18, 60)  # 序号 规则 严重程度 问题 位置 说明
 LINK_FONT_COLOR = "FF0563C1"  # Excel's Hyperlink cell style
@@ -57,23 +60,23 @@ def is_macro_workbook(data: bytes, name: str | None = None) -> bool:
     return bool(name and name.lower().endswith(".xlsm"))
 
 
-def annotate_bytes(data: bytes, report: Report, *, name: str | None = None) -> bytes:
+def annotate_bytes(data: bytes, verdict: Verdict, *, name: str | None = None) -> bytes:
     """The annotated copy of a workbook given as bytes (the input bytes are not touched)."""
     pkg = Package(data, name or "工作簿")
-    lay = _layout(report)
+    lay = _layout(verdict.report.format_version)
     inputs = [i for i in lay.inputs.values() if i.kind != "fixed"] if lay is not None else []
-    results = fs.build(report, input_cells=[i.ref for i in inputs] if lay is not None else None)
+    results = fs.build(verdict, input_cells=[i.ref for i in inputs] if lay is not None else None)
     write_results(pkg, results, lay)
     return pkg.to_bytes()
 
 
-def _layout(report: Report) -> Any:
-    if not report.format_version:
+def _layout(version: str | None) -> Any:
+    if not version:
         return None
     from xlpy.layout import layout
 
     try:
-        return layout(report.format_version)
+        return layout(version)
     except XlpyError:  # an unknown version: no layout, so no marks (the results sheet still says why)
         return None
 
@@ -277,10 +280,11 @@ def _activate(book: str, index: int) -> str:
 
 
 def annotate_path(
-    source: str | Path, output: str | Path, *, last_year: str | Path | None = None, config: Any = None
-) -> Report:
-    """Read, validate and write the annotated copy of `source` to `output` (never onto `source`)."""
-    from xlpy.validate import validate_path
+    source: str | Path, output: str | Path, *, last_year: str | Path | None = None, config: Config
+) -> Verdict:
+    """Check and write the annotated copy of `source` to `output` (never onto `source`); an unusable
+    input (this year's or last year's) writes nothing and its verdict says why."""
+    from xlpy.verdict import check
 
     src, out = Path(source), Path(output)
     if same_file(src, out):
@@ -289,10 +293,10 @@ def annotate_path(
         )
     data_bytes = _read(src)
     check_suffix(out, is_macro_workbook(data_bytes, src.name))
-    _, report = validate_path(src, last_year=last_year, config=config)
-    if report.unusable:
-        return report
-    annotated = annotate_bytes(data_bytes, report, name=src.name)
+    verdict = check(src, last_year=last_year, config=config)
+    if verdict.report.unusable:
+        return verdict
+    annotated = annotate_bytes(data_bytes, verdict, name=src.name)
     tmp = out.with_name(out.name + ".part")
     try:
         tmp.write_bytes(annotated)
@@ -300,7 +304,7 @@ def annotate_path(
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(f"无法写入 {out}：{exc.strerror or exc}", code="write") from exc
-    return report
+    return verdict
 
 
 def check_suffix(out: Path, macro: bool) -> None:

@@ -6,8 +6,9 @@ year is the workbook's year − 1; when no agency name matches, by file name wit
 the words 年度/年报 removed (``北沟镇-2020.xlsx`` ↔ ``北沟镇-2019.xlsx``). Two last-year files claiming
 the same key make that key ambiguous: no match, and the row says so.
 
-Exit codes: 0 every file may go to a final report; 1 at least one file has blocking findings; 2 at
-least one file is unusable or could not be processed (or no workbook was found).
+Exit codes (the verdict's, xlpy.verdict): 0 every file may go to a final report; 1 at least one file
+has blocking findings; 2 at least one file is unusable (its last-year file included), its check is
+incomplete (a rule crashed), or it could not be processed (or no workbook was found).
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ def published_suffixes() -> tuple[str, ...]:
     return published_in_folders()
 
 
-STATUS_ZH = {"ok": "通过", "blocked": "有问题", "unusable": "无法使用", "failed": "处理失败"}
+STATUS_ZH = {
+    "ok": "通过",
+    "blocked": "有问题",
+    "incomplete": "校验未完成",
+    "unusable": "无法使用",
+    "failed": "处理失败",
+}
+# A verdict's status (xlpy.verdict.Status) → the row status the summary counts.
+VERDICT_STATUS = {"PASSED": "ok", "FAILED": "blocked", "INCOMPLETE": "incomplete", "UNUSABLE": "unusable"}
 # Summary columns: key → Chinese header (the supervisor reads the Chinese).
 COLUMNS = [
     ("file", "文件"),
@@ -52,7 +61,6 @@ COLUMNS = [
     ("last_year_file", "上年度文件"),
     ("note", "备注"),
 ]
-RENDER_FORMATS = ("md", "html", "docx", "json")
 _FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 # Spreadsheets in Chinese and Japanese locales may take a full-width ＝ for "=", and some skip spaces
 # before one: "  =HYPERLINK(…)" and "＝1+1" in summary.csv are kept text too (at worst an extra ').
@@ -71,7 +79,7 @@ class Row:
     warnings: int = 0
     explained: int = 0
     hints: int = 0
-    status: str = "failed"  # ok | blocked | unusable | failed
+    status: str = "failed"  # ok | blocked | incomplete | unusable | failed
     top_findings: str = ""
     last_year_file: str = ""
     note: str = ""
@@ -228,64 +236,68 @@ def process_one(path: Path, stem: str, options: Options) -> Row:
 
 
 def _process(path: Path, stem: str, options: Options) -> Row:
+    from xlpy.config import Config
     from xlpy.errors import InputError
     from xlpy.reader import read_any
-    from xlpy.validate import validate, validate_path
+    from xlpy.verdict import Status, check
 
     row = Row(file=str(path))
     kwargs = {"limits": options.limits} if options.limits else {}
-    last = None
+    config = options.config if options.config is not None else Config()
+    last_file = None
     try:
-        data = read_any(path, **kwargs)
+        data: Any = read_any(path, **kwargs)
         meta = data.instance.get("meta") or {}
         last_file, row.note = match_last_year(options.last_year, path, meta.get("org_name"), meta.get("year"))
-        if last_file:
-            row.last_year_file = last_file
-            try:
-                last = read_any(last_file, **kwargs)
-            except InputError as exc:
-                row.note = f"上年度文件无法使用，未做跨年度核对：{exc.message}"
-        report = validate(data, last_year=last, config=options.config)
-    except InputError:
-        data = None
-        # The standard unusable report (finding INPUT/F-0 with the Chinese message), as the CLI gives.
-        _, report = validate_path(path, config=options.config)
-    _fill_row(row, report)
+    except InputError as exc:
+        data = _unreadable(exc)  # the verdict tells the clerk why, as every front end does
+    if last_file:
+        row.last_year_file = last_file
+    # An unreadable last-year file makes the run unusable here too (as xlpy validate --last-year does).
+    last = (lambda: read_any(last_file, **kwargs)) if last_file else None
+    verdict = check(data, last_year=last, config=config, name=str(path))
+    _fill_row(row, verdict)
     out = options.outdir / "findings" / f"{stem}.json"
-    out.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    out.write_text(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     row.outputs.append(str(out))
-    if options.formats and data is not None:
-        if report.final_ok or options.draft:
-            row.outputs += _render(data, report, stem, options)
+    if options.formats and verdict.status is not Status.UNUSABLE:
+        if verdict.allows(options.draft):
+            row.outputs += _render(verdict, stem, options)
         else:
-            row.note = "；".join(filter(None, [row.note, "存在阻止定稿的问题，未生成报告"]))
+            row.note = "；".join(filter(None, [row.note, verdict.refusal()]))
     return row
 
 
-def _fill_row(row: Row, report: Any) -> None:
+def _unreadable(exc: Exception) -> Any:
+    """A source for check() that raises the reader's error again, so the verdict reports it."""
+
+    def read() -> Any:
+        raise exc
+
+    return read
+
+
+def _fill_row(row: Row, verdict: Any) -> None:
+    report = verdict.report
     summary = report.summary
     row.agency = report.org or ""
     row.year = report.year
     row.version = report.format_version or ""
     row.errors, row.warnings = summary["errors"], summary["warnings"]
     row.explained, row.hints = summary["explained"], summary["hints"]
-    row.status = "unusable" if report.unusable else ("ok" if report.final_ok else "blocked")
+    row.status = VERDICT_STATUS[verdict.status.name]
     top = [f for f in report.findings if f.blocks] or list(report.findings)
     texts = [f"{f.rule}{'（' + f.cells[0] + '）' if f.cells else ''}：{f.message}" for f in top[:3]]
-    error = getattr(report, "error", None)  # an unusable input's message (validate.unusable_report)
-    if isinstance(error, dict) and error.get("message") and not texts:
-        texts = [str(error["message"])]
+    if verdict.status.name in ("UNUSABLE", "INCOMPLETE"):
+        texts = [verdict.status_line, *texts][:3]
     row.top_findings = "；".join(texts)
 
 
-def _render(data: Any, report: Any, stem: str, options: Options) -> list[str]:
-    from xlpy.render import render
-
-    draft = options.draft and not report.final_ok
+def _render(verdict: Any, stem: str, options: Options) -> list[str]:
     written = []
-    templates_dir = getattr(options.config, "templates_dir", None)
-    for fmt, body in render(data.instance, list(options.formats), draft=draft, templates_dir=templates_dir).items():
-        out = options.outdir / "reports" / f"{stem}.{fmt}"
+    suffix = "（草稿）" if verdict.is_draft(options.draft) else ""  # a draft never takes the final report's name
+    for fmt, body in verdict.render(list(options.formats), draft=options.draft).items():
+        out = options.outdir / "reports" / f"{stem}{suffix}.{fmt}"
         out.write_bytes(body.encode("utf-8") if isinstance(body, str) else body)
         written.append(str(out))
     return written

@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Why an input is unusable: the `code` of every InputError and of the HTTP error shape (docs/server.md)."""
+
+    INPUT = "input"  # unspecified
+    MISSING = "missing"  # no such file, or it cannot be read
+    EMPTY = "empty"  # a file of 0 bytes
+    TOO_LARGE = "too_large"  # over the size limit (HTTP 413)
+    ZIP_BOMB = "zip_bomb"  # a zip that inflates far beyond its size (HTTP 413)
+    CORRUPT = "corrupt"  # a damaged workbook
+    ENCRYPTED = "encrypted"  # password-protected
+    NOT_WORKBOOK = "not_workbook"  # not an Excel workbook (or not an xlwings payload)
+    NOT_JSON = "not_json"  # JSON input that does not parse
+    NOT_TEMPLATE = "not_template"  # a workbook not made from xlpy's template
+    NOT_REPORT = "not_report"  # an imported document that is not an annual report
+    NO_TEXT_LAYER = "no_text_layer"  # a scanned PDF without text
+    SHEET_MISSING = "sheet_missing"  # a template sheet renamed or deleted
+    NAMES_MISSING = "names_missing"  # the template's defined names removed
+    DATA = "data"  # JSON data of the wrong shape
+    YEAR = "year"  # no format version for the report year
+    CONFIG = "config"  # the deployment's configuration file
+    REGISTRY = "registry"  # the workspace's agency registry file
+    SUFFIX = "suffix"  # an output name with the wrong extension
+    SAME_FILE = "same_file"  # output would overwrite the input
+    WRITE = "write"  # an output that cannot be written
+    UNKNOWN_SCRIPT = "unknown_script"  # an Excel script name the server does not have
+    XLWINGS_VERSION = "xlwings_version"  # the Excel side's xlwings differs from the server's
+
+
+TOO_LARGE_CODES = frozenset({ErrorCode.TOO_LARGE, ErrorCode.ZIP_BOMB})  # 413 rather than 422
 
 
 class XlpyError(Exception):
@@ -17,9 +49,16 @@ class XlpyError(Exception):
 class InputError(XlpyError):
     """The input is unusable (not a workbook, wrong template, corrupt, too large …): exit code 2."""
 
-    def __init__(self, message: str, *, code: str = "input", findings: list[Any] | None = None, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | str = ErrorCode.INPUT,
+        findings: list[Any] | None = None,
+        **details: Any,
+    ) -> None:
         super().__init__(message, **details)
-        self.code = code
+        self.code = ErrorCode(code)  # an unlisted code is a programming error (ValueError), never a new free string
         # An unusable input may still carry findings (F-0: wrong template version for the year).
         self.findings = findings or []
 

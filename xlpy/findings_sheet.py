@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding, Report
+from xlpy.cell import Cell, quote_sheet
+from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding
+
+if TYPE_CHECKING:
+    from xlpy.verdict import Verdict
+
 
 RESULTS_SHEET = "校验结果"  # tool-owned sheet with the findings
 BODY_SHEET = "报告正文"  # tool-owned sheet with the generated report text
@@ -75,21 +80,9 @@ class ResultsSheet:
 
 
 def split_cell(ref: str) -> tuple[str, str] | None:
-    """ "表三!D7" or "'一、总体情况'!C9" → (sheet, "D7"); None for "-" or anything without a sheet."""
-    if not ref or "!" not in ref:
-        return None
-    sheet, cell = ref.rsplit("!", 1)
-    if len(sheet) >= 2 and sheet[0] == sheet[-1] == "'":
-        sheet = sheet[1:-1].replace("''", "'")
-    cell = cell.replace("$", "").upper()
-    if not sheet or not cell:
-        return None
-    return sheet, cell
-
-
-def quote_sheet(sheet: str) -> str:
-    """Sheet name as Excel writes it in a reference (always quoted: safe for 、（） and spaces)."""
-    return "'" + sheet.replace("'", "''") + "'"
+    """ "表三!D7" or "'一、总体情况'!C9" → (sheet, "D7"); None for "-" or anything without a sheet (xlpy.cell.Cell)."""
+    cell = Cell.parse(ref)
+    return (cell.sheet, cell.coordinate) if cell is not None else None
 
 
 def is_formula_like(text: Any) -> bool:
@@ -107,23 +100,6 @@ def excel_text(value: Any) -> Any:
     return value
 
 
-def status_line(report: Report) -> str:
-    """The one-line summary shown on top of the sheet and in the alert."""
-    s = report.summary
-    if report.unusable:
-        return "无法校验：" + (report.findings[0].message if report.findings else "工作簿无法读取")
-    counts = f"错误 {s['errors']} 项，警告 {s['warnings']} 项"
-    if s["explained"]:
-        counts += f"（另有已说明的警告 {s['explained']} 项）"
-    counts += f"，提示 {s['hints']} 项"
-    if report.final_ok:
-        verdict = "可以生成正式报告。" if s["hints"] == 0 and s["explained"] == 0 else "不影响生成正式报告。"
-        if not report.findings:
-            return "校验通过：未发现问题，可以生成正式报告。"
-        return f"校验通过：{counts}，{verdict}"
-    return f"校验未通过：{counts}。请修改错误、对警告填写说明后再生成正式报告（草稿仍可生成）。"
-
-
 def explanation_text(f: Finding) -> str:
     """The 说明 column: the clerk's explanation, or how to add one."""
     if f.severity == WARNING:
@@ -139,9 +115,10 @@ def explanation_text(f: Finding) -> str:
 
 
 def build(
-    report: Report, *, input_cells: Iterable[str] | Iterable[tuple[str, str]] | None = None, title: str | None = None
+    verdict: Verdict, *, input_cells: Iterable[str] | Iterable[tuple[str, str]] | None = None, title: str | None = None
 ) -> ResultsSheet:
-    """The results sheet for a report. `input_cells` ("表三!D7" or ("表三", "D7")) limits the marks to input cells."""
+    """The results sheet for a verdict. `input_cells` ("表三!D7" or ("表三", "D7")) limits the marks to input cells."""
+    report = verdict.report
     allowed: frozenset[tuple[str, str]] | set[tuple[str, str]] | None = None
     if isinstance(input_cells, frozenset):
         allowed = input_cells  # already (sheet, cell) pairs: callers cache these per layout
@@ -155,7 +132,7 @@ def build(
         title = "政府信息公开工作年度报告 校验结果"
         if report.org or report.year:
             title = f"{report.org or ''}{report.year or ''}年政府信息公开工作年度报告 校验结果"
-    status = status_line(report)
+    status = verdict.status_line
     rows: list[list[Any]] = [[title], [status], [], list(HEADER)]
     links: list[Link] = []
     marks: dict[tuple[str, str], str] = {}
@@ -174,7 +151,7 @@ def build(
                 if marks.get(cell) != ERROR:
                     marks[cell] = f.severity
     if not report.findings:
-        rows.append(["", "", "", "未发现问题。", "", ""])
+        rows.append(["", "", "", verdict.message or "未发现问题。", "", ""])
     width = len(HEADER)
     rows = [r + [""] * (width - len(r)) for r in rows]
-    return ResultsSheet(rows, links, marks, status, dict(report.summary), report.final_ok)
+    return ResultsSheet(rows, links, marks, status, dict(report.summary), verdict.final_ok)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from xlpy import schema
-from xlpy.model import ERROR, SEVERITY_ZH, WARNING, Finding, Report
-from xlpy.resources import load_json
+from xlpy.model import CRASHED, ERROR, NOT_ASSESSABLE, NOT_RUN, SEVERITY_ZH, WARNING, Finding
+
+if TYPE_CHECKING:
+    from xlpy.verdict import Verdict
 
 # Where each section's official heading lives in the schema (titles are the single source of labels).
 SECTION_PATHS = {
@@ -19,6 +23,7 @@ SECTION_PATHS = {
 OTHER_SECTIONS = {"跨年度": "跨年度", "说明": "说明", "": "其他"}
 MARK = {ERROR: "✗", WARNING: "!", "hint": "·"}
 MAX_CELLS = 6
+SKIP_HEADING = {NOT_RUN: "未执行", NOT_ASSESSABLE: "无法判断", CRASHED: "执行出错"}
 
 
 def section_heading(version: str | None, section: str) -> str:
@@ -30,25 +35,6 @@ def section_heading(version: str | None, section: str) -> str:
         except (KeyError, Exception):  # noqa: BLE001 - an unknown path only loses the long heading
             return section
     return OTHER_SECTIONS.get(section, section)
-
-
-def status_line(report: Report) -> str:
-    """One line a clerk reads first: passed or not, and the counts."""
-    s = report.summary
-    counts = (
-        f"错误 {s['errors']} 项，警告 {s['warnings']} 项（另有已说明的警告 {s['explained']} 项），提示 {s['hints']} 项"
-    )
-    if report.unusable:
-        return (
-            f"无法校验：{report.error['message'] if report.error else '文件不可用'}"
-            if not report.findings
-            else f"无法使用：{counts}。"
-        )
-    if report.incomplete:
-        return f"校验未完成：有规则执行出错（见下方“未执行”），结果不可作为通过依据。{counts}。"
-    if report.final_ok:
-        return f"通过：{counts}。可以生成正式报告。"
-    return f"未通过：{counts}。错误必须改正，警告须改正或在「说明」表中写明理由，之后才能生成正式报告。"
 
 
 def format_finding(f: Finding) -> list[str]:
@@ -64,13 +50,14 @@ def format_finding(f: Finding) -> list[str]:
     return lines
 
 
-def format_text(report: Report) -> str:
-    """The whole report as text: header, status, findings by section, skipped rules."""
+def format_text(verdict: Verdict) -> str:
+    """The whole verdict as text: header, status line, findings by section, checklist, rules not run."""
+    report = verdict.report
     lines = [f"文件：{report.file}"]
     if report.org or report.year:
         version = f"{report.format_version}年版格式" if report.format_version else ""
         lines.append(f"机关：{report.org or '（未填写）'}　年度：{report.year or '（未填写）'}　{version}")
-    lines.append(status_line(report))
+    lines.append(verdict.status_line)
     current = None
     for f in report.findings:
         if f.section != current:
@@ -78,20 +65,19 @@ def format_text(report: Report) -> str:
             lines.append("")
             lines.append(f"【{section_heading(report.format_version, current)}】")
         lines.extend(format_finding(f))
-    if not report.unusable:
-        checklist = load_json("checklist.json")
+    if not report.unusable and verdict.checklist.items:
         lines.append("")
-        lines.append(f"{checklist['title']}：")
-        lines.extend(f"  □ {item}" for item in checklist["items"])
+        lines.append(f"{verdict.checklist.title}：")
+        lines.extend(f"  □ {item}" for item in verdict.checklist.items)
     if report.not_assessable:
         lines.append("")
         for s in report.not_assessable:
-            lines.append(f"无法判断：{s['rule']} —— {s['reason']}")
+            lines.append(f"{SKIP_HEADING[NOT_ASSESSABLE]}：{s['rule']} —— {s['reason']}")
     if report.skipped:
         lines.append("")
-        reasons: dict[str, list[str]] = {}
+        reasons: dict[tuple[str, str], list[str]] = {}
         for s in report.skipped:
-            reasons.setdefault(s["reason"], []).append(s["rule"])
-        for reason, rules in reasons.items():
-            lines.append(f"未执行：{'、'.join(rules)} —— {reason}")
+            reasons.setdefault((s.get("kind", NOT_RUN), s["reason"]), []).append(s["rule"])
+        for (kind, reason), rules in reasons.items():
+            lines.append(f"{SKIP_HEADING.get(kind, '未执行')}：{'、'.join(rules)} —— {reason}")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from xlpy import schema
+from xlpy.cell import column_letter, format_cell
 from xlpy.errors import RegisterError
 from xlpy.resources import load_json
 
@@ -46,7 +47,7 @@ class Input:
     @property
     def ref(self) -> str:
         """The cell as findings show it: 表三!D7."""
-        return f"{self.sheet}!{self.a1}"
+        return format_cell(self.sheet, self.row, self.col)
 
 
 @dataclass(slots=True)
@@ -88,13 +89,7 @@ class Layout:
         return str(self.styles["input_fill"])
 
 
-def col_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+col_letter = column_letter  # 1 -> A, 27 -> AA (xlpy.cell, the one cell-reference module)
 
 
 def text_width(text: str) -> float:

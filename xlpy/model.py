@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from xlpy.cell import Cell
+
 ERROR, WARNING, HINT = "error", "warning", "hint"
 SEVERITIES = (ERROR, WARNING, HINT)
 SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", HINT: "提示"}
+# Why a rule did not run (Report.skipped[…]["kind"]): switched off or lacking last year's data;
+# the data cannot answer it (another format version's fields); the checker raised.
+NOT_RUN, NOT_ASSESSABLE, CRASHED = "not_run", "not_assessable", "crashed"
+SKIP_KINDS = (NOT_RUN, NOT_ASSESSABLE, CRASHED)
 
 
 @dataclass(slots=True)
@@ -27,11 +34,17 @@ class Finding:
     section: str = ""  # 基本信息 | 一 | 二 | 三 | 四 | 五 | 六 | 跨年度 …, for grouping
     explained: bool = False  # a warning the clerk explained (说明)
     explanation: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)  # the arguments the message was built from
 
     @property
     def location(self) -> str:
         """The key a clerk uses to explain this finding: its primary cell, or '-'."""
         return self.cells[0] if self.cells else "-"
+
+    @property
+    def cell_refs(self) -> list[Cell]:
+        """The cells as values (sheet, coordinate); JSON keeps the "表三!D7" strings of `cells`."""
+        return [c for c in map(Cell.parse, self.cells) if c is not None]
 
     @property
     def blocks(self) -> bool:
@@ -53,14 +66,8 @@ class Finding:
             "last_year": _num(self.last_year),
             "explained": self.explained,
             "explanation": self.explanation,
+            "values": {k: _num(v) for k, v in self.values.items()},
         }
-
-
-def _checklist() -> list[str]:
-    """What a person must still confirm before publication (schemas/checklist.json)."""
-    from xlpy.resources import load_json
-
-    return list(load_json("checklist.json")["items"])
 
 
 def _num(value: Any) -> Any:
@@ -78,13 +85,19 @@ class Report:
     year: int | None
     org: str | None
     findings: list[Finding] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)  # rules not run, with the reason
+    # Rules not run, each {"rule", "reason", "kind"}; kind is one of SKIP_KINDS.
+    skipped: list[dict[str, str]] = field(default_factory=list)
     # Rules that ran but could not decide part of their check (e.g. the text states a figure whose cell is blank).
     not_assessable: list[dict[str, str]] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)  # the active configuration
     unusable: bool = False  # input could not be used (exit 2), e.g. F-0
     error: dict[str, str] | None = None  # {"code", "message"} when the input is unusable
-    incomplete: bool = False  # a rule crashed (a defect of xlpy): the result must not read as "passed"
+    crashed: list[str] = field(default_factory=list)  # rules whose checker raised (a defect of xlpy)
+
+    @property
+    def incomplete(self) -> bool:
+        """A rule crashed: the result must not read as "passed"."""
+        return bool(self.crashed)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -104,15 +117,9 @@ class Report:
         """True when nothing blocks the final report."""
         return not self.unusable and not self.incomplete and not any(f.blocks for f in self.findings)
 
-    @property
-    def exit_code(self) -> int:
-        """0 nothing blocks, 1 findings block, 2 unusable input."""
-        if self.unusable or self.incomplete:
-            return 2
-        return 0 if self.final_ok else 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of `xlpy validate --format json` (and of the HTTP API)."""
+    def to_dict(self, checklist: Sequence[str] = ()) -> dict[str, Any]:
+        """The JSON of the findings; `checklist` (schemas/checklist.json, loaded once by the caller) is shown
+        unless the input is unusable. The verdict adds its status (xlpy.verdict.Verdict.to_dict)."""
         return {
             "file": self.file,
             "format_version": self.format_version,
@@ -126,7 +133,8 @@ class Report:
             "config": self.config,
             "error": self.error,
             "incomplete": self.incomplete,
-            "checklist": _checklist() if not self.unusable else [],
+            "crashed": list(self.crashed),
+            "checklist": list(checklist) if not self.unusable else [],
         }
 
     def flatten(self, *keys: str) -> list[tuple[Any, ...]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from xlpy import schema
+from xlpy.cell import format_cell
 from xlpy.cellvalue import NUMERIC, coerce
 from xlpy.errors import InputError
 from xlpy.layout import Layout, layout
@@ -176,7 +177,7 @@ def _locate(
                 missing.append(f"{inp.sheet}!{inp.a1}（{inp.label}）")
             else:
                 r, c = a1_to_rc(ref[1])
-                out[path] = (ref[0], r, c, f"{ref[0]}!{ref[1]}")
+                out[path] = (ref[0], r, c, format_cell(ref[0], r, c))
         if missing:
             more = f" 等 {len(missing)} 处" if len(missing) > 3 else ""
             raise InputError(

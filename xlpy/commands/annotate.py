@@ -33,15 +33,12 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         raise InputError(f"{output} 已存在。为免覆盖上次的结果，请用 -o 换一个文件名，或加 --force。", code="exists")
     config = load_config(args.config)
-    report = annotate_path(source, output, last_year=args.last_year, config=config)
-    if report.unusable:
-        error = report.error or {}
-        message = report.findings[0].message if report.findings else error.get("message") or f"{source}：工作簿无法使用"
+    verdict = annotate_path(source, output, last_year=args.last_year, config=config)
+    if verdict.report.unusable:
+        message = verdict.message
         if source.name not in message:  # F-0 and other findings speak of the workbook, not the file
             message = f"{source}：{message}"
         stderr.write(f"xlpy：{message}\n")
-        return 2
-    from xlpy.findings_sheet import status_line
-
-    stdout.write(f"{status_line(report)}\n已写入：{output}\n")
-    return report.exit_code
+        return verdict.exit_code
+    stdout.write(f"{verdict.status_line}\n已写入：{output}\n")
+    return verdict.exit_code

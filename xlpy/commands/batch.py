@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-EPILOG = """退出码：0 全部通过；1 至少一个工作簿存在阻止定稿的问题；2 至少一个文件无法使用或处理失败（或未找到工作簿）。
+from xlpy.formats import NAMES
+
+EPILOG = """退出码：0 全部通过；1 至少一个工作簿存在阻止定稿的问题；2 至少一个文件无法使用（含上年度文件无法使用）、校验未完成或处理失败（或未找到工作簿）。
 上年度对应：先按“机关名称 + 年度减一”匹配 --last-year-dir 中的工作簿，找不到再按去掉年份后的文件名匹配。
 输出：OUTDIR/findings/<文件名>.json（每个文件的校验结果）、OUTDIR/reports/（--render 时）、
 OUTDIR/summary.xlsx 与 OUTDIR/summary.csv（汇总表）。"""
@@ -26,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--render",
         metavar="FORMATS",
         default="",
-        help="同时生成报告，格式用逗号分隔：md,html,docx,json（仅对可定稿的工作簿）",
+        help=f"同时生成报告，格式用逗号分隔：{','.join(NAMES)}（仅对可定稿的工作簿）",
     )
     parser.add_argument("--draft", action="store_true", help="与 --render 同用：存在问题的工作簿也生成草稿")
     parser.add_argument(
@@ -38,12 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy import batch
     from xlpy.config import load_config
+    from xlpy.formats import parse_formats
 
-    formats = tuple(f.strip().lower() for f in args.render.split(",") if f.strip())
-    unknown = [f for f in formats if f not in batch.RENDER_FORMATS]
-    if unknown:
-        stderr.write(f"xlpy：未知的报告格式：{'、'.join(unknown)}（可选：{'、'.join(batch.RENDER_FORMATS)}）\n")
-        return 2
+    formats = parse_formats(args.render, allow_empty=True)  # an unknown format: InputError, exit 2
     if args.jobs < 0:
         stderr.write("xlpy：--jobs 应为正整数\n")
         return 2
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     counts = {s: sum(1 for r in rows if r.status == s) for s in batch.STATUS_ZH}
     stdout.write(
         f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"
-        f"无法使用 {counts['unusable']}，处理失败 {counts['failed']}。汇总：{outdir / 'summary.xlsx'}\n"
+        f"校验未完成 {counts['incomplete']}，无法使用 {counts['unusable']}，处理失败 {counts['failed']}。汇总：{outdir / 'summary.xlsx'}\n"
     )
     return batch.exit_code(rows)
 

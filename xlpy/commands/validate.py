@@ -16,14 +16,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy.config import load_config
-    from xlpy.validate import validate_path
+    from xlpy.verdict import check
 
-    config = load_config(args.config)
-    _, report = validate_path(args.file, last_year=args.last_year, config=config)
+    config = load_config(args.config)  # the environment ($XLPY_CONFIG) is read here, once
+    verdict = check(args.file, last_year=args.last_year, config=config)
     if args.format == "json":
-        stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        stdout.write(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         from xlpy.findings_text import format_text
 
-        (stderr if report.unusable and not report.findings else stdout).write(format_text(report))
-    return report.exit_code
+        report = verdict.report
+        (stderr if report.unusable and not report.findings else stdout).write(format_text(verdict))
+    return verdict.exit_code

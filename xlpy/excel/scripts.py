@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from xlpy import findings_sheet
+from xlpy.cell import Cell
 from xlpy.errors import InputError
 from xlpy.excel import ensure_license
 from xlpy.schema import lookup
@@ -39,15 +40,20 @@ class Outcome:
     """What a script did, for the HTTP layer (the task pane lists the findings) and tests."""
 
     script: str
-    report: Any = None  # xlpy.model.Report
+    verdict: Any = None  # xlpy.verdict.Verdict
     message: str = ""
     filled: int = 0
     marked: int = 0
 
+    @property
+    def report(self) -> Any:
+        """The findings (xlpy.model.Report) the verdict was reached on, or None (空白填0)."""
+        return self.verdict.report if self.verdict is not None else None
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"script": self.script, "message": self.message}
-        if self.report is not None:
-            out["report"] = self.report.to_dict()
+        if self.verdict is not None:
+            out["report"] = self.verdict.to_dict()
         if self.script == "fill_zeros":
             out["filled"] = self.filled
         else:
@@ -106,19 +112,30 @@ def _guarded(fn: Any, book: Any) -> None:
 
 
 # --- the work --------------------------------------------------------------------------------
-def check(book: Any) -> tuple[Any, Any, Any]:
-    """Read the book through the core reader and validate: (ReadResult, Report, Layout)."""
+def check(book: Any) -> tuple[Any, Any]:
+    """Read the book through the core reader and ask for the verdict: (Verdict, Layout or None)."""
     from xlpy.layout import layout
     from xlpy.reader import read_view
-    from xlpy.validate import validate as run_rules
+    from xlpy.verdict import Status
+    from xlpy.verdict import check as verdict_check
 
-    data = read_view(BookView(book))
-    report = run_rules(data, config=config())
-    return data, report, layout(data.version)
+    verdict = verdict_check(lambda: read_view(BookView(book)), config=config(), name=_book_name(book))
+    if verdict.status is Status.UNUSABLE and STRICT.get():
+        # On the server an unusable workbook is the JSON error every route gives (422), not an alert.
+        raise InputError(verdict.message, code=(verdict.report.error or {}).get("code", "input"))
+    return verdict, (layout(verdict.data.version) if verdict.data is not None else None)
+
+
+def _book_name(book: Any) -> str:
+    try:
+        return str(book.name)
+    except Exception:  # noqa: BLE001 - a remote Book may not know its name; the message only loses it
+        return "工作簿"
 
 
 def config() -> Any:
-    """The rule configuration: the server's, else the one $XLPY_CONFIG names (desktop, Lite), else defaults."""
+    """The rule configuration: the server's; else (desktop xlwings, Lite) the one $XLPY_CONFIG names,
+    read here because this script is the front end there; else defaults."""
     value = CONFIG.get()
     if value is _UNSET:
         from xlpy.config import load_config
@@ -140,12 +157,15 @@ def _input_cells(version: str) -> frozenset[tuple[str, str]]:
 
 
 def validate_book(book: Any) -> Outcome:
-    """Write the 校验结果 sheet and marks, activate it, alert the status."""
-    _, report, lay = check(book)
-    results = findings_sheet.build(report, input_cells=input_cells(lay))
+    """Write the 校验结果 sheet and marks, activate it, alert the status line."""
+    verdict, lay = check(book)
+    results = findings_sheet.build(verdict, input_cells=input_cells(lay) if lay is not None else None)
+    if lay is None:  # unusable before a layout is known: no sheet to write, the alert says why
+        feedback.alert(book, verdict.status_line, "校验")
+        return Outcome("validate", verdict, verdict.status_line)
     sheet = feedback.write_results(book, results, lay)
     feedback.show(book, sheet, alert_text(results), "校验结果")
-    return Outcome("validate", report, results.status, marked=len(results.marks))
+    return Outcome("validate", verdict, results.status, marked=len(results.marks))
 
 
 def alert_text(results: findings_sheet.ResultsSheet) -> str:
@@ -158,23 +178,23 @@ def alert_text(results: findings_sheet.ResultsSheet) -> str:
 
 
 def generate_book(book: Any) -> Outcome:
-    """Validate; when nothing blocks, write the report text into 报告正文, else show why not."""
-    data, report, lay = check(book)
-    results = findings_sheet.build(report, input_cells=input_cells(lay))
+    """Check; when the verdict allows the final report, write its text into 报告正文, else show why not."""
+    verdict, lay = check(book)
+    if lay is None:
+        feedback.alert(book, verdict.refusal() or verdict.status_line, "生成报告")
+        return Outcome("generate", verdict, verdict.refusal() or verdict.status_line)
+    results = findings_sheet.build(verdict, input_cells=input_cells(lay))
     sheet = feedback.write_results(book, results, lay)
-    if not report.final_ok:
-        message = "不能生成正式报告：" + results.status.removeprefix("校验未通过：")
-        feedback.show(book, sheet, message, "生成报告")
-        return Outcome("generate", report, message, marked=len(results.marks))
-    from xlpy.render import render
-
-    # A deployment's template override (templates_dir in the configuration) applies here too.
-    rendered = render(data.instance, ["md"], draft=False, templates_dir=getattr(config(), "templates_dir", None))["md"]
+    refusal = verdict.refusal()
+    if refusal is not None:
+        feedback.show(book, sheet, refusal, "生成报告")
+        return Outcome("generate", verdict, refusal, marked=len(results.marks))
+    rendered = verdict.render(["md"])["md"]
     text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
     body = feedback.write_body(book, body_rows(text))
     message = "报告正文已写入“报告正文”工作表（每段一行，表格按单元格排列），可直接复制。"
     feedback.show(book, body, message, "生成报告")
-    return Outcome("generate", report, message)
+    return Outcome("generate", verdict, message)
 
 
 def fill_zeros_book(book: Any) -> Outcome:
@@ -214,16 +234,8 @@ def fill_zeros_book(book: Any) -> Outcome:
 
 
 def _cell_of(ref: str | None) -> tuple[str, int, int] | None:
-    split = findings_sheet.split_cell(ref or "")
-    if split is None:
-        return None
-    m = re.fullmatch(r"([A-Z]+)(\d+)", split[1])
-    if m is None:
-        return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return split[0], int(m.group(2)), col
+    cell = Cell.parse(ref)
+    return (cell.sheet, cell.row, cell.col) if cell is not None else None
 
 
 # --- report text → rows ----------------------------------------------------------------------

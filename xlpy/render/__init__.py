@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from xlpy.errors import RenderError
+from xlpy.formats import DEFAULT_NAMES, NAMES
 
-FORMATS = ("md", "html", "docx", "json", "pdf")
+FORMATS = NAMES  # the one registry: xlpy/formats.py
 # What `xlpy render` writes without --to: PDF needs LibreOffice and seconds, so it is asked for by name.
-DEFAULT_FORMATS = ("md", "html", "docx", "json")
+DEFAULT_FORMATS = DEFAULT_NAMES
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -142,10 +143,11 @@ def render(
     return out
 
 
-def file_name(instance: dict[str, Any], fmt: str) -> str:
-    """`<机关名称><年份>年政府信息公开工作年度报告.<fmt>` (the title, made safe for a file system)."""
-    meta = instance.get("meta", {})
-    stem = f"{meta.get('org_name') or ''}{meta.get('year') or ''}年政府信息公开工作年度报告"
-    for ch in '/\\:*?"<>|\0':
-        stem = stem.replace(ch, "_")
-    return f"{stem}.{fmt}"
+def file_name(instance: dict[str, Any], fmt: str, *, draft: bool = False) -> str:
+    """`<机关名称><年份>年政府信息公开工作年度报告.<fmt>` — named by xlpy.verdict.report_file_name, the one place."""
+    from xlpy.verdict import report_file_name
+
+    raw = instance.get("meta")
+    meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    year = meta.get("year") if isinstance(meta.get("year"), int) else None
+    return report_file_name(meta.get("org_name") or None, year, fmt, draft=draft)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from xlpy.model import HINT, Finding
+from xlpy.model import CRASHED, HINT, NOT_ASSESSABLE, NOT_RUN, Finding
 from xlpy.rules import expr as ex
 from xlpy.rules.context import CHECKERS, RuleContext
 from xlpy.rules.register import Register, Rule, load_register
@@ -75,16 +75,18 @@ def run(
     for rule in register.rules:
         severity, enabled = effective(rule, config, ctx.options)
         if rule.status == "retired":
-            skipped.append({"rule": rule.id, "reason": RETIRED})
+            skipped.append(skip(rule.id, RETIRED))
             continue
         if not enabled:
             by_config = config is not None and rule.id in config.rules
-            skipped.append({"rule": rule.id, "reason": DISABLED if by_config or rule.enabled else OFF_BY_DEFAULT})
+            skipped.append(skip(rule.id, DISABLED if by_config or rule.enabled else OFF_BY_DEFAULT))
             continue
-        if rule.kind == "schema":
+        if rule.kind in ("schema", "pipeline"):  # reported by the schema check / by validate.py itself
             continue
-        if rule.cross_year and no_last:
-            skipped.append({"rule": rule.id, "reason": no_last})
+        # Rules that say which report the last-year data is (C-0 year, C-6 agency) run whenever it is
+        # given; the year-on-year comparisons only when it is the report of year − 1.
+        if rule.cross_year and (ctx.last is None if rule.identifies_last_year else no_last):
+            skipped.append(skip(rule.id, no_last or NO_LAST_YEAR, NOT_RUN if ctx.last is None else NOT_ASSESSABLE))
             continue
         if rule.kind == "arithmetic":
             if vals is None:
@@ -97,7 +99,7 @@ def run(
             if rule.cross_year:
                 reason = _version_gap(rule, ctx)
                 if reason:
-                    skipped.append({"rule": rule.id, "reason": reason})
+                    skipped.append(skip(rule.id, reason, NOT_ASSESSABLE))
         else:
             setting = config.rules.get(rule.id) if config is not None else None
             view = rule
@@ -107,7 +109,7 @@ def run(
             try:
                 made = list(CHECKERS[rule.checker](ctx, view))  # type: ignore[index]
             except Exception as exc:  # noqa: BLE001 — one faulty checker must not sink the whole validation
-                skipped.append({"rule": rule.id, "reason": f"{RULE_ERROR}：{type(exc).__name__}: {exc}"})
+                skipped.append(skip(rule.id, f"{RULE_ERROR}：{type(exc).__name__}: {exc}", CRASHED))
                 continue
             for f in made:
                 # A checker may grade one finding below its rule (R-S2-2: a 政府办公厅 publishing its
@@ -118,6 +120,11 @@ def run(
                     f.section = rule.section
                 findings.append(f)
     return findings, skipped
+
+
+def skip(rule_id: str, reason: str, kind: str = NOT_RUN) -> dict[str, str]:
+    """One entry of Report.skipped: the rule, the Chinese reason, and its kind (model.SKIP_KINDS)."""
+    return {"rule": rule_id, "reason": reason, "kind": kind}
 
 
 def apply_config(findings: Iterable[Finding], register: Register, config: Config | None) -> list[Finding]:
@@ -245,6 +252,7 @@ def _finding(
         diff=_exact(diff),
         last_year=last_value,
         section=rule.section,
+        values={k: v for k, v in args.items() if not k.endswith("_title")},
     )
 
 

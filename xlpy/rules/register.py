@@ -18,6 +18,8 @@ from xlpy.errors import RegisterError
 from xlpy.resources import load_json, schemas_dir
 from xlpy.rules import expr as ex
 
+LAST_YEAR_SCOPE = "上年度文件"  # the scope of C-0/C-6: the identity of the last-year file itself
+
 
 @dataclass(frozen=True, slots=True)
 class Instance:
@@ -49,7 +51,7 @@ class Rule:
     versions: tuple[str, ...]
     scope: str
     section: str
-    kind: str  # arithmetic | schema | checker
+    kind: str  # arithmetic | schema | checker | pipeline (made by validate.py from the other findings)
     message: str | None = None
     messages: dict[str, str] = field(default_factory=dict)  # further named templates (a checker's other wordings)
     description: str = ""
@@ -70,6 +72,11 @@ class Rule:
     def cross_year(self) -> bool:
         """Needs last year's data (--last-year)."""
         return self.section == "跨年度"
+
+    @property
+    def identifies_last_year(self) -> bool:
+        """Checks which report the last-year data is (scope 上年度文件): runs even when it is of another year."""
+        return self.cross_year and self.scope == LAST_YEAR_SCOPE
 
     def summary(self) -> dict[str, Any]:
         """What `xlpy rules` lists."""

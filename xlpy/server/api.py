@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from enum import Enum
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from xlpy import formats
 from xlpy.server import jobs
 from xlpy.server.errors import ApiError
 
 router = APIRouter(prefix="/api", tags=["API"])
+# The `format` choices of /api/render, from the one registry (xlpy.formats) plus the zip bundle.
+ApiFormat = Enum("ApiFormat", {name: name for name in (*formats.NAMES, formats.BUNDLE.name)}, type=str)  # type: ignore[misc]
+DEFAULT_FORMAT = ApiFormat("html")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {
@@ -64,17 +69,16 @@ async def api_render(
     file: FileField,
     last_year: LastYearField = None,
     format: Annotated[
-        Literal["md", "html", "docx", "json", "pdf", "zip"],
-        Form(description="报告格式；pdf 需服务器安装 LibreOffice；zip 为 md/html/docx/json 及校验结果"),
-    ] = "html",
+        ApiFormat, Form(description="报告格式；pdf 需服务器安装 LibreOffice；zip 为 md/html/docx/json 及校验结果")
+    ] = DEFAULT_FORMAT,
     draft: Annotated[bool, Form(description="草稿：即使存在阻止定稿的问题也生成（标注为草稿）")] = False,
 ) -> Response:
     """Render the report. Without `draft`, a report blocked by findings is refused with 422 and the findings."""
     state = request.app.state.xlpy
     main, last = await _uploads(file, last_year)
-    body, stem = await state.conversions.run(jobs.render_job, main, last, state.settings, format, draft)
-    ext, media = jobs.FORMATS[format]
-    return Response(body, media_type=media, headers=_attachment(f"{stem}.{ext}"))
+    fmt = str(format.value)
+    body, filename = await state.conversions.run(jobs.render_job, main, last, state.settings, fmt, draft)
+    return Response(body, media_type=formats.get(fmt).media_type, headers=_attachment(filename))
 
 
 @router.post("/annotate", summary="生成带校验标记的工作簿副本", responses=ERROR_RESPONSES)

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from xlpy.errors import InputError, RenderError, XlpyError
+from xlpy.errors import TOO_LARGE_CODES, InputError, RenderError, XlpyError
 
 log = logging.getLogger("xlpy.server")
 
@@ -29,9 +29,6 @@ STATUS_ZH = {
     503: "服务器繁忙，请稍后再试",
     504: "处理超时，请稍后再试",
 }
-
-# InputError codes that mean "too big" rather than "not usable" (413 instead of 422).
-TOO_LARGE_CODES = {"too_large", "zip_bomb", "zip-bomb", "zip_size", "zip_ratio", "zip_members", "huge"}
 
 
 class ApiError(Exception):
@@ -66,7 +63,7 @@ def error_response(
 def input_error(exc: InputError, *, prefix: str = "") -> ApiError:
     """An unusable upload as a 422 (or 413 for size-related refusals), findings in `errors`."""
     status = 413 if exc.code in TOO_LARGE_CODES else 422
-    first: dict[str, Any] = {"code": exc.code, "message": prefix + exc.message}
+    first: dict[str, Any] = {"code": str(exc.code), "message": prefix + exc.message}
     if exc.details.get("detail"):
         first["detail"] = str(exc.details["detail"])  # the library's words (never in the message)
     errors: list[Any] = [first]

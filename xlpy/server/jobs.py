@@ -10,18 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from xlpy.errors import InputError
+from xlpy.formats import BUNDLE, DEFAULT_NAMES
 from xlpy.server.errors import ApiError, input_error
 from xlpy.server.settings import Settings
+from xlpy.verdict import REFUSED_HTTP_STATUS, Status, Verdict
 
-# Report formats of the API (格式) → file extension and media type.
-FORMATS: dict[str, tuple[str, str]] = {
-    "md": ("md", "text/markdown; charset=utf-8"),
-    "html": ("html", "text/html; charset=utf-8"),
-    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "json": ("json", "application/json"),
-    "pdf": ("pdf", "application/pdf"),  # the DOCX through LibreOffice (render/pdf.py)
-    "zip": ("zip", "application/zip"),
-}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
 
@@ -34,15 +27,6 @@ class Upload:
     data: bytes
 
 
-@dataclass
-class Checked:
-    """A read and validated workbook."""
-
-    data: Any  # ReadResult
-    report: Any  # Report
-    upload: Upload
-
-
 def load(upload: Upload, settings: Settings) -> Any:
     """Bytes → ReadResult; the reader checks the zip directory (our limits) before any parser runs."""
     from xlpy.reader import read_workbook
@@ -50,54 +34,55 @@ def load(upload: Upload, settings: Settings) -> Any:
     return read_workbook(upload.data, name=upload.name, limits=settings.reader_limits())
 
 
-def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
-    """Read and validate; an unusable file (or last-year file) raises InputError / ApiError 422."""
-    from xlpy.validate import validate
+def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Verdict:
+    """The verdict on an upload (and last year's): never raises for a bad file, the verdict says 不可用."""
+    from xlpy.verdict import check as verdict_check
 
-    data = load(upload, settings)
-    last = None
-    if last_year is not None:
-        try:
-            last = load(last_year, settings)
-        except InputError as exc:
-            if exc.message.startswith("上年度"):
-                raise
-            raise InputError("上年度工作簿：" + exc.message, code=exc.code, findings=exc.findings) from exc
-    report = validate(data, last_year=last, config=settings.validate_config)
-    if report.unusable:
-        findings = [f.to_dict() for f in report.findings if f.severity == "error"] or [
-            f.to_dict() for f in report.findings
-        ]
-        raise ApiError(422, findings[0]["message"] if findings else "文件无法使用", findings)
-    return Checked(data, report, upload)
+    last = (lambda: load(last_year, settings)) if last_year is not None else None
+    return verdict_check(
+        lambda: load(upload, settings), last_year=last, config=settings.validate_config, name=upload.name
+    )
+
+
+def unusable_error(verdict: Verdict) -> ApiError:
+    """An unusable verdict as the one JSON error shape: 422 (413 when too large), the reason first in `errors`."""
+    report = verdict.report
+    errors: list[Any] = []
+    if report.error:
+        errors.append(dict(report.error))
+    errors += [f.to_dict() for f in report.findings if f.severity == "error"] or [f.to_dict() for f in report.findings]
+    return ApiError(verdict.http_status, verdict.message, errors)
+
+
+def refused_error(verdict: Verdict) -> ApiError:
+    """A final report the verdict does not allow: 422 with the refusal and the findings that block."""
+    if verdict.status is Status.UNUSABLE:
+        return unusable_error(verdict)
+    return ApiError(REFUSED_HTTP_STATUS, verdict.refusal(), [f.to_dict() for f in verdict.blocking])
+
+
+def usable(verdict: Verdict) -> Verdict:
+    """The verdict, or the 4xx error of an unusable input."""
+    if verdict.status is Status.UNUSABLE:
+        raise unusable_error(verdict)
+    return verdict
 
 
 # One job per request, so a worker process receives the upload once and sends back only the answer.
 
 
 def validate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
-    """The JSON body of /api/validate (the findings JSON of `xlpy validate --format json`)."""
-    report = _checked(upload, last_year, settings).report
-    return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+    """The JSON body of /api/validate (the JSON of `xlpy validate --format json`)."""
+    verdict = usable(check(upload, last_year, settings))
+    return json.dumps(verdict.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 def render_job(
     upload: Upload, last_year: Upload | None, settings: Settings, fmt: str, draft: bool
 ) -> tuple[bytes, str]:
-    """(report bytes, file stem) for /api/render; a blocked final report without `draft` is a 422."""
-    checked = _checked(upload, last_year, settings)
-    report = checked.report
-    if not report.final_ok and not draft:
-        summary = report.summary
-        raise ApiError(
-            422,
-            f"存在 {summary['errors']} 个错误、{summary['warnings']} 个未说明的警告，不能生成正式报告；"
-            "请修改工作簿（或在“说明”表中说明警告），或勾选“草稿”生成草稿。",
-            [f.to_dict() for f in report.findings if f.blocks],
-        )
-    # As in the CLI: the draft mark appears only when findings block the final report.
-    draft = draft and not report.final_ok
-    return render(checked, fmt, draft, settings), report_stem(checked) + ("（草稿）" if draft else "")
+    """(report bytes, file name) for /api/render; a final report the verdict does not allow is a 422."""
+    verdict = check(upload, last_year, settings)
+    return render(verdict, fmt, draft), verdict.file_name(fmt, draft=draft)
 
 
 def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
@@ -109,7 +94,7 @@ def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -
                 code="not_workbook",
             )
         )
-    return annotate(_checked(upload, last_year, settings))
+    return annotate(usable(check(upload, last_year, settings)), upload)
 
 
 def fill_zeros_job(upload: Upload, settings: Settings) -> tuple[bytes, int]:
@@ -130,50 +115,26 @@ def fill_zeros_job(upload: Upload, settings: Settings) -> tuple[bytes, int]:
     return filled.data, filled.count
 
 
-def _checked(upload: Upload, last_year: Upload | None, settings: Settings) -> Checked:
-    try:
-        return check(upload, last_year, settings)
-    except InputError as exc:
-        raise input_error(exc) from exc
-
-
-def render(checked: Checked, fmt: str, draft: bool, settings: Settings | None = None) -> bytes:
-    """The report in one format, or a zip of every format plus the findings."""
-    from functools import partial
-
-    from xlpy.render import render as render_report
-
-    # A deployment's template override (templates_dir of the config file) applies to the API too.
-    templates_dir = getattr(settings.validate_config, "templates_dir", None) if settings else None
-    render_report = partial(render_report, templates_dir=templates_dir)
-    instance = checked.data.instance
-    if fmt != "zip":
-        return _render_one(render_report, instance, fmt, draft)
+def render(verdict: Verdict, fmt: str, draft: bool) -> bytes:
+    """The report in one format, or a zip of md/html/docx/json plus the findings; refused as the verdict says."""
+    if not verdict.allows(draft):
+        raise refused_error(verdict)
+    if fmt != BUNDLE.name:
+        return verdict.render([fmt], draft=draft)[fmt]
     out = io.BytesIO()
-    stem = report_stem(checked)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in ("md", "html", "docx", "json"):
-            zf.writestr(f"{stem}.{name}", _render_one(render_report, instance, name, draft))
-        findings = json.dumps(checked.report.to_dict(), ensure_ascii=False, indent=2)
-        zf.writestr(f"{stem}-校验结果.json", findings.encode("utf-8"))
+        for name, body in verdict.render(DEFAULT_NAMES, draft=draft).items():
+            zf.writestr(verdict.file_name(name, draft=draft), body)
+        findings = json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2)
+        zf.writestr(f"{verdict.stem(draft=draft)}-校验结果.json", findings.encode("utf-8"))
     return out.getvalue()
 
 
-def _render_one(render_report: Any, instance: dict[str, Any], fmt: str, draft: bool) -> bytes:
-    result = render_report(instance, [fmt], draft=draft)
-    value = result.get(fmt)
-    if value is None and fmt == "json":
-        value = json.dumps(instance, ensure_ascii=False, indent=2)
-    if isinstance(value, str):
-        value = value.encode("utf-8")
-    return bytes(value)
-
-
-def annotate(checked: Checked) -> bytes:
+def annotate(verdict: Verdict, upload: Upload) -> bytes:
     """The clerk's workbook with the 校验结果 sheet and highlights (the WPS route)."""
     from xlpy import annotate as annotate_module
 
-    return bytes(annotate_module.annotate_bytes(checked.upload.data, checked.report, name=checked.upload.name))
+    return bytes(annotate_module.annotate_bytes(upload.data, verdict, name=upload.name))
 
 
 def template(year: int, org: str | None) -> bytes:
@@ -184,14 +145,6 @@ def template(year: int, org: str | None) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-def report_stem(checked: Checked) -> str:
-    """`<机关>-<年度>年政府信息公开工作年度报告`, safe as a file name."""
-    report = checked.report
-    org = report.org or "年报"
-    year = f"{report.year}年" if report.year else ""
-    return safe_filename(f"{org}{year}政府信息公开工作年度报告")
 
 
 def safe_filename(name: str) -> str:

@@ -5,11 +5,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlpy.errors import InputError
 
+if TYPE_CHECKING:
+    from xlpy.config import Config
+
 MIB = 1024 * 1024
+
+
+def _default_config() -> Config:
+    from xlpy.config import Config
+
+    return Config()
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class Settings:
     worker_memory_mb: int = 2048  # address-space cap of each worker process (processes only; 0 = none)
     token: str | None = None  # bearer token for /api and /xlwings; None = open (loopback/intranet)
     cors_origins: tuple[str, ...] = ()  # extra origins allowed to call the API from a browser
-    validate_config: Any = None  # xlpy.config.Config passed to validate(config=…); None = defaults
+    validate_config: Config = field(default_factory=_default_config)  # passed to every check (defaults change nothing)
     db: str | None = None  # the workspace database (SQLite file or postgresql://…); None = no workspace
     workspace: Any = None  # xlpy.workspace.options.Options from the [workspace] table; None = defaults
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import hmac
 import logging
 import os
 from html import escape
@@ -15,6 +14,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from xlpy import formats
+from xlpy.config import Config
 from xlpy.errors import InputError
 from xlpy.excel import ensure_license
 from xlpy.server.errors import ApiError, input_error
@@ -39,7 +40,6 @@ STATIC = {  # file name -> media type (nothing else under workbook/addin/ is ser
     "icon-64.png": "image/png",
     "icon-80.png": "image/png",
 }
-RENDER_FORMATS = {"docx", "html"}
 
 
 def addin_dir() -> Path:
@@ -76,8 +76,12 @@ async def scripts_call(name: str, request: Request) -> JSONResponse:
     return JSONResponse(result)
 
 
-def run_script(name: str, payload: dict[str, Any], config: Any = None) -> dict[str, Any]:
-    """One script call, synchronously (run in the conversion pool): payload → {"actions", "xlpy"}."""
+def run_script(name: str, payload: dict[str, Any], config: Config | None = None) -> dict[str, Any]:
+    """One script call, synchronously (run in the conversion pool): payload → {"actions", "xlpy"}.
+
+    `config` is the server's validation configuration (None: the defaults, never the environment).
+    """
+    config = config if config is not None else Config()
     import xlwings as xw
     from xlwings import XlwingsError
 
@@ -201,52 +205,28 @@ async def addin_file(filename: str) -> Response:
 @router.post("/addin/render", summary="按当前工作簿生成报告（DOCX/HTML）")
 async def addin_render(
     request: Request,
-    format: Annotated[Literal["docx", "html"], Query(description="docx 或 html")] = "docx",
+    format: Annotated[Literal["docx", "html"], Query(description="docx 或 html（formats.ADDIN_FORMATS）")] = "docx",
     draft: Annotated[bool, Query(description="存在问题时也生成（标注为草稿）")] = False,
 ) -> Response:
-    """Render the report from the workbook the task pane posted (the xlwings payload shape)."""
+    """Render the report from the workbook the task pane posted (the xlwings payload shape).
+
+    The bearer token (when configured) is checked by the app's one TokenMiddleware: /addin/render
+    is among its protected paths.
+    """
     state = request.app.state.xlpy
-    _require_token(request, state.settings.token)
     payload = await _payload(request)
-    body, stem, final_ok = await state.conversions.run(render_payload, payload, format, draft, state.settings)
+    body, filename = await state.conversions.run(render_payload, payload, format, draft, state.settings)
     from xlpy.server.api import _attachment
-    from xlpy.server.jobs import FORMATS
 
-    name = f"{stem}{'' if final_ok else '（草稿）'}.{FORMATS[format][0]}"
-    return Response(body, media_type=FORMATS[format][1], headers=_attachment(name))
+    return Response(body, media_type=formats.get(format).media_type, headers=_attachment(filename))
 
 
-def _require_token(request: Request, token: str | None) -> None:
-    # /addin/render carries clerk data like /xlwings/: the same bearer token guards it.
-    if not token:
-        return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError(401, headers={"WWW-Authenticate": 'Bearer realm="xlpy"'})
-
-
-def render_payload(payload: dict[str, Any], fmt: str, draft: bool, settings: Any = None) -> tuple[bytes, str, bool]:
-    """Read and validate a payload, then render; a blocked final report is refused with its findings."""
+def render_payload(payload: dict[str, Any], fmt: str, draft: bool, settings: Any) -> tuple[bytes, str]:
+    """Read and check a payload, then render as the verdict allows: (bytes, file name)."""
     from xlpy.reader import read_payload
     from xlpy.server import jobs
-    from xlpy.validate import validate
+    from xlpy.verdict import check
 
-    try:
-        data = read_payload(copy.deepcopy(payload))
-    except InputError as exc:
-        raise input_error(exc) from exc
-    report = validate(data, config=getattr(settings, "validate_config", None))
-    if report.unusable:
-        findings = [f.to_dict() for f in report.findings]
-        raise ApiError(422, findings[0]["message"] if findings else "工作簿无法使用", findings)
-    if not report.final_ok and not draft:
-        s = report.summary
-        raise ApiError(
-            422,
-            f"存在 {s['errors']} 个错误、{s['warnings']} 个未说明的警告，不能生成正式报告；"
-            "请先点“校验”并处理问题，或选择生成草稿。",
-            [f.to_dict() for f in report.findings if f.blocks],
-        )
-    checked = jobs.Checked(data, report, jobs.Upload(str(payload.get("book", {}).get("name") or "工作簿"), b""))
-    body = jobs.render(checked, fmt, draft and not report.final_ok, settings)
-    return body, jobs.report_stem(checked), report.final_ok
+    name = str(payload.get("book", {}).get("name") or "工作簿")
+    verdict = check(lambda: read_payload(copy.deepcopy(payload)), config=settings.validate_config, name=name)
+    return jobs.render(verdict, fmt, draft), verdict.file_name(fmt, draft=draft)

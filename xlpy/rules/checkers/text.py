@@ -1,4 +1,4 @@
-"""X-1 … X-4: what the text must contain (信息处理费, 考核/评议/追究, 五 not empty), read across sections."""
+"""X-1 … X-5: what the text must contain (信息处理费, 考核/评议/追究, 五 and 一 not empty), read across sections."""
 
 from __future__ import annotations
 
@@ -112,3 +112,16 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     said = f"只写了“{text.strip()}”" if text.strip() else "为空"
     message = rule.message.format(said=said)
     yield finding(ctx, rule, TextField("text.problems", text, "五"), message)
+
+
+@checker("X-5")
+def overview_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """一、总体情况 has a lead paragraph or at least one part with a body (titles alone are not content)."""
+    overview = ctx.value("text.overview")
+    overview = overview if isinstance(overview, dict) else {}
+    lead = overview.get("lead")
+    parts = overview.get("parts")
+    bodies = [p.get("body") for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
+    if any(isinstance(t, str) and t.strip() for t in [lead, *bodies]):
+        return
+    yield finding(ctx, rule, TextField("text.overview.lead", "", "一"), rule.message)

@@ -1,7 +1,8 @@
-"""Cross-year checkers that are not identities: C-5 (a key count jumps more than ×5 against last year)."""
+"""Cross-year checkers: which report the last-year data is (C-0 year, C-6 agency) and C-5 (a ×5 jump)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,50 @@ def label(version: str, path: str) -> str:
 
     f = fields(version)[path]
     return f"{TABLES.get(path.split('.')[0], '')}“{' / '.join(t for t in f.titles[1:] if t)}”"
+
+
+# Agency names compared the way a person reads them: spaces and full-/half-width brackets do not count.
+_BRACKETS = str.maketrans("（）【】［］", "()[][]")
+
+
+def _agency(name: Any) -> str:
+    return re.sub(r"\s+", "", name.translate(_BRACKETS)) if isinstance(name, str) else ""
+
+
+@checker("C-0")
+def last_year_is_year_before(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """The last-year file is the report of year − 1 (both years given as whole numbers)."""
+    year, last = ctx.value("meta.year"), ctx.value("meta.year", last=True)
+    if type(year) is not int or type(last) is not int or last == year - 1:
+        return
+    args = {"last": last, "year": year, "expected": year - 1}
+    yield Finding(
+        rule.id,
+        rule.severity,
+        rule.message.format(**args),
+        cells=[c for c in [ctx.cell("meta.year")] if c],
+        paths=["meta.year", "last.meta.year"],
+        section=rule.section,
+        values=args,
+    )
+
+
+@checker("C-6")
+def same_agency(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """Both years name the same agency (when both are filled)."""
+    this, last = ctx.value("meta.org_name"), ctx.value("meta.org_name", last=True)
+    if not _agency(this) or not _agency(last) or _agency(this) == _agency(last):
+        return
+    args = {"this": this.strip(), "last": last.strip()}
+    yield Finding(
+        rule.id,
+        rule.severity,
+        rule.message.format(**args),
+        cells=[c for c in [ctx.cell("meta.org_name")] if c],
+        paths=["meta.org_name", "last.meta.org_name"],
+        section=rule.section,
+        values=args,
+    )
 
 
 @checker("C-5")

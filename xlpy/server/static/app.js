@@ -141,12 +141,10 @@
   }
 
   function showReport(report) {
-    const s = report.summary || {};
     const who = [report.org, report.year ? report.year + "年度" : ""].filter(Boolean).join(" ");
-    const verdict = report.final_ok ? "可以生成正式报告。" : "存在阻止生成正式报告的问题，请修改后重新校验（或生成草稿）。";
     const summary = $("summary");
-    summary.textContent = (who ? who + "：" : "") + "错误 " + (s.errors || 0) + " 个，警告 " + (s.warnings || 0)
-      + " 个（另有已说明的警告 " + (s.explained || 0) + " 个），提示 " + (s.hints || 0) + " 个。" + verdict;
+    // The status line is the server's verdict (xlpy/verdict.py), the same words the CLI and Excel show.
+    summary.textContent = (who ? who + "：" : "") + report.status_line;
     summary.className = "summary " + (report.final_ok ? "passed" : "blocked");
 
     const box = $("findings");
