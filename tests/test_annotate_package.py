@@ -18,22 +18,25 @@ from xlpy.annotate import SIGNATURE_NOTE, annotate_bytes
 from xlpy.model import Finding, Report
 from xlpy.reader import read_workbook
 from xlpy.sheet_xml import CellEdit, edit_cells
+from xlpy.verdict import Verdict
 
 # What annotate may change: the package's bookkeeping, styles, and the sheets holding a marked cell.
 BOOKKEEPING = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
 MARKED = {"表三": "xl/worksheets/sheet4.xml", "表二": "xl/worksheets/sheet3.xml"}
 
 
-def _report() -> Report:
-    return Report(
-        "e.xlsx",
-        "2021",
-        2024,
-        "淮安市人民政府",
-        [
-            Finding("R-S3-1", "error", "总计不等于各项之和", ["表三!D8", "表三!D9"]),
-            Finding("R-S2-1", "warning", "与上年相比变化较大", ["表二!C7"]),
-        ],
+def _report() -> Verdict:
+    return Verdict(
+        Report(
+            "e.xlsx",
+            "2021",
+            2024,
+            "淮安市人民政府",
+            [
+                Finding("R-S3-1", "error", "总计不等于各项之和", ["表三!D8", "表三!D9"]),
+                Finding("R-S2-1", "warning", "与上年相比变化较大", ["表二!C7"]),
+            ],
+        )
     )
 
 

@@ -203,8 +203,8 @@ def test_same_file_names_in_different_folders_get_distinct_outputs(tmp_path: Pat
 
 def test_unknown_render_format_is_a_usage_error(inbox: Path, tmp_path: Path) -> None:
     err = io.StringIO()
-    assert run(["batch", str(inbox), "-o", str(tmp_path), "--render", "pdf"], io.StringIO(), err) == 2
-    assert "pdf" in err.getvalue()
+    assert run(["batch", str(inbox), "-o", str(tmp_path), "--render", "rtf"], io.StringIO(), err) == 2
+    assert "rtf" in err.getvalue() and "md,html,docx,json,pdf" in err.getvalue()  # the one formats registry
 
 
 def test_plain_progress_when_not_a_tty(inbox: Path, tmp_path: Path) -> None:

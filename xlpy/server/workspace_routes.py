@@ -11,9 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from xlpy.errors import InputError
 from xlpy.server import jobs
-from xlpy.server.errors import ApiError, input_error
+from xlpy.server.errors import ApiError
 from xlpy.server.settings import Settings
 from xlpy.workspace import dashboard, history, rollup, status
 from xlpy.workspace.options import Options
@@ -93,18 +92,16 @@ def _options(request: Request) -> Options:
 
 def submission_job(upload: jobs.Upload, settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
     """(report data, findings JSON) of an upload: the same reading and validation as /api/validate."""
-    try:
-        checked = jobs.check(upload, None, settings)
-    except InputError as exc:
-        raise input_error(exc) from exc
+    verdict = jobs.usable(jobs.check(upload, None, settings))  # unusable: the API's 422 (413 too large)
+    assert verdict.data is not None  # a usable verdict was read
     # Round-trip through JSON: what the database keeps is exactly what the API shows.
-    instance = json.loads(json.dumps(checked.data.instance, ensure_ascii=False, default=str))
-    return instance, checked.report.to_dict()
+    instance = json.loads(json.dumps(verdict.data.instance, ensure_ascii=False, default=str))
+    return instance, verdict.to_dict()
 
 
 def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[str, str]]) -> bytes:
     """The annotated copy of a stored upload with the reviewer's decisions written into its findings."""
-    checked = jobs.check(upload, None, settings)
+    checked = jobs.usable(jobs.check(upload, None, settings))
     for f in checked.report.findings:
         decision = held.get(f"{f.rule}|{f.location}")
         if decision is None or f.severity != "warning":
@@ -114,7 +111,7 @@ def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[
             f.explanation = f"审核驳回（{decision['decided_by']}）：{decision['note'] or '接受现状'}"
         elif decision["verdict"] == status.CONFIRM:
             f.message += f"（审核确认须修改，{decision['decided_by']}：{decision['note'] or '请修改'}）"
-    return jobs.annotate(checked)
+    return jobs.annotate(checked, upload)
 
 
 # ---------------------------------------------------------------------- routes
