@@ -273,14 +273,15 @@ def test_known_cells_still_decide_beside_a_blank_one():
 
 
 def test_not_assessable_reaches_text_and_json(tmp_path):
+    from xlpy.config import Config
     from xlpy.findings_text import format_text
-    from xlpy.validate import validate_path
+    from xlpy.verdict import check
 
     inst = instance({"text": "本年度共收到政府信息公开申请20件。"})
     inst["s3"]["new_received"]["total"] = None
     path = tmp_path / "blank.json"
     path.write_text(json.dumps(inst, ensure_ascii=False), encoding="utf-8")
-    _, report = validate_path(path)
-    data = report.to_dict()
+    verdict = check(path, config=Config())
+    data = verdict.to_dict()
     assert [e["rule"] for e in data["not_assessable"]] == ["N-1"]
-    assert "无法判断：N-1 —— 文字“本年度共收到政府信息公开申请20件”" in format_text(report)
+    assert "无法判断：N-1 —— 文字“本年度共收到政府信息公开申请20件”" in format_text(verdict)
