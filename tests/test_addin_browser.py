@@ -470,3 +470,39 @@ def test_ribbon_without_dialog_api_still_completes(browser: Any, server: str) ->
         assert page.query_selector("#__dialog") is None
     finally:
         context.close()
+
+
+def test_self_hosted_office_js_needs_nothing_from_outside(
+    browser: Any, server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XLPY_OFFICE_JS_DIR: the pages load Office.js from this server (here the fake host stands in for the
+    files an administrator downloaded from the CDN), the CSP names no other origin, nothing leaves loopback."""
+    import urllib.error
+    import urllib.request
+
+    (tmp_path / "office.js").write_text(FAKE_OFFICE, encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("no", encoding="utf-8")
+    monkeypatch.setenv("XLPY_OFFICE_JS_DIR", str(tmp_path))
+    context = browser.new_context()
+    refused: list[str] = []
+    context.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(server) else (refused.append(r.request.url), r.abort()),
+    )
+    page = context.new_page()
+    try:
+        payload, _, _ = broken_payload()
+        page.add_init_script(f"window.__XLPY_FAKE_PAYLOAD = {json.dumps(payload, ensure_ascii=False)};")
+        resp = page.goto(f"{server}/addin/taskpane.html")
+        assert "appsforoffice" not in resp.headers["content-security-policy"]
+        page.wait_for_selector("#btn-validate:not([disabled])", timeout=10_000)
+        page.click("#btn-validate")
+        page.wait_for_selector("#findings li", timeout=15_000)
+        assert page.evaluate("() => __fakeBook.sheetNames().includes('校验结果')")
+    finally:
+        context.close()
+    assert refused == []
+    for bad in ("secret.txt", "../office.js", "%2e%2e/%2e%2e/etc/passwd"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{server}/addin/office-js/{bad}", timeout=10)
+        assert err.value.code == 404

@@ -49,7 +49,8 @@
   function environmentProblem(info) {
     if (!root.Office) {
       return "未能加载 Office.js：Excel 加载项必须从 " + OFFICE_JS_HOST + " 下载 Office.js，" +
-        "本电脑无法访问该地址（政务内网常见）。请联系管理员放通该地址，或改用上传页面、宏工作簿（.xlsm）。";
+        "本电脑无法访问该地址（政务内网常见）。请联系管理员放通该地址或在 xlpy 服务器上托管 Office.js，" +
+        "或改用上传页面、宏工作簿（.xlsm）。";
     }
     if (!root.JSON || !root.XMLHttpRequest || !Array.prototype.forEach || !PromiseClass()) {
       return "此 Office 内置的浏览器版本过旧，无法运行本加载项（至少需要 Internet Explorer 11）。" +

@@ -121,8 +121,9 @@ def _include_xlwings(app: FastAPI) -> None:
         log.info("Excel add-in routes not available: %s", exc)
         return
     app.include_router(xlwings_routes.router)
-    from xlpy.server import macro_routes, wps_routes  # both call the same /xlwings/ endpoints
+    from xlpy.server import macro_routes, office_js, wps_routes  # the add-in companions of the /xlwings/ endpoints
 
+    app.include_router(office_js.router)
     app.include_router(wps_routes.router)
     app.include_router(macro_routes.router)
 

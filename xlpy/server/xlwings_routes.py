@@ -191,15 +191,13 @@ async def addin_file(filename: str) -> Response:
     if media is None or not path.is_file():
         raise ApiError(404, f"加载项文件不存在：{filename}")
     headers = {"Cache-Control": "no-cache"}
+    body = path.read_bytes()
     if filename.endswith(".html"):
-        # Office.js is the one external script; everything else comes from this server.
-        headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-            "connect-src 'self' https://appsforoffice.microsoft.com; "
-            "frame-ancestors https: 'self'"
-        )
-    return Response(path.read_bytes(), media_type=media, headers=headers)
+        # Office.js is the one external script (or, with XLPY_OFFICE_JS_DIR, served from here too).
+        from xlpy.server import office_js
+
+        body, headers["Content-Security-Policy"] = office_js.page(body)
+    return Response(body, media_type=media, headers=headers)
 
 
 @router.post("/addin/render", summary="按当前工作簿生成报告（DOCX/HTML）")
