@@ -66,3 +66,16 @@ def test_last_year_may_be_a_published_report(tmp_path: Path, consistent: bool) -
     assert not [s for s in data["skipped"] if s["rule"].startswith("C-")], data["skipped"]
     c1 = [f for f in data["findings"] if f["rule"] == "C-1"]
     assert bool(c1) is not consistent, c1
+
+
+@needs_corpus
+def test_org_type_given_on_the_command_line_for_a_published_file() -> None:
+    assert PUBLISHED is not None
+    page = str(PUBLISHED / "pingtan-shiyanqu-2025.html")
+    out, err = io.StringIO(), io.StringIO()
+    run(["validate", page, "--org-type", "其他机关、单位", "--format", "json"], out, err)
+    data = json.loads(out.getvalue())
+    assert not [f for f in data["findings"] if f["rule"] == "M-1"], data["findings"]
+    assert [f for f in data["findings"] if f["rule"] == "X-1"]  # the real defect is still there
+    code = run(["validate", page, "--org-type", "区政府"], io.StringIO(), err)
+    assert code == 2 and "没有机关类型“区政府”" in err.getvalue()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlpy.errors import InputError
 from xlpy.file_kinds import is_published, published
 
-__all__ = ["Imported", "import_bytes", "import_path", "is_published", "read_document", "read_published"]
+__all__ = ["Imported", "hints", "import_bytes", "import_path", "is_published", "read_document", "read_published"]
 from xlpy.importing.document import Document
 from xlpy.importing.mapper import Imported, map_document
 
@@ -71,14 +74,30 @@ def import_path(
     return import_bytes(p.read_bytes(), str(p), year=year, org=org, org_type=org_type)
 
 
+# What a caller knows that a published report may not print (机关类型 above all), for reads made on its behalf
+# (`xlpy validate --org-type`: the validate pipeline reads the file itself).
+_HINTS: ContextVar[dict[str, Any]] = ContextVar("import_hints", default={})  # noqa: B039 - never mutated
+
+
+@contextmanager
+def hints(**given: Any) -> Iterator[None]:
+    """Within the block, published files are imported with these keyword arguments (year, org, org_type)."""
+    token = _HINTS.set({k: v for k, v in given.items() if v is not None})
+    try:
+        yield
+    finally:
+        _HINTS.reset(token)
+
+
 def read_published(source: str | Path | bytes, *, name: str | None = None) -> ReadResult:
     """A published report as the reader's ReadResult: findings then name places in the document, not cells."""
     from xlpy.reader import ReadResult
 
+    given = _HINTS.get()
     if isinstance(source, bytes):
         label = name or "上传的文件"
-        result = import_bytes(source, label)
+        result = import_bytes(source, label, **given)
     else:
         label = name or str(source)
-        result = import_path(source)
+        result = import_path(source, **given)
     return ReadResult(result.instance, result.places, result.version, None, label)

@@ -16,7 +16,12 @@ INDENT = 1.5  # a line starting this many character widths right of the margin s
 
 
 def read_pdf(data: bytes, name: str) -> Document:
-    import pdfplumber
+    try:
+        import pdfplumber
+    except ImportError as exc:  # an install without the [import] extra
+        raise InputError(
+            f"{name}：读取 PDF 需要 pdfplumber（pip install 'xlpy[import]'）。", code="unsupported"
+        ) from exc
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfplumber.utils.exceptions import PdfminerException
