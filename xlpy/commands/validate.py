@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from typing import TextIO
 
@@ -15,17 +16,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--org-type", help="已发布的年报（PDF、网页、DOCX、文本）：机关类型，无法由机关名称推断时")
 
 
-def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from xlpy.config import load_config
+def _published_hints(org_type: str | None) -> contextlib.AbstractContextManager[None]:
+    """--org-type reaches the importer of a published report (a workbook states its 机关类型 itself)."""
+    if not org_type:
+        return contextlib.nullcontext()
     from xlpy.errors import InputError
     from xlpy.importing import hints
     from xlpy.schema import org_types
+
+    if org_type not in org_types():
+        raise InputError(f"--org-type：没有机关类型“{org_type}”；可选：{'、'.join(org_types())}")
+    return hints(org_type=org_type)
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from xlpy.config import load_config
     from xlpy.verdict import check
 
     config = load_config(args.config)  # the environment ($XLPY_CONFIG) is read here, once
-    if args.org_type and args.org_type not in org_types():
-        raise InputError(f"--org-type：没有机关类型“{args.org_type}”；可选：{'、'.join(org_types())}")
-    with hints(org_type=args.org_type):  # used only if the file is a published report
+    with _published_hints(args.org_type):
         verdict = check(args.file, last_year=args.last_year, config=config)
     if args.format == "json":
         stdout.write(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2) + "\n")
