@@ -9,6 +9,7 @@ from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
+from xlpy.narrative import kinds
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
@@ -26,21 +27,10 @@ from xlpy.rules.checkers.narrative_common import (
 )
 from xlpy.rules.context import RuleContext, checker
 
-# Which figures a claim may legitimately mean; the first is the one the rule names and the message cites.
-# 受理/收到 is sometimes written for 一+二 and 办理 for （七）: accepting those costs no real error.
-_CANDIDATES = {
-    cl.NEW: (cl.NEW, cl.HANDLED),
-    cl.NEW_ONLY: (cl.NEW_ONLY,),
-    cl.HANDLED: (cl.HANDLED, cl.ANSWERED),
-    cl.ANSWERED: (cl.ANSWERED,),
-    cl.CARRIED_OVER: (cl.CARRIED_OVER,),
-    cl.CARRIED_FORWARD: (cl.CARRIED_FORWARD,),
-}
-_N1 = (cl.NEW, cl.NEW_ONLY, cl.HANDLED)
-_N2 = (cl.ANSWERED, cl.CARRIED_OVER, cl.CARRIED_FORWARD)
-_N3 = tuple(dict.fromkeys(cl.OUTCOMES.values()))
+# Which figures a claim may mean and which kinds each rule checks: schemas/narrative/claims.json.
+_N1, _N2, _N3 = kinds.rule_kinds("N-1"), kinds.rule_kinds("N-2"), kinds.rule_kinds("N-3")
 # Denominators a share may be computed on: （七）总计 (the rule), or 一 / 一+二 (seen in real reports).
-_DENOMINATORS = (cl.ANSWERED, cl.NEW, cl.HANDLED)  # (七)；一；一+二
+_DENOMINATORS = kinds.rule_kinds("N-4")
 
 
 def _claims(ctx: RuleContext) -> tuple[tuple[TextField, cl.Claim], ...]:
@@ -57,22 +47,22 @@ def _claims(ctx: RuleContext) -> tuple[tuple[TextField, cl.Claim], ...]:
     return ctx.memoized("s3_claims", read)  # type: ignore[no-any-return]
 
 
-def _compare(ctx: RuleContext, rule: Any, kinds: tuple[str, ...]) -> Iterator[Finding]:
+def _compare(ctx: RuleContext, rule: Any, checked: tuple[str, ...]) -> Iterator[Finding]:
     quantities = s3_quantities(ctx.version)
     for field, claim in _claims(ctx):
-        if claim.kind.startswith(cl.ROW) and kinds == _N3:
+        if claim.kind.startswith(cl.ROW) and checked == _N3:
             row = row_quantity(ctx.version, claim.kind)
             f = mismatch(ctx, rule, field, claim, [row]) if row is not None else None
             if f is not None:
                 yield f
-        elif claim.kind.startswith(cl.COMBINED) and kinds == _N3:
+        elif claim.kind.startswith(cl.COMBINED) and checked == _N3:
             parts = [quantities[k] for k in claim.kind[len(cl.COMBINED) :].split("+")]
             combined = Quantity("与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths))
             f = mismatch(ctx, rule, field, claim, [combined])
             if f is not None:
                 yield f
-        elif claim.kind in kinds:
-            candidates = [quantities[k] for k in _CANDIDATES.get(claim.kind, (claim.kind,))]
+        elif claim.kind in checked:
+            candidates = [quantities[k] for k in kinds.candidates(claim.kind)]
             f = mismatch(ctx, rule, field, claim, candidates)
             if f is not None:
                 yield f

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from xlpy import schema
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
+from xlpy.narrative import kinds
+from xlpy.narrative.kinds import Quantity
 from xlpy.rules.context import RuleContext
 
 
@@ -20,14 +21,6 @@ class TextField:
     path: str  # "text.overview.parts.2.body"
     text: str
     section: str  # 一 … 六, for grouping findings
-
-
-@dataclass(frozen=True, slots=True)
-class Quantity:
-    """A table figure a claim can be compared with: a label for the clerk and the cells summed."""
-
-    label: str
-    paths: tuple[str, ...]
 
 
 def text_fields(ctx: RuleContext, *, titles: bool = True) -> tuple[TextField, ...]:
@@ -83,35 +76,9 @@ def _table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
     return total
 
 
-@cache
-def group_totals(version: str, prefix: str) -> tuple[str, ...]:
-    """The 总计 cells of a group of 表三 rows ("s3.results.withheld." → its 8 rows)."""
-    return tuple(p for p in schema.fields(version) if p.startswith(prefix) and p.endswith(".total"))
-
-
-@cache
 def s3_quantities(version: str) -> dict[str, Quantity]:
-    """Claim kind → the 表三 figure it states."""
-    r = "s3.results."
-    return {
-        cl.NEW: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
-        cl.NEW_ONLY: Quantity("表三“一、本年新收政府信息公开申请数量”总计", ("s3.new_received.total",)),
-        cl.HANDLED: Quantity(
-            "表三“一、本年新收”与“二、上年结转”总计之和", ("s3.new_received.total", "s3.carried_over.total")
-        ),
-        cl.ANSWERED: Quantity("表三“三、本年度办理结果”的“（七）总计”", (r + "total.total",)),
-        cl.CARRIED_OVER: Quantity("表三“二、上年结转政府信息公开申请数量”总计", ("s3.carried_over.total",)),
-        cl.CARRIED_FORWARD: Quantity("表三“四、结转下年度继续办理”总计", ("s3.carried_forward.total",)),
-        "s3.granted": Quantity("表三“（一）予以公开”总计", (r + "granted.total",)),
-        "s3.partly": Quantity("表三“（二）部分公开”总计", (r + "partly_granted.total",)),
-        "s3.withheld": Quantity("表三“（三）不予公开”各项总计之和", group_totals(version, r + "withheld.")),
-        "s3.unable": Quantity("表三“（四）无法提供”各项总计之和", group_totals(version, r + "unable.")),
-        "s3.not_processed": Quantity("表三“（五）不予处理”各项总计之和", group_totals(version, r + "not_processed.")),
-        "s3.other": Quantity(
-            "表三“（六）其他处理”总计" if version == "2019" else "表三“（六）其他处理”各项总计之和",
-            group_totals(version, r + "other."),
-        ),
-    }
+    """Claim kind → the 表三 figure it states (schemas/narrative/claims.json, labels from the schema's titles)."""
+    return kinds.quantities(version)
 
 
 def row_quantity(version: str, kind: str) -> Quantity | None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import documents as dc
+from xlpy.narrative import kinds
 from xlpy.narrative.lists import item_lists
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
@@ -19,16 +20,6 @@ from xlpy.rules.checkers.narrative_common import (
     text_fields,
 )
 from xlpy.rules.context import RuleContext, checker
-
-_NOUN_ZH = {dc.RULES: "规章", dc.NORMATIVE: "行政规范性文件"}
-_COLUMNS = {  # (version, column) → (schema leaf, official column title)
-    ("2021", dc.MADE): ("issued", "本年制发件数"),
-    ("2021", dc.PUBLISHED): ("issued", "本年制发件数"),
-    ("2021", dc.REPEALED): ("repealed", "本年废止件数"),
-    ("2021", dc.IN_FORCE): ("in_force", "现行有效件数"),
-    ("2019", dc.MADE): ("new_made", "本年新制作数量"),
-    ("2019", dc.PUBLISHED): ("new_published", "本年新公开数量"),
-}
 
 
 @checker("N-9")
@@ -55,11 +46,7 @@ def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 
 def _quantity(version: str, noun: str, column: str) -> Quantity | None:
-    col = _COLUMNS.get((version, column))
-    if col is None:
-        return None
-    label = "规范性文件" if version == "2019" and noun == dc.NORMATIVE else _NOUN_ZH[noun]
-    return Quantity(f"表二“{label}”的“{col[1]}”", (f"s2.art20_1.{noun}.{col[0]}",))
+    return kinds.document_quantity(version, noun, column)
 
 
 @checker("N-10")
@@ -71,9 +58,10 @@ def documents(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             main = _quantity(ctx.version, c.noun, c.column)
             if main is None:
                 continue
-            # 2019 has both 新制作 and 新公开; a clerk's "新增" may mean either.
-            other = {dc.MADE: dc.PUBLISHED, dc.PUBLISHED: dc.MADE}.get(c.column) if ctx.version == "2019" else None
-            candidates = [main] + ([q] if other and (q := _quantity(ctx.version, c.noun, other)) else [])
+            # Where 新制作 and 新公开 are separate columns (2019), a clerk's "新增" may mean either.
+            other = {dc.MADE: dc.PUBLISHED, dc.PUBLISHED: dc.MADE}.get(c.column)
+            alt = _quantity(ctx.version, c.noun, other) if other else None
+            candidates = [main] + ([alt] if alt is not None and alt.paths != main.paths else [])
             if c.column == dc.IN_FORCE and _cleared_plus_new(ctx, c):
                 continue
             f = mismatch(ctx, rule, field, c.claim, candidates)

@@ -1,0 +1,43 @@
+"""Claim kinds as data (schemas/narrative/claims.json): valid, every kind's cells exist in both versions, labels
+come from the schema's titles (no version branch in code)."""
+
+from __future__ import annotations
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from xlpy import schema
+from xlpy.narrative import kinds
+from xlpy.resources import load_json
+
+
+def test_claims_file_is_valid() -> None:
+    Draft202012Validator(load_json(kinds.META)).validate(load_json(kinds.CLAIMS))
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+def test_every_quantity_names_cells_of_the_version(version: str) -> None:
+    fields = schema.fields(version)
+    for kind, q in kinds.quantities(version).items():
+        assert q.paths and all(p in fields for p in q.paths), kind
+        assert q.label.startswith("表") and "“" in q.label, q.label
+
+
+def test_labels_follow_the_format_version() -> None:
+    """（六）其他处理 is one row in 2019 (总计) and three in 2021 (各项总计之和); 规范性文件 was renamed in 2021."""
+    assert kinds.quantities("2019")["s3.other"].label == "表三“（六）其他处理”总计"
+    assert kinds.quantities("2021")["s3.other"].label == "表三“（六）其他处理”各项总计之和"
+    assert kinds.quantities("2021")["s3.answered"].label == "表三“三、本年度办理结果”的“（七）总计”"
+    made19 = kinds.document_quantity("2019", "normative", "made")
+    made21 = kinds.document_quantity("2021", "normative", "made")
+    assert made19 is not None and made19.label == "表二“规范性文件”的“本年新制作数量”"
+    assert made21 is not None and made21.label == "表二“行政规范性文件”的“本年制发件数”"
+    assert kinds.document_quantity("2019", "normative", "in_force") is None  # no such column in 2019
+
+
+def test_rules_and_candidates_name_known_kinds() -> None:
+    known = set(kinds.quantities("2021"))
+    for rid in ("N-1", "N-2", "N-3", "N-4"):
+        assert set(kinds.rule_kinds(rid)) <= known
+    for kind in known:
+        assert set(kinds.candidates(kind)) <= known

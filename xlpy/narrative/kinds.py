@@ -1,0 +1,88 @@
+"""Claim kinds as data (schemas/narrative/claims.json): which table figure a kind of claim states, its label from
+the schema's titles, the figures a claim may mean, and which rule checks it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from xlpy import schema
+from xlpy.errors import RegisterError
+from xlpy.resources import load_json
+
+CLAIMS = "narrative/claims.json"
+META = "meta/narrative-claims.schema.json"
+_TABLES = {"s2": "表二", "s3": "表三", "s4": "表四"}
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A table figure a claim can be compared with: a label for the clerk and the cells summed."""
+
+    label: str
+    paths: tuple[str, ...]
+
+
+@cache
+def _data() -> dict[str, Any]:
+    from jsonschema import Draft202012Validator
+
+    data = load_json(CLAIMS)
+    errors = sorted(Draft202012Validator(load_json(META)).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].path)
+        raise RegisterError(f"说法类别 schemas/{CLAIMS}（{where}）：{errors[0].message}", file=CLAIMS)
+    return data
+
+
+def rule_kinds(rule_id: str) -> tuple[str, ...]:
+    return tuple(_data()["rules"][rule_id])
+
+
+def candidates(kind: str) -> tuple[str, ...]:
+    return tuple(_data()["candidates"].get(kind, [kind]))
+
+
+@cache
+def quantities(version: str) -> dict[str, Quantity]:
+    """Claim kind → the figure it states, labelled with the schema's own titles for this format version."""
+    fields = schema.fields(version)
+    out = {}
+    for kind, spec in _data()["quantities"].items():
+        if "group" in spec:
+            prefix = spec["group"] + "."
+            paths = tuple(p for p in fields if p.startswith(prefix) and p.endswith(".total"))
+            group = fields[paths[0]].titles[2]  # （三）不予公开
+            how = "各项总计之和" if len(paths) > 1 else "总计"  # （六）其他处理: one row in 2019, three in 2021
+            out[kind] = Quantity(f"{_table(paths[0])}“{group}”{how}", paths)
+        else:
+            paths = tuple(spec["cells"])
+            out[kind] = Quantity(_label(fields, paths), paths)
+    return out
+
+
+def _table(path: str) -> str:
+    return _TABLES[path.split(".")[0]]
+
+
+def _label(fields: dict[str, Any], paths: tuple[str, ...]) -> str:
+    """表三“一、本年新收政府信息公开申请数量”总计; 表三“三、本年度办理结果”的“（七）总计”; A 与 B 之和."""
+    rows = [fields[p].titles[-2] for p in paths]
+    column = fields[paths[0]].titles[-1]
+    if len(paths) > 1:
+        return f"{_table(paths[0])}" + "与".join(f"“{r}”" for r in rows) + f"{column}之和"
+    if rows[0].endswith(column):  # the 总计 row of a block: name the block
+        return f"{_table(paths[0])}“{fields[paths[0]].titles[-3]}”的“{rows[0]}”"
+    return f"{_table(paths[0])}“{rows[0]}”{column}"
+
+
+def document_quantity(version: str, noun: str, column: str) -> Quantity | None:
+    """表二 第二十条第（一）项: the figure of 规章 / 行政规范性文件 for made, published, repealed or in force."""
+    docs = _data()["documents"]
+    leaf = docs["columns"].get(version, {}).get(column)
+    if leaf is None:
+        return None
+    path = f"{docs['nouns'][noun]}.{leaf}"
+    titles = schema.fields(version)[path].titles
+    return Quantity(f"表二“{titles[-2]}”的“{titles[-1]}”", (path,))
