@@ -56,8 +56,6 @@ def _elsewhere(ctx: RuleContext) -> list[str]:
 @checker("X-1")
 def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """2021: 表三（六）2 (逾期未缴纳信息处理费) > 0 → 六 reports the fee notices and amounts."""
-    if ctx.version != "2021":
-        return
     n = ctx.value(_UNPAID_FEE)
     if type(n) is not int or n <= 0:
         return
@@ -75,8 +73,6 @@ def fee_notices(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 @checker("X-2")
 def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """2021: 六 reports the 信息处理费 collected — "未收取信息处理费" and "收取信息处理费0元" both count."""
-    if ctx.version != "2021":
-        return
     other = _other(ctx)
     if _FEE.search(other.text) or any(_FEE.search(sentence) for sentence in _elsewhere(ctx)):
         return
