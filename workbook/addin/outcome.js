@@ -45,6 +45,14 @@
     root.document.getElementById("btn-close").onclick = close;
   }
 
+  // Office.js finishes initialising a page only once it has a ready hook (older hosts: Office.initialize);
+  // messageParent is unavailable before that.
+  if (root.Office && typeof root.Office.onReady === "function") {
+    root.Office.onReady(function () { /* ready: 关闭 can message the function file */ });
+  } else if (root.Office) {
+    root.Office.initialize = function () { /* as above, for Office.js without onReady */ };
+  }
+
   if (root.document.readyState === "loading") {
     root.document.addEventListener("DOMContentLoaded", start);
   } else {
