@@ -37,5 +37,5 @@ class Document:
     hints: dict[str, str] = field(default_factory=dict)  # title / published / publisher from page metadata
 
     @property
-    def tables(self) -> int:
+    def table_rows(self) -> int:
         return sum(1 for b in self.blocks if b.is_row)

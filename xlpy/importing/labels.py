@@ -25,7 +25,8 @@ def knowledge() -> dict[str, Any]:
     return data
 
 
-def _chars(text: str) -> str:
+def text_pattern(text: str) -> str:
+    """A regex source for printed text: any spacing between characters, full/half-width variants."""
     parts = []
     for ch in text:
         if ch.isspace():
@@ -39,12 +40,12 @@ def label_pattern(title: str, *, min_core: int = 4) -> str:
     title = title.strip()
     m = _ORDINAL.match(title)
     if not m:
-        return _chars(title)
+        return text_pattern(title)
     ordinal, core = m.group(0), title[m.end() :]
-    ordinal_re = _chars(ordinal)
+    ordinal_re = text_pattern(ordinal)
     if len(core) >= min_core:
-        return f"(?:{ordinal_re}{GAP})?{_chars(core)}"
-    return f"{ordinal_re}{GAP}{_chars(core)}"
+        return f"(?:{ordinal_re}{GAP})?{text_pattern(core)}"
+    return f"{ordinal_re}{GAP}{text_pattern(core)}"
 
 
 def strip_ordinal(title: str) -> str:
@@ -110,7 +111,7 @@ def heading_regexes(version: str) -> dict[str, re.Pattern[str]]:
     out = {}
     for key, words in knowledge()["headings"].items():
         cores = {strip_ordinal(official[key]), *words}
-        alts = "|".join(_chars(c) for c in sorted(cores, key=len, reverse=True))
+        alts = "|".join(text_pattern(c) for c in sorted(cores, key=len, reverse=True))
         out[key] = re.compile(rf"#*\s*(?<![一二三四五六七八九十])[一二三四五六七八九十]+\s*[、.．,，]\s*(?:{alts})")
     return out
 

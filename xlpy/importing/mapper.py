@@ -73,7 +73,7 @@ def map_document(
     version = _version(blocks, year)
     lines = _sections(blocks, version)
     found = {ln.section for ln in lines if ln.heading}
-    if len(found) < 2 and doc.tables == 0:
+    if len(found) < 2 and doc.table_rows == 0:
         raise InputError(
             f"{doc.name}：不是政府信息公开工作年度报告：没有找到年报的法定标题"
             "（一、总体情况 … 六、其他需要报告的事项），也没有找到表二、表三、表四。",
@@ -118,7 +118,7 @@ def _drop_furniture(blocks: list[Block]) -> list[Block]:
 
 def _title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str, set[int]]:
     """(year, agency, place, title blocks) from 「{机关}{年份}年(度)政府信息公开工作年度报告」 (or year first)."""
-    suffix = lab._chars(lab.knowledge()["title"]["suffix"])
+    suffix = lab.text_pattern(lab.knowledge()["title"]["suffix"])
     rx = re.compile(
         rf"(?P<a>[^\s。，,：:；;#*|]{{0,40}}?)\s*(?P<y>20\d{{2}})\s*年\s*度?\s*(?P<b>[^\s。，,：:；;#*|]{{0,40}}?)\s*{suffix}"
     )
@@ -619,7 +619,7 @@ def _unlabelled(
             return None
         options, direct, blanks = _from_cells(texts, kinds, check)
         return _RowFound(where, " | ".join(texts), options, direct, blanks)
-    header = [lab._chars(f.title) for f in spec.leaves]
+    header = [lab.text_pattern(f.title) for f in spec.leaves]
     rx = re.compile("|".join(sorted(set(header), key=len, reverse=True)))
     for ln in section_lines:
         last = None
