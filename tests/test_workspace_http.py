@@ -89,6 +89,9 @@ def test_clerk_submits_supervisor_decides_clerk_sees_it(ws: Workspace) -> None:
     assert r.json()["report"]["findings"][0]["rule"] == "N-5"  # the findings JSON of /api/validate
     board = ws.get("C*", "/dashboard", year=2024).json()
     assert {a["id"]: a["status"] for a in board["agencies"]}["A"] == "pending"
+    assert board["agencies"][1]["indicators"] == {}  # the status table alone; ?indicators=true adds them
+    ranked = ws.get("C*", "/dashboard", year=2024, indicators="true").json()
+    assert ranked["agencies"][1]["indicators"]["disclosure_rate"]["rank"] == 1
     rule, location = sub["open_warnings"][0]
     r = ws.post(
         "C*",
@@ -240,7 +243,9 @@ def _attempts(ws: Workspace, other: int) -> dict[tuple[str, str], Any]:
     return {
         ("GET", "/workspace/api/me"): lambda: c.get("/workspace/api/me", headers=h),
         ("POST", "/workspace/api/submissions"): lambda: ws.submit("A", "good", agency="B"),
-        ("GET", "/workspace/api/dashboard"): lambda: c.get("/workspace/api/dashboard?year=2024", headers=h),
+        ("GET", "/workspace/api/dashboard"): lambda: c.get(
+            "/workspace/api/dashboard?year=2024&indicators=true", headers=h
+        ),
         ("GET", "/workspace/api/agencies/{agency_id}"): lambda: c.get("/workspace/api/agencies/B", headers=h),
         ("POST", "/workspace/api/agencies/{agency_id}"): lambda: c.post(
             "/workspace/api/agencies/B", json={"contact": "x"}, headers=h

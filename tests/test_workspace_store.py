@@ -46,7 +46,7 @@ def test_migrations_match_the_tables(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    assert current_revision(store.engine) == "0001"
+    assert current_revision(store.engine) == "0002"
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
 
@@ -55,7 +55,7 @@ def test_reopening_migrates_nothing_and_keeps_data(db_url: str, store: Store) ->
     submit(store, "A", huaian())
     again = Store(open_database(db_url))
     try:
-        assert len(again.submissions("A")) == 1 and current_revision(again.engine) == "0001"
+        assert len(again.submissions("A")) == 1 and current_revision(again.engine) == "0002"
     finally:
         again.engine.dispose()
 
@@ -124,36 +124,35 @@ def test_status_follows_findings_and_decisions(store: Store) -> None:
 def test_rollup_sums_children_and_applies_the_arithmetic_rules(store: Store) -> None:
     submit(store, "A", huaian())
     submit(store, "T", huaian())
-    figures = store.current_figures(2024, store.scope("C")[1:])
-    members = [
-        (a, figures.get(a, {}).get("figures"), figures.get(a, {}).get("format_version")) for a in ["A", "T", "B"]
-    ]
-    result = rollup.build(REGION[0], 2024, "2021", members)
+    result = rollup.collect(store, REGION[0], 2024)  # everything below 淮安市: A, T (under A) and B
     assert result.included == ["A", "T"] and result.missing == ["B"]
     data = result.instance
     assert data["s3"]["new_received"]["total"] == 2 * 3119
     assert data["s4"]["review"]["total"] == 2 * 351
     assert data["s2"]["art20_8"]["fees"]["amount"] == pytest.approx(2 * 96171.6)
+    assert data["meta"]["org_name"] == "淮安市人民政府（汇总）"
     assert result.findings == []  # consistent reports sum to a consistent report
-    # An inconsistent child makes the sum inconsistent: the same rule fires on the roll-up.
+    # An inconsistent child makes the sum inconsistent: the same rules fire on the roll-up.
     broken = huaian()
     broken["s3"]["new_received"]["total"] += 7
     submit(store, "B", broken)
-    figures = store.current_figures(2024, ["A", "T", "B"])
-    members = [(a, figures[a]["figures"], figures[a]["format_version"]) for a in ["A", "T", "B"]]
-    findings = rollup.build(REGION[0], 2024, "2021", members).findings
+    findings = rollup.collect(store, REGION[0], 2024).findings
     own = {f.rule for f in validate(read_json(broken)).findings if f.section in ("二", "三", "四")}
     assert {f["rule"] for f in findings} == own == {"R-S3-1", "R-S3-3"}
 
 
-def test_rollup_converts_money_units_of_the_2019_format() -> None:
-    base = json.loads((EXAMPLES / "beigou-2020.json").read_text(encoding="utf-8"))
-    in_yuan, in_wan = copy.deepcopy(base), copy.deepcopy(base)
-    in_yuan["s2"]["art20_9"].update({"unit": "元", "procurement": {"count": 1, "amount": 50000}})
-    in_wan["s2"]["art20_9"].update({"unit": "万元", "procurement": {"count": 2, "amount": 3}})
-    parent = {"id": "P", "name": "蓬莱区人民政府", "org_type": "县级人民政府"}
-    result = rollup.build(parent, 2020, "2019", [("x", in_yuan, "2019"), ("y", in_wan, "2019")])
-    assert result.instance["s2"]["art20_9"] == {"unit": "万元", "procurement": {"count": 3, "amount": 8}}
+def test_rollup_of_rows_without_a_vector_sums_their_figures(store: Store) -> None:
+    submit(store, "A", huaian())
+    changed = huaian()
+    changed["s3"]["carried_over"]["natural_person"] = None  # a blank cell: left out of the sum, and named
+    submit(store, "B", changed)
+    with_vectors = rollup.collect(store, REGION[0], 2024)
+    with store.engine.begin() as conn:  # rows as revision 0001 wrote them: no vector
+        conn.execute(t.summaries.update().values(vector=None, plan=None, units=None))
+    from_figures = rollup.collect(store, REGION[0], 2024)
+    assert from_figures.instance == with_vectors.instance
+    assert from_figures.gaps == with_vectors.gaps == [{"agency_id": "B", "path": "s3.carried_over.natural_person"}]
+    assert with_vectors.instance["s3"]["carried_over"]["natural_person"] == 34
 
 
 def test_indicators_levels_and_ranking(store: Store) -> None:

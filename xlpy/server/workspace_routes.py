@@ -168,10 +168,22 @@ def _match_agency(store: Store, who: Principal, report: dict[str, Any]) -> ApiEr
 
 
 @router.get("/dashboard", summary="辖区各机构的状态（审核人）或本机构的状态（填报人）")
-def get_dashboard(request: Request, who: Who, year: Annotated[int, Query(ge=2019, le=2100)]) -> Response:
+def get_dashboard(
+    request: Request,
+    who: Who,
+    year: Annotated[int, Query(ge=2019, le=2100)],
+    indicators: Annotated[bool, Query(description="同时计算各项指标与排名")] = False,
+) -> Response:
     store = _store(request)
     settings: Settings = request.app.state.xlpy.settings
-    data = dashboard.region(store, who.agency_id, year, options=_options(request), config=settings.validate_config)
+    data = dashboard.region(
+        store,
+        who.agency_id,
+        year,
+        options=_options(request),
+        config=settings.validate_config,
+        with_indicators=indicators,
+    )
     if who.role == CLERK:  # a clerk's region is the agency alone, whatever lies below it
         data = _only(data, who.agency_id)
     return _json(data)
@@ -322,17 +334,10 @@ async def get_rollup(
 
 
 def _rollup(store: Store, parent: dict[str, Any], year: int) -> rollup.Rollup:
-    from xlpy.schema import version_for_year
-
-    version = version_for_year(year)
-    if version is None:
-        raise ApiError(422, f"{year} 年度没有对应的年报格式")
-    below = store.scope(parent["id"])[1:]  # the children's sum, for the parent's own report
-    figures = store.current_figures(year, below)
-    members = [
-        (a, figures[a]["figures"] if a in figures else None, figures.get(a, {}).get("format_version")) for a in below
-    ]
-    return rollup.build(parent, year, version, members)
+    try:
+        return rollup.collect(store, parent, year)
+    except ValueError as exc:
+        raise ApiError(422, str(exc), headers=NO_STORE) from exc
 
 
 def _workbook_job(instance: dict[str, Any]) -> bytes:

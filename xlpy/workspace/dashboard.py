@@ -7,28 +7,42 @@ from typing import Any
 
 from xlpy.workspace import indicators, status
 from xlpy.workspace.options import Options
-from xlpy.workspace.store import Store
+from xlpy.workspace.store import Store, region_of
 
 
 def region(
-    store: Store, root: str, year: int, *, options: Options | None = None, config: Any = None, today: date | None = None
+    store: Store,
+    root: str,
+    year: int,
+    *,
+    options: Options | None = None,
+    config: Any = None,
+    today: date | None = None,
+    with_indicators: bool = True,
 ) -> dict[str, Any]:
-    """One row per agency of `root`'s region (root first, then depth-first), with counts per status."""
+    """One row per agency of `root`'s region (root first, then depth-first), with counts per status.
+
+    Without indicators (the dashboard's status table) each row's `indicators` is empty and nothing is ranked.
+    """
     options = options or Options()
     today = today or date.today()
-    ids = store.scope(root)
-    agencies = {a["id"]: a for a in store.agencies()}
-    current = store.current(year, ids)
-    measures = store.current_measures(year, ids)
+    by_id = {r["id"]: r for r in store.region_rows(year, measures=with_indicators)}
+    ids = region_of(((r["id"], r["parent_id"]) for r in by_id.values()), root)
     held = status.latest_decisions(store.decisions(year, ids))
     specs = options.indicator_specs()
     labels = status.labels()
+    deadlines: dict[str, date | None] = {}
     rows = []
     for aid in ids:
-        a = agencies[aid]
-        sub = current.get(aid)
+        a = by_id[aid]
+        sub = None
+        if a["submission_id"] is not None:
+            sub = {"id": a["submission_id"], "agency_id": aid, "errors": a["errors"]}
+            sub["open_warnings"], sub["final_ok"] = a["open_warnings"], a["final_ok"]
         state, counts = status.status_of(sub, held)
-        deadline = _deadline(a["org_type"], year, config)
+        if a["org_type"] not in deadlines:
+            deadlines[a["org_type"]] = _deadline(a["org_type"], year, config)
+        deadline = deadlines[a["org_type"]]
         rows.append(
             {
                 "id": aid,
@@ -38,15 +52,16 @@ def region(
                 "status": state,
                 "status_label": labels[state],
                 **counts,
-                "submission_id": sub["id"] if sub else None,
-                "submitted_at": sub["submitted_at"].isoformat() if sub else None,
-                "submitted_by": sub["submitted_by"] if sub else None,
+                "submission_id": a["submission_id"],
+                "submitted_at": a["submitted_at"].isoformat() if sub else None,
+                "submitted_by": a["submitted_by"],
                 "deadline": deadline.isoformat() if deadline else None,
                 "days_left": (deadline - today).days if deadline else None,
-                "indicators": indicators.compute(measures[aid]["measures"], specs) if aid in measures else {},
+                "indicators": indicators.compute(a["measures"], specs) if sub and with_indicators else {},
             }
         )
-    indicators.rank(rows, specs)
+    if with_indicators:
+        indicators.rank(rows, specs)
     totals = {s: 0 for s in labels}
     for r in rows:
         totals[r["status"]] += 1

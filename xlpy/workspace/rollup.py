@@ -51,18 +51,51 @@ class Rollup:
         }
 
 
+Plan = tuple[tuple[tuple[str, ...], str, str | None], ...]
+
+
 @cache
-def _plan(version: str) -> tuple[tuple[tuple[str, ...], str, str | None], ...]:
-    """(path segments, kind, path of the unit field governing it) for every number of 表二/三/四."""
+def plan(version: str) -> Plan:
+    """(path segments, kind, path of the unit field governing it) for every number of 表二/三/四, in schema order."""
     leaves = fields(version)
     units = {p.rsplit(".", 1)[0] for p, f in leaves.items() if p.startswith(_PARTS) and p.endswith(".unit")}
-    plan = []
+    out = []
     for path, f in leaves.items():
         if not path.startswith(_PARTS) or f.kind not in (COUNT, SIGNED, MONEY, INTEGER):
             continue
         owner = next((u for u in units if path.startswith(u + ".")), None) if f.kind == MONEY else None
-        plan.append((tuple(path.split(".")), f.kind, f"{owner}.unit" if owner else None))
-    return tuple(plan)
+        out.append((tuple(path.split(".")), f.kind, f"{owner}.unit" if owner else None))
+    return tuple(out)
+
+
+@cache
+def plan_key(version: str) -> str:
+    """A fingerprint of the plan: a stored vector is only summed with vectors of the same plan."""
+    import hashlib
+
+    text = version + "|" + "|".join(".".join(seg) + ":" + kind for seg, kind, _ in plan(version))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def vector(figures: dict[str, Any], version: str) -> list[int | float | None]:
+    """The numbers of 表二/三/四 in plan order, money in 元; None for a blank or non-numeric cell.
+
+    Stored with each submission, so a roll-up of thousands of reports is a column sum, not a tree walk.
+    """
+    factors: dict[str, int] = load_json("workspace.json")["money_units"]
+    out: list[int | float | None] = []
+    for segments, kind, unit in plan(version):
+        value = _get(figures, segments)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            out.append(None)
+        elif kind == MONEY:
+            factor = factors.get(str(_get(figures, tuple(unit.split(".")))), 1) if unit else 1
+            out.append(value * factor)
+        elif isinstance(value, int):
+            out.append(value)
+        else:  # a fractional count: already a finding of that report; left out of the sum
+            out.append(None)
+    return out
 
 
 def _get(node: Any, segments: tuple[str, ...]) -> Any:
@@ -79,43 +112,46 @@ def _set(node: dict[str, Any], segments: tuple[str, ...], value: Any) -> None:
     node[segments[-1]] = value
 
 
+Member = tuple[str, str | None, list[int | float | None] | None, str | None]  # id, version, vector, units used
+
+
+def member(agency_id: str, figures: dict[str, Any] | None, version: str | None) -> Member:
+    """A roll-up member from its figures (None: no submission)."""
+    if figures is None or version is None:
+        return (agency_id, None, None, None)
+    units = sorted({str(_get(figures, tuple(u.split(".")))) for _, _, u in plan(version) if u})
+    return (agency_id, version, vector(figures, version), ",".join(units))
+
+
 def build(
-    parent: dict[str, Any],
-    year: int,
-    version: str,
-    members: list[tuple[str, dict[str, Any] | None, str | None]],
-    *,
-    today: date | None = None,
+    parent: dict[str, Any], year: int, version: str, members: list[Member], *, today: date | None = None
 ) -> Rollup:
-    """Sum the figures of `members` — (agency ID, figures or None when not submitted, format version)."""
+    """Sum the members' vectors (money in 元, converted to the unit of the summed report at the end)."""
     factors: dict[str, int] = load_json("workspace.json")["money_units"]
-    plan = _plan(version)
+    steps = plan(version)
     result = Rollup(parent["id"], year, version, {})
-    summed = [(aid, figs) for aid, figs, v in members if figs is not None and v == version]
+    summed = [(aid, vec) for aid, v, vec, _ in members if vec is not None and v == version]
     result.included = [aid for aid, _ in summed]
-    result.missing = [aid for aid, figs, _ in members if figs is None]
-    result.other_version = [aid for aid, figs, v in members if figs is not None and v != version]
-    unit_paths = {u for _, _, u in plan if u}
-    target = {u: _target_unit(u, version, [f for _, f in summed], factors) for u in unit_paths}
+    result.missing = [aid for aid, v, vec, _ in members if vec is None]
+    result.other_version = [aid for aid, v, vec, _ in members if vec is not None and v != version]
+    used = {
+        u for _, v, vec, units in members if vec is not None and v == version for u in (units or "").split(",") if u
+    }
+    target = {u: _target_unit(u, version, used, factors) for _, _, u in steps if u}
+    vectors = [vec for _, vec in summed]
     instance: dict[str, Any] = {}
-    for segments, kind, unit in plan:
-        total: int | Decimal = Decimal(0) if kind == MONEY else 0
-        for aid, figs in summed:
-            value = _get(figs, segments)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                result.gaps.append({"agency_id": aid, "path": ".".join(segments)})
-                continue
-            if kind == MONEY:
-                amount = Decimal(str(value))
-                if unit:
-                    child_unit = _get(figs, tuple(unit.split(".")))
-                    amount = amount * factors.get(str(child_unit), factors[target[unit]]) / factors[target[unit]]
-                total += amount
-            elif isinstance(value, int):
-                total += value
-            else:  # a fractional count was already a finding of that report; sum what it says
-                result.gaps.append({"agency_id": aid, "path": ".".join(segments)})
-        _set(instance, segments, _plain(total))
+    for i, (segments, kind, unit) in enumerate(steps):
+        column = [vec[i] for vec in vectors]
+        try:
+            total: int | float = sum(column)  # type: ignore[arg-type]
+        except TypeError:  # a blank cell somewhere: sum the rest, name the gaps
+            total = sum(x for x in column if x is not None)
+            path = ".".join(segments)
+            result.gaps += [{"agency_id": aid, "path": path} for (aid, vec) in summed if vec[i] is None]
+        if kind == MONEY:
+            total = float(Decimal(str(total)) / factors[target[unit]]) if unit else total
+            total = int(total) if float(total).is_integer() else round(total, 4)
+        _set(instance, segments, total)
     for unit, chosen in target.items():
         _set(instance, tuple(unit.split(".")), chosen)
     today = today or date.today()
@@ -137,6 +173,29 @@ def build(
     return result
 
 
+def collect(store: Any, parent: dict[str, Any], year: int) -> Rollup:
+    """The roll-up of everything below `parent` from the store (stored vectors; figures for older rows)."""
+    from xlpy.schema import version_for_year
+
+    version = version_for_year(year)
+    if version is None:
+        raise ValueError(f"{year} 年度没有对应的年报格式")
+    below = store.scope(parent["id"])[1:]  # the children's sum, for the parent's own report
+    stored = store.current_vectors(year, below)
+    stale = [a for a, row in stored.items() if row["plan"] != plan_key(row["format_version"])]
+    refreshed = store.current_figures(year, stale) if stale else {}
+    members: list[Member] = []
+    for aid in below:
+        row = stored.get(aid)
+        if row is None:
+            members.append((aid, None, None, None))
+        elif aid in refreshed:
+            members.append(member(aid, refreshed[aid]["figures"], row["format_version"]))
+        else:
+            members.append((aid, row["format_version"], row["vector"], row["units"]))
+    return build(parent, year, version, members)
+
+
 def check(instance: dict[str, Any]) -> list[dict[str, Any]]:
     """The findings of 表二/三/四 on a summed data set (the sums of consistent reports add up)."""
     from xlpy.reader import read_json
@@ -146,18 +205,11 @@ def check(instance: dict[str, Any]) -> list[dict[str, Any]]:
     return [f.to_dict() for f in report.findings if f.section in ("二", "三", "四")]
 
 
-def _target_unit(unit_path: str, version: str, figures: list[dict[str, Any]], factors: dict[str, int]) -> str:
+def _target_unit(unit_path: str, version: str, used: set[str], factors: dict[str, int]) -> str:
     """The unit of a summed money field: the schema's fixed one, else 万元 when any report used it."""
     leaf = fields(version).get(unit_path)
     schema = leaf.schema if leaf else {}
     if "const" in schema:
         return str(schema["const"])
-    used = {str(_get(f, tuple(unit_path.split(".")))) for f in figures}
     choices = [u for u in schema.get("enum", list(factors)) if u in factors]
     return max((u for u in choices if u in used), key=lambda u: factors[u], default=choices[0])
-
-
-def _plain(value: int | Decimal) -> int | float:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(round(value, 4))
-    return value

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, String, func, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from xlpy.errors import XlpyError
 from xlpy.resources import load_json
+from xlpy.schema import known_versions
 from xlpy.workspace import tables as t
 from xlpy.workspace.database import WRITE
 
@@ -51,12 +53,84 @@ class Principal:
     label: str
 
 
+def submission_row(
+    agency_id: str, filename: str, digest: str, instance: dict[str, Any], report: dict[str, Any], who: str
+) -> dict[str, Any]:
+    """The submissions row of one upload: its data, findings and the summary columns dashboards read."""
+    raw_meta = instance.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    year = meta.get("year") if isinstance(meta.get("year"), int) else report.get("year")
+    if not isinstance(year, int):
+        raise StoreError(f"{filename}：无法确定报告年度（基本信息中的报告年度为空或无效），未保存")
+    findings = report.get("findings") or []
+    open_warnings = [
+        [f["rule"], (f.get("cells") or ["-"])[0]]
+        for f in findings
+        if f.get("severity") == "warning" and not f.get("explained")
+    ]
+    from xlpy.workspace import rollup
+
+    version = str(report.get("format_version") or instance.get("format_version") or "")
+    figures = {k: instance[k] for k in FIGURE_PARTS if k in instance}
+    vector, units = None, None
+    if version in known_versions():
+        _, _, vector, units = rollup.member(agency_id, figures, version)
+    return {
+        "agency_id": agency_id,
+        "year": year,
+        "format_version": version,
+        "filename": filename[:255],
+        "sha256": digest,
+        "data": instance,
+        "figures": figures,
+        "measures": measures(instance),
+        "vector": vector,  # these three go to the summaries table only
+        "plan": rollup.plan_key(version) if vector is not None else None,
+        "units": units,
+        "report": report,
+        "errors": sum(1 for f in findings if f.get("severity") == "error"),
+        "warnings": len(open_warnings),
+        "open_warnings": open_warnings,
+        "final_ok": bool(report.get("final_ok")),
+        "submitted_by": who[:100],
+        "submitted_at": now(),
+    }
+
+
+def summary_row(submission_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """The summaries row of a submission row (see tables.summaries)."""
+    return {"submission_id": submission_id, **{k: values[k] for k in t.summaries.c.keys() if k != "submission_id"}}
+
+
 def measures(instance: dict[str, Any]) -> dict[str, Any]:
     """{path: value} of every field an indicator of schemas/workspace.json reads."""
     from xlpy.schema import lookup
 
     paths = {p for spec in load_json("workspace.json")["indicators"] for p in spec["numerator"] + spec["denominator"]}
     return {p: lookup(instance, p) for p in sorted(paths)}
+
+
+def region_of(pairs: Iterable[tuple[str, str | None]], root: str) -> list[str]:
+    """The agency `root` and every agency below it, depth first, from (id, parent id) pairs."""
+    children: dict[str | None, list[str]] = {}
+    for aid, parent in pairs:
+        children.setdefault(parent, []).append(aid)
+    out, todo, seen = [], [root], set()
+    while todo:
+        aid = todo.pop()
+        if aid in seen:  # the registry refuses cycles; a hand-edited database must not hang us
+            continue
+        seen.add(aid)
+        out.append(aid)
+        todo.extend(sorted(children.get(aid, []), reverse=True))
+    return out
+
+
+def _timestamp(value: Any) -> datetime:
+    """A stored UTC timestamp as an aware datetime (SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -118,19 +192,9 @@ class Store:
 
     def scope(self, agency_id: str) -> list[str]:
         """The agency and every agency below it (its region), the agency first."""
-        children: dict[str | None, list[str]] = {}
         with self.engine.connect() as conn:
-            for aid, parent in conn.execute(select(t.agencies.c.id, t.agencies.c.parent_id)):
-                children.setdefault(parent, []).append(aid)
-        out, todo, seen = [], [agency_id], set()
-        while todo:
-            aid = todo.pop()
-            if aid in seen:  # the registry refuses cycles; a hand-edited database must not hang us
-                continue
-            seen.add(aid)
-            out.append(aid)
-            todo.extend(sorted(children.get(aid, []), reverse=True))
-        return out
+            pairs = [(r[0], r[1]) for r in conn.execute(select(t.agencies.c.id, t.agencies.c.parent_id))]
+        return region_of(pairs, agency_id)
 
     # ------------------------------------------------------------------ tokens and roles
 
@@ -177,34 +241,7 @@ class Store:
     ) -> dict[str, Any]:
         """Keep one upload: its bytes (once per content), data, findings; one transaction, never an update."""
         digest = sha256(data)
-        raw_meta = instance.get("meta")
-        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-        year = meta.get("year") if isinstance(meta.get("year"), int) else report.get("year")
-        if not isinstance(year, int):
-            raise StoreError(f"{filename}：无法确定报告年度（基本信息中的报告年度为空或无效），未保存")
-        findings = report.get("findings") or []
-        open_warnings = [
-            [f["rule"], (f.get("cells") or ["-"])[0]]
-            for f in findings
-            if f.get("severity") == "warning" and not f.get("explained")
-        ]
-        values = {
-            "agency_id": agency_id,
-            "year": year,
-            "format_version": str(report.get("format_version") or instance.get("format_version") or ""),
-            "filename": filename[:255],
-            "sha256": digest,
-            "data": instance,
-            "figures": {k: instance[k] for k in FIGURE_PARTS if k in instance},
-            "measures": measures(instance),
-            "report": report,
-            "errors": sum(1 for f in findings if f.get("severity") == "error"),
-            "warnings": len(open_warnings),
-            "open_warnings": open_warnings,
-            "final_ok": bool(report.get("final_ok")),
-            "submitted_by": who[:100],
-            "submitted_at": now(),
-        }
+        values = submission_row(agency_id, filename, digest, instance, report, who)
         with self._writer.begin() as conn:
             if conn.execute(select(t.agencies.c.id).where(t.agencies.c.id == agency_id)).first() is None:
                 raise StoreError(f"机构编号 {agency_id} 不在机构名录中")
@@ -214,8 +251,17 @@ class Store:
                         conn.execute(insert(t.blobs).values(sha256=digest, size=len(data), data=data))
                 except IntegrityError:
                     pass  # another process stored the same bytes a moment ago: content-addressed, same row
-            new_id = conn.execute(insert(t.submissions).values(**values).returning(t.submissions.c.id)).scalar_one()
-        listing = {k: v for k, v in values.items() if k not in ("data", "figures", "measures", "report")}
+            new_id = conn.execute(
+                insert(t.submissions)
+                .values(**{k: v for k, v in values.items() if k in t.submissions.c})
+                .returning(t.submissions.c.id)
+            ).scalar_one()
+            conn.execute(insert(t.summaries).values(**summary_row(new_id, values)))
+        listing = {
+            k: v
+            for k, v in values.items()
+            if k not in ("data", "figures", "measures", "report", "vector", "plan", "units")
+        }
         return {"id": new_id, **listing}
 
     def submissions(self, agency_id: str, year: int | None = None) -> list[dict[str, Any]]:
@@ -248,14 +294,57 @@ class Store:
 
     def current_measures(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """The current submission per agency with the figures its indicators need."""
-        return self._current(year, agency_ids, (t.submissions.c.agency_id, t.submissions.c.measures))
+        c = t.summaries.c
+        return self._current(year, agency_ids, (c.agency_id, c.measures), t.summaries)
 
-    def _current(self, year: int, agency_ids: Iterable[str] | None, columns: tuple[Any, ...]) -> dict[str, Any]:
-        latest = select(func.max(t.submissions.c.id)).where(t.submissions.c.year == year)
-        wanted = None if agency_ids is None else set(agency_ids)
-        query = select(*columns).where(t.submissions.c.id.in_(latest.group_by(t.submissions.c.agency_id)))
+    def current_vectors(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The current submission per agency with its roll-up vector (NULL for rows of revision 0001)."""
+        c = t.summaries.c
+        return self._current(year, agency_ids, (c.agency_id, c.format_version, c.vector, c.plan, c.units), t.summaries)
+
+    def region_rows(self, year: int, *, measures: bool = True) -> list[dict[str, Any]]:
+        """Every agency with its current submission's summary for `year` (None when not submitted).
+
+        Two plain scans joined here (SQLite plans an outer join on a grouped subquery as a loop per agency),
+        and the JSON and timestamp columns read raw: decoding 3,000 of each through SQLAlchemy's types was
+        most of the dashboard's time.
+        """
+        s, a = t.summaries, t.agencies
+        latest = select(func.max(s.c.submission_id)).where(s.c.year == year).group_by(s.c.agency_id)
+        columns: tuple[Any, ...] = (
+            s.c.agency_id, s.c.submission_id, type_coerce(s.c.submitted_at, String).label("submitted_at"),
+            s.c.submitted_by, s.c.errors, type_coerce(s.c.open_warnings, String).label("open_warnings"), s.c.final_ok,
+        )  # fmt: skip
+        if measures:
+            columns = (*columns, type_coerce(s.c.measures, String).label("measures"))
         with self.engine.connect() as conn:
-            rows = conn.execute(query).mappings().all()
+            result = conn.execute(select(*columns).where(s.c.submission_id.in_(latest)))
+            keys = list(result.keys())
+            current = {r[0]: dict(zip(keys, r, strict=True)) for r in result}
+            agencies = conn.execute(select(a.c.id, a.c.name, a.c.org_type, a.c.parent_id)).all()
+        for row in current.values():
+            row["submitted_at"] = _timestamp(row["submitted_at"])
+            row["final_ok"] = bool(row["final_ok"])
+            for key in ("open_warnings", "measures"):
+                value = row.get(key)
+                if isinstance(value, str):  # SQLite: the JSON text; PostgreSQL's driver has parsed it already
+                    row[key] = [] if value == "[]" else json.loads(value)
+        empty = dict.fromkeys(keys)
+        return [
+            {**(current.get(aid) or empty), "id": aid, "name": name, "org_type": org_type, "parent_id": parent}
+            for aid, name, org_type, parent in agencies
+        ]
+
+    def _current(
+        self, year: int, agency_ids: Iterable[str] | None, columns: tuple[Any, ...], table: Any = t.submissions
+    ) -> dict[str, Any]:
+        key = table.c.id if table is t.submissions else table.c.submission_id
+        latest = select(func.max(key)).where(table.c.year == year).group_by(table.c.agency_id)
+        wanted = None if agency_ids is None else set(agency_ids)
+        with self.engine.connect() as conn:
+            result = conn.execute(select(*columns).where(key.in_(latest)))
+            keys = list(result.keys())
+            rows = [dict(zip(keys, r, strict=True)) for r in result]
         return {r["agency_id"]: _row(r) for r in rows if wanted is None or r["agency_id"] in wanted}
 
     # ------------------------------------------------------------------ decisions

@@ -63,6 +63,30 @@ submissions = Table(
     Index("ix_submissions_year_agency", "year", "agency_id", "id"),
 )
 
+# Revision 0002: the narrow copy of each submission that dashboards and roll-ups read, written in the same
+# transaction. Apart from the wide rows (report data and findings, tens of KB each, which SQLite keeps in
+# overflow pages that a scan must walk), 3,000 agencies' status is one small-table read. `vector` holds the
+# numbers of 表二/三/四 in roll-up plan order (money in 元), so a roll-up is a column sum; NULL for rows
+# backfilled from revision 0001, which are summed from their figures.
+summaries = Table(
+    "summaries",
+    metadata,
+    Column("submission_id", Integer, ForeignKey("submissions.id"), primary_key=True),
+    Column("agency_id", String(64), ForeignKey("agencies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("format_version", String(8), nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("open_warnings", JSON, nullable=False),
+    Column("final_ok", Boolean, nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("measures", JSON, nullable=False),
+    Column("plan", String(16), nullable=True),
+    Column("units", String(40), nullable=True),
+    Column("vector", JSON, nullable=True),
+    Index("ix_summaries_year_agency", "year", "agency_id", "submission_id"),
+)
+
 # Access tokens: only their SHA-256 is stored. clerk → one agency; supervisor → the agency and all below.
 tokens = Table(
     "tokens",
