@@ -6,7 +6,6 @@ The CLI commands, the HTTP jobs, the Excel scripts, annotate and batch all ask `
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -231,8 +230,10 @@ class Verdict:
 
 def report_stem(org: str | None, year: int | None, *, draft: bool = False) -> str:
     """`<机关名称><年度>年政府信息公开工作年度报告[（草稿）]`, safe as a file name on every system."""
-    stem = f"{org or ''}{f'{year}年' if year else ''}政府信息公开工作年度报告"
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", stem).strip(" .")[:120] or "xlpy"
+    from xlpy.file_names import safe_stem
+
+    # A long 机关名称 (80 characters exist) is shortened by bytes on a character boundary, in the name only.
+    stem = safe_stem(org or "", keep_end=f"{f'{year}年' if year else ''}政府信息公开工作年度报告", default="xlpy")
     return stem + (DRAFT_MARK if draft else "")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -148,5 +147,7 @@ def template(year: int, org: str | None) -> bytes:
 
 
 def safe_filename(name: str) -> str:
-    cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .")
-    return cleaned[:120] or "年报"
+    """A download or file name from untrusted text: unsafe characters replaced, bounded in bytes."""
+    from xlpy.file_names import safe_stem
+
+    return safe_stem(name)

@@ -227,8 +227,11 @@
     try {
       const response = await call("/api/" + kind, { method: "POST", body: formData(extra) }, "dl-status");
       if (!response) return;
-      const name = await save(response, kind === "annotate" ? "校验结果.xlsx" : "报告." + extra.format);
-      say("dl-status", "已下载：" + name, "ok");
+      const fallback = { annotate: "校验结果.xlsx", "fill-zeros": "空白填0.xlsx" }[kind] || "报告." + extra.format;
+      const filled = response.headers.get("X-Xlpy-Filled");
+      const name = await save(response, fallback);
+      const note = filled === null ? "" : filled === "0" ? "（没有空白的数字单元格，内容未变）" : "（" + filled + " 个空白单元格填入 0，请核对后再校验）";
+      say("dl-status", "已下载：" + name + note, "ok");
     } finally {
       button.disabled = false;
     }
