@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     SUFFIX = "suffix"  # an output name with the wrong extension
     SAME_FILE = "same_file"  # output would overwrite the input
     WRITE = "write"  # an output that cannot be written
+    EXISTS = "exists"  # the output file is there already (overwritten only with --force)
+    OPENDOCUMENT = "opendocument"  # an .ods / OpenDocument file (save as .xlsx)
     UNKNOWN_SCRIPT = "unknown_script"  # an Excel script name the server does not have
     XLWINGS_VERSION = "xlwings_version"  # the Excel side's xlwings differs from the server's
 
