@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from xlpy.narrative import lexicon
 from xlpy.narrative.claims import CASE_UNITS, COMPARE, Claim, Statement, rolled_up
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
@@ -30,7 +31,7 @@ _KEYWORD = re.compile(_TOPIC.pattern + "|" + _RESULT.pattern)
 _AFTER_RESULT = re.compile(r"^(?:案件)?(?:均|已|被)?" + "(?:" + _RESULT.pattern + ")")
 # "行政复议和(行政)诉讼", "行政诉讼、行政复议": the other topic joined right before the last one.
 _JOINED_TOPIC = re.compile(r"(?:行政复议|行政诉讼|行政应诉)(?:案件)?\s*(?:和|及|以及|与|、|或)\s*$")
-_FILLER = re.compile(r"(?:政府信息公开|信息公开|类|的|案件|申请|共计|合计|共|计|为|了|有|件数|数量|总数|\s)*")
+_FILLER = lexicon.filler("case_fillers")
 # The reviewer's or the court's side of a case, not this agency as respondent.
 _REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办理|作出")
 _NEGATED = ("不", "未", "没有", "无")
@@ -42,7 +43,7 @@ _NO_LOSS = re.compile(
     r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|(?:败诉|纠错)率为?(?:0|零)(?![.\d])"
     r"|(?:均|全部)(?:获)?胜诉"
 )
-_REVIEWING_BODY = re.compile(r"复议机关|作为复议|复议决定书|审理了|法院审理")
+_REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +216,7 @@ _NO_CASES = re.compile(
     r"(?:未|没有|无)(?:发生|产生|收到|出现|涉及)?过?(?P<mid>[^，,。；;：:\d]{0,16}?)"
     r"(?P<topics>行政复议(?:[和、及或与]?被?(?:提起)?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
 )
-_NO_CASES_MID = re.compile(
-    r"(?:因|政府信息公开|信息公开|依申请公开|工作|而|被|引发|引起|产生|提起|申请|相关|类|的|任何|\s)*"
-)
+_NO_CASES_MID = lexicon.filler("no_case_fillers")
 _NO_CASES_TAIL = re.compile(r"(?:案件|情况|事项|的情况)?\s*")
 
 

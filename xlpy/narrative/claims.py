@@ -80,7 +80,7 @@ _NOUN_LEAD = re.compile(
 # "予以公开和部分公开（的申请合计）10 件": several outcomes taken together, not the last one alone.
 _JOINED_OUTCOME = re.compile(r"(?:" + _OUTCOME_WORDS + r")(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*$")
 _OUTCOME_CHAIN = re.compile(r"(?:(?:" + _OUTCOME_WORDS + r")(?:的?申请)?\s*(?:和|及|以及|与|、|或|加|\+)\s*)+$")
-_OUTCOME_ANY = re.compile(_OUTCOME_WORDS)
+_OUTCOME_ANY = lexicon.pattern("outcome_words")
 COMBINED = "s3.combined."  # prefix: "s3.combined.s3.granted+s3.partly" — outcomes stated together
 _OUTCOME_BEFORE = re.compile(r"(" + _OUTCOME_WORDS + r")(?:的)?$")
 _AFTER_KEYWORDS = re.compile(
@@ -89,11 +89,7 @@ _AFTER_KEYWORDS = re.compile(
     r"|(?P<outcome>" + _OUTCOME_WORDS + r"))"
 )
 # What may stand between the keyword and the number ("收到公民、法人和其他组织提出的政府信息公开申请共 20 件").
-_FILLER = re.compile(
-    r"(?:政府信息公开|信息公开|依申请公开|政府信息|公民|法人|其他组织|其它组织|社会组织|个人|企业|群众"
-    r"|和|或者|或|及|以及|、|的|提出|提交|各类|本年度|本年|全年|年度|新|了|共计|总计|合计|共|计|为|达|是"
-    r"|申请|数量|件数|总数|有|依法|依申请|\s)*"
-)
+_FILLER = lexicon.filler("application_fillers")
 _NEGATED = (
     "不予",
     "不",
@@ -114,9 +110,9 @@ _NEGATED = (
     "暂停",
 )
 # Work done for or with another body ("协助其他部门办理…申请 10 件") is not this agency's count.
-_NOT_OWN = re.compile(r"协助|配合|指导|督办|督促|转办|代为|会同|帮助|协调|指派")
+_NOT_OWN = lexicon.pattern("not_own_words")
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
-_PART = re.compile(r"其中|包括|包含|另有|另|涉及|通过|网上|在线|线上|线下|当面|信函|邮寄|现场|电话|传真|电子邮件")
+_PART = lexicon.pattern("part_markers")
 # Sub-populations of a government's report (the table counts the agency itself).
 SUBUNITS = re.compile(
     r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属|直属"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from xlpy.narrative import lexicon
 from xlpy.narrative.claims import COMPARE, Claim, rolled_up
 from xlpy.narrative.sentences import sentences
 
@@ -23,10 +24,7 @@ _IN_FORCE = re.compile(
     r"(?:现行有效(?P<mid>的?)" + _NOUN + "|" + _NOUN.replace("noun", "noun2") + r"现行有效(?P<mid2>的?))" + _TAIL
 )
 # Words that make the documents someone else's, or the action something other than making them.
-_BLOCK = re.compile(
-    r"备案|审查|审核|清理|起草|修订|修改|解读|参与|配合|协助|指导|政策|草案|和|及|与|或|报送|征求|评估"
-    r"|拟|计划|预计|准备|建议|待"
-)  # planned or proposed, not done
+_BLOCK = lexicon.pattern("document_blockers")  # someone else's, or planned / proposed, not done
 _UNITS = frozenset({"件", "部", "个", "份", "项"})
 
 

@@ -45,3 +45,9 @@ def alternation(name: str) -> str:
 @cache
 def pattern(name: str) -> re.Pattern[str]:
     return re.compile(alternation(name))
+
+
+@cache
+def filler(name: str) -> re.Pattern[str]:
+    """Any run of the list's words and spaces (use with fullmatch): what may stand between a keyword and a number."""
+    return re.compile(f"(?:{alternation(name)}|\\s)*")

@@ -13,7 +13,7 @@ from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sente
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
 _MARKER = re.compile(r"(?P<part>其中)|(?P<full>具体包括|主要包括|类别包括|包括|包含|涵盖|分别为|分别是|具体为|具体是)")
-_MARKER_HINT = re.compile("其中|包括|包含|涵盖|分别|具体")  # every marker contains one (a cheap pre-filter)
+_MARKER_HINT = lexicon.pattern("list_marker_hints")  # every marker contains one (a cheap pre-filter)
 _ITEM_SEP = re.compile(r"([、，,；;])")
 _RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
 _LABEL = re.compile(r"[\u4e00-\u9fff]")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import cases as cs
+from xlpy.narrative import lexicon
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
@@ -38,7 +38,7 @@ _TOPIC_ZH = {
 
 
 # A paragraph naming none of these cannot state a 表四 figure; skipping it saves most of N-5/N-6's time.
-_CASE_HINT = re.compile("复议|诉|纠|撤销")
+_CASE_HINT = lexicon.pattern("case_hints")
 
 
 def _case_fields(ctx: RuleContext) -> tuple[TextField, ...]:

@@ -13,10 +13,10 @@ from xlpy.rules.checkers.narrative_common import TextField, finding, located, te
 from xlpy.rules.context import RuleContext, checker
 
 _UNPAID_FEE = "s3.results.other.unpaid_fee.total"
-_FEE = re.compile(r"处理费|收费通知|缴费通知")
+_FEE = lexicon.pattern("fee_words")
 # 六 may say it in other words: "未收取任何费用", "申请人收费0元".
-_FEE_LOOSE = re.compile(r"(?:收取|收费|费用|缴费|缴纳)")
-_NOTICE = re.compile(r"通知|发出|告知")
+_FEE_LOOSE = lexicon.pattern("fee_loose_words")
+_NOTICE = lexicon.pattern("notice_words")
 _NO_NOTICE = re.compile(
     r"(?:未|没有|未曾|无)(?:发出|下发|出具|送达|发放|产生|开具)?(?:过)?(?:信息处理费)?(?:的)?"
     r"(?:收费通知|缴费通知)"
