@@ -219,6 +219,24 @@ def test_blank_template_download(page: Any, tmp_path: Path) -> None:
     assert data.version == "2019" and data.instance["meta"]["org_name"] == "测试镇人民政府"
 
 
+def test_macro_workbook_download(page: Any, tmp_path: Path) -> None:
+    from xlpy.reader import read_workbook
+
+    page.select_option("#year", "2024")
+    page.fill("#org", "测试镇人民政府")
+    page.check("#macros")
+    with page.expect_download() as info:
+        page.click("#template-btn")
+    target = tmp_path / "t.xlsm"
+    info.value.save_as(target)
+    assert info.value.suggested_filename.endswith(".xlsm")
+    with zipfile.ZipFile(target) as zf:
+        assert "xl/vbaProject.bin" in zf.namelist()
+    data = read_workbook(target)
+    assert data.version == "2021" and data.instance["meta"]["org_name"] == "测试镇人民政府"
+    page.uncheck("#macros")
+
+
 def test_keyboard_reaches_every_control(page: Any) -> None:
     reached = set()
     for _ in range(40):

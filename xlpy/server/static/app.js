@@ -241,13 +241,15 @@
     event.preventDefault();
     const year = $("year").value;
     const org = $("org").value.trim();
-    const url = "/api/template/" + encodeURIComponent(year) + (org ? "?org=" + encodeURIComponent(org) : "");
+    const macros = $("macros").checked; // the .xlsm whose buttons call this server
+    const url = (macros ? "/macro-workbook/" : "/api/template/") + encodeURIComponent(year) +
+      (org ? "?org=" + encodeURIComponent(org) : "");
     $("template-btn").disabled = true;
     say("template-status", "正在生成……");
     try {
       const response = await call(url, { method: "GET" }, "template-status");
       if (!response) return;
-      const name = await save(response, year + "年度年报工作簿.xlsx");
+      const name = await save(response, year + "年度年报工作簿." + (macros ? "xlsm" : "xlsx"));
       say("template-status", "已下载：" + name, "ok");
     } finally {
       $("template-btn").disabled = false;
