@@ -1,34 +1,144 @@
-"""Batch throughput over 1,000 generated workbooks vs a plain openpyxl read loop over the same files."""
+"""Batch at the supervisor's scale: 100 / 1,000 / 10,000 workbooks — throughput, summary time, peak memory.
+
+Each file is a copy of one of 20 example variants (both format versions, clean and failing) with its
+own 机关名称, so no two files are the same agency. Baselines in the same run: a plain openpyxl
+load-and-read loop (what validating costs at the least), the summary writer before issue 17 (normal-mode
+openpyxl, one `ws.max_row` scan per appended row) and csv.writer alone (the floor of any summary).
+Peak memory is the whole process tree's resident set (parent + workers), sampled from /proc.
+"""
 
 from __future__ import annotations
 
 import argparse
 import copy
+import io
 import os
 import shutil
 import tempfile
+import threading
 import time
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from _common import example_bytes, example_data, table, verdict
 
+ORG_DIGITS = "000000"  # the variable part of each variant's 机关名称, replaced per copy
 
-def generate(folder: Path, count: int) -> list[Path]:
-    """`count` workbooks: 20 distinct ones (both versions, clean and failing) copied under agency-like names."""
-    distinct = []
+
+def variants() -> list[dict[str, bytes]]:
+    """20 distinct workbooks as {member: bytes}, each agency named 测试单位{k}-000000号."""
+    out = []
     for i in range(20):
         name = "huaian-2024" if i % 2 else "beigou-2020"
         data = copy.deepcopy(example_data(name))
-        data["meta"]["org_name"] = f"第{i}号单位"
+        data["meta"]["org_name"] = f"测试单位{i:02d}-{ORG_DIGITS}号"
         if i % 4 == 3:
             data["s3"]["new_received"]["total"] += i  # a failing one
-        distinct.append(example_bytes(name, data))
+        with zipfile.ZipFile(io.BytesIO(example_bytes(name, data))) as zf:
+            out.append({n: zf.read(n) for n in zf.namelist()})
+    return out
+
+
+def generate(folder: Path, count: int, distinct: list[dict[str, bytes]]) -> list[Path]:
+    """`count` workbooks, each a variant whose 机关名称 carries the file's own number."""
     paths = []
     for n in range(count):
-        path = folder / f"单位{n:04d}.xlsx"
-        path.write_bytes(distinct[n % len(distinct)])
+        members = distinct[n % len(distinct)]
+        path = folder / f"单位{n:05d}.xlsx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for member, body in members.items():
+                if member == "xl/worksheets/sheet1.xml":  # 基本信息: the agency name (digits stay ASCII)
+                    body = body.replace(ORG_DIGITS.encode(), f"{n:06d}".encode(), 1)
+                zf.writestr(member, body)
         paths.append(path)
     return paths
+
+
+class TreeMemory:
+    """Peak resident memory of this process and all its descendants, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, tree_rss(os.getpid()))
+
+
+def tree_rss(root: int) -> int:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == pid and p not in tree]
+        tree.update(kids)
+        frontier.extend(kids)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def legacy_write_xlsx(rows: Iterable[Any], path: Path) -> None:
+    """The summary.xlsx writer before issue 17 (kept here as the baseline): normal-mode openpyxl."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from xlpy.batch import COLUMNS, summary_records
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ws.append([title for _, title in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    fills = {"通过": "C6EFCE", "有问题": "FFEB9C", "无法使用": "FFC7CE", "处理失败": "FFC7CE"}
+    status_col = [k for k, _ in COLUMNS].index("status") + 1
+    for record in summary_records(rows):
+        ws.append(record)
+        row = ws.max_row
+        for cell in ws[row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+        colour = fills.get(str(ws.cell(row, status_col).value))
+        if colour:
+            ws.cell(row, status_col).fill = PatternFill("solid", fgColor=colour)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    wb.save(path)
+
+
+def csv_only(rows: Iterable[Any], path: Path) -> None:
+    import csv
+
+    from xlpy.batch import summary_records
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(summary_records(rows))
 
 
 def openpyxl_loop(paths: list[Path]) -> float:
@@ -44,54 +154,85 @@ def openpyxl_loop(paths: list[Path]) -> float:
     return time.perf_counter() - t
 
 
+def timed(fn: Any, *args: Any) -> float:
+    t = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--openpyxl-sample", type=int, default=200, help="files read by the openpyxl loop (0 = all)")
+    parser.add_argument("--sizes", default="100,1000,10000", help="comma-separated numbers of files")
     parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--openpyxl-sample", type=int, default=200, help="files read by the openpyxl loop")
+    parser.add_argument("--legacy-max", type=int, default=1000, help="largest size the old summary writer runs at")
     args = parser.parse_args()
     from xlpy import batch
 
     jobs = args.jobs or os.cpu_count() or 1
+    sizes = [int(s) for s in args.sizes.split(",")]
+    distinct = variants()
+    results = []
     tmp = Path(tempfile.mkdtemp(prefix="xlpy-bench-batch-"))
     try:
-        paths = generate(tmp / "in", args.count) if (tmp / "in").mkdir() is None else []
-        options = batch.Options(outdir=tmp / "out")
-        t = time.perf_counter()
-        rows = batch.run_batch(paths, options, jobs=jobs)
-        elapsed = time.perf_counter() - t
-        t = time.perf_counter()
-        batch.write_csv(rows, tmp / "out" / "summary.csv")
-        batch.write_xlsx(rows, tmp / "out" / "summary.xlsx")
-        summary_s = time.perf_counter() - t
-        sample = paths[: args.openpyxl_sample] if args.openpyxl_sample else paths
-        loop = openpyxl_loop(sample)
+        inbox = tmp / "in"
+        inbox.mkdir()
+        paths = generate(inbox, max(sizes), distinct)
+        loop = openpyxl_loop(paths[: args.openpyxl_sample])
+        loop_rate = min(args.openpyxl_sample, len(paths)) / loop
+        for size in sizes:
+            out = tmp / f"out-{size}"
+            options = batch.Options(outdir=out)
+            with TreeMemory() as memory:
+                t = time.perf_counter()
+                rows = batch.run_batch(paths[:size], options, jobs=jobs)
+                validate_s = time.perf_counter() - t
+                t = time.perf_counter()
+                batch.write_summary(rows, out)
+                summary_s = time.perf_counter() - t
+            floor_s = timed(csv_only, rows, out / "floor.csv")
+            legacy_s = timed(legacy_write_xlsx, rows, out / "legacy.xlsx") if size <= args.legacy_max else None
+            new_xlsx_s = timed(batch.write_xlsx, rows, out / "again.xlsx")
+            statuses = dict(rows.counts)
+            rows.close()
+            results.append((size, validate_s, summary_s, new_xlsx_s, legacy_s, floor_s, memory.peak, statuses))
+            shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    rate = len(paths) / elapsed
-    loop_rate = len(sample) / loop
-    statuses = {s: sum(1 for r in rows if r.status == s) for s in batch.STATUS_ZH}
+
+    lines = []
+    for size, validate_s, summary_s, new_xlsx_s, legacy_s, floor_s, peak, _ in results:
+        total = validate_s + summary_s
+        rate = size / total
+        legacy = f"{legacy_s:.2f} s ({legacy_s / new_xlsx_s:.0f}× slower)" if legacy_s else "—"
+        at_target = size >= 10000
+        lines.append(
+            (
+                f"{size:,}",
+                f"{size / validate_s:.0f} wb/s",
+                f"{rate:.0f} wb/s" + (f" (≥ 250 {verdict(rate >= 250)})" if at_target else ""),
+                f"{summary_s:.2f} s" + (f" (≤ 5 s {verdict(summary_s <= 5)})" if at_target else ""),
+                f"{new_xlsx_s * 1000 / size:.2f} ms",
+                legacy,
+                f"{floor_s:.2f} s",
+                f"{peak / 2**20:.0f} MB" + (f" (≤ 300 {verdict(peak <= 300 * 2**20)})" if at_target else ""),
+            )
+        )
     table(
-        f"Batch ({len(paths)} workbooks, {jobs} processes, on {os.cpu_count()} CPUs)",
-        [
-            (
-                "xlpy batch (validate + findings JSON)",
-                f"{elapsed:.2f} s",
-                f"{rate:.0f} wb/s",
-                f"≥ 200 wb/s {verdict(rate >= 200)}",
-            ),
-            ("summary.csv + summary.xlsx", f"{summary_s:.2f} s", "", ""),
-            (
-                f"openpyxl load + read loop ({len(sample)} files, 1 process)",
-                f"{loop:.2f} s",
-                f"{loop_rate:.0f} wb/s",
-                "",
-            ),
-            ("ratio batch / openpyxl loop", "", f"{rate / loop_rate:.1f}×", f"≥ 10× {verdict(rate >= 10 * loop_rate)}"),
-        ],
-        ("what", "time", "throughput", "target"),
+        f"Batch scaling ({jobs} processes on {os.cpu_count()} CPUs; openpyxl load loop {loop_rate:.0f} wb/s in 1 process)",
+        lines,
+        (
+            "files",
+            "validate",
+            "end to end",
+            "summary csv+xlsx",
+            "xlsx per row",
+            "old xlsx writer",
+            "csv.writer floor",
+            "peak RSS (tree)",
+        ),
     )
-    print(f"\nstatuses: {statuses}")
+    print(f"\nstatuses at {results[-1][0]:,}: {results[-1][-1]}")
 
 
 if __name__ == "__main__":

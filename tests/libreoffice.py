@@ -38,8 +38,8 @@ def to_pdf(workbook: Path, outdir: Path) -> Path:
     return convert(workbook, "pdf", outdir)
 
 
-def convert(workbook: Path, fmt: str, outdir: Path) -> Path:
-    """The workbook saved by LibreOffice as `fmt` (pdf, xls, ods …) into `outdir`."""
+def convert(workbook: Path, fmt: str, outdir: Path, spec: str | None = None) -> Path:
+    """The workbook saved by LibreOffice as `fmt` (pdf, xls, ods …) into `outdir`; `spec` is a full filter spec."""
     need_libreoffice()
     with tempfile.TemporaryDirectory(prefix="xlpy-lo-") as profile:
         subprocess.run(
@@ -48,7 +48,7 @@ def convert(workbook: Path, fmt: str, outdir: Path) -> Path:
                 f"-env:UserInstallation=file://{profile}",
                 "--headless",
                 "--convert-to",
-                fmt,
+                spec or fmt,
                 "--outdir",
                 str(outdir),
                 str(workbook),

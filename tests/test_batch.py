@@ -93,7 +93,10 @@ def test_batch_mixed_directory(inbox: Path, tmp_path: Path, jobs: str) -> None:
     assert findings == {Path(n).stem + ".json" for n in rows}
     for name, row in rows.items():
         report = json.loads((tmp_path / "findings" / (Path(name).stem + ".json")).read_text(encoding="utf-8"))
-        assert report["summary"]["errors"] == int(row["错误"])
+        if row["状态"] == "无法使用":  # not checked: blank counts, never a clean-looking 0
+            assert [row[k] for k in ("错误", "警告", "已说明", "提示")] == ["", "", "", ""], name
+        else:
+            assert report["summary"]["errors"] == int(row["错误"])
         rendered = {p.name for p in (tmp_path / "reports").glob(Path(name).stem + ".*")}
         assert rendered == ({Path(name).stem + ".md", Path(name).stem + ".html"} if row["状态"] == "通过" else set())
     assert (tmp_path / "summary.xlsx").is_file()
@@ -210,4 +213,69 @@ def test_unknown_render_format_is_a_usage_error(inbox: Path, tmp_path: Path) -> 
 def test_plain_progress_when_not_a_tty(inbox: Path, tmp_path: Path) -> None:
     err = io.StringIO()
     run(["batch", str(inbox / "sub"), "-o", str(tmp_path), "-j", "1"], io.StringIO(), err)
-    assert "已处理 2/2" in err.getvalue()
+    assert "已校验 2/2" in err.getvalue() and "已写入汇总 4/4" in err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def mixed_kinds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder as a supervisor gets it: .xlsx, .xls and .et (WPS), .ods (LibreOffice), .csv, a duplicate."""
+    from tests.libreoffice import convert
+
+    root = tmp_path_factory.mktemp("kinds")
+    work = tmp_path_factory.mktemp("kinds-work")
+    source = write(work / "淮安市-2024.xlsx", example_data("huaian-2024"))
+    (root / "淮安市-2024.xls").write_bytes(convert(source, "xls", work).read_bytes())
+    (root / "北沟镇-2020.et").write_bytes(
+        convert(write(work / "北沟镇-2020.xlsx", example_data("beigou-2020")), "xls", work).read_bytes()
+    )
+    (root / "某局-2024.ods").write_bytes(convert(source, "ods", work).read_bytes())
+    (root / "某局-2024.csv").write_text("机关名称,年度\n某局,2024\n", encoding="utf-8")
+    write(root / "淮安市-2024-重交.xlsx", example_data("huaian-2024"))  # same agency and year as the .xls
+    return root
+
+
+def test_every_file_found_is_in_the_summary(mixed_kinds: Path, tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = run(["batch", str(mixed_kinds), "-o", str(tmp_path), "-q"], out, io.StringIO())
+    assert code == 2  # the .ods and .csv could not be used
+    rows = _rows(tmp_path)
+    assert set(rows) == {p.name for p in mixed_kinds.iterdir()}
+    for checked in ("淮安市-2024.xls", "北沟镇-2020.et", "淮安市-2024-重交.xlsx"):
+        assert rows[checked]["状态"] in ("通过", "有问题") and rows[checked]["错误"].isdigit(), rows[checked]
+    assert rows["淮安市-2024.xls"]["状态"] == "通过" and rows["淮安市-2024.xls"]["机关名称"] == "淮安市人民政府"
+    ods, csv_row = rows["某局-2024.ods"], rows["某局-2024.csv"]
+    assert ods["状态"] == "无法使用" and "OpenDocument" in ods["主要问题"] and "另存为" in ods["主要问题"]
+    assert csv_row["状态"] == "无法使用" and "CSV" in csv_row["主要问题"]
+    for row in (ods, csv_row):
+        assert row["错误"] == row["警告"] == ""  # not checked: no counts
+    # The same agency and year twice: both rows say so, and so does the run.
+    assert "淮安市-2024-重交.xlsx" in rows["淮安市-2024.xls"]["备注"]
+    assert "淮安市-2024.xls" in rows["淮安市-2024-重交.xlsx"]["备注"]
+    assert "北沟镇" not in rows["北沟镇-2020.et"]["备注"]
+    assert "1 个机关的同一年度有多个工作簿" in out.getvalue()
+    assert not list(tmp_path.glob(".xlpy-*"))  # the row spool is gone
+
+
+def test_summary_xlsx_prints_on_a4_landscape_with_the_header_repeated(inbox: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    run(["batch", str(inbox), "-o", str(tmp_path), "-q", "-j", "1"], io.StringIO(), io.StringIO())
+    ws = load_workbook(tmp_path / "summary.xlsx")["汇总"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert (
+        ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    )
+    assert ws.print_title_rows == "$1:$1" and ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:L{ws.max_row}" and ws.max_row == 7
+    assert ws["A1"].font.bold and ws.column_dimensions["J"].width == 80
+    assert ws["I2"].fill.fgColor.rgb.endswith(("C6EFCE", "FFEB9C", "FFC7CE"))
+    # A spreadsheet application opens the streamed file and sees what summary.csv holds.
+    from tests.libreoffice import convert
+
+    (tmp_path / "lo").mkdir()
+    utf8_csv = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, double quote, UTF-8
+    seen = convert(tmp_path / "summary.xlsx", "csv", tmp_path / "lo", utf8_csv).read_text(encoding="utf-8")
+    with open(tmp_path / "summary.csv", encoding="utf-8-sig", newline="") as fh:
+        expected = list(csv.reader(fh))
+    got = list(csv.reader(io.StringIO(seen)))
+    assert [r[:3] for r in got] == [r[:3] for r in expected]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import io
 import json
 import os
 import re
@@ -25,16 +24,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xlpy import file_kinds
+
 if TYPE_CHECKING:
     from xlpy.config import Config
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# What a folder contributes: every workbook xlpy reads and every spreadsheet it refuses (.ods …), so
+# each appears in the summary — checked, or with the reason it was not (xlpy.file_kinds, one list).
+WORKBOOK_SUFFIXES = file_kinds.workbook_suffixes() + file_kinds.refused_suffixes()
+COUNT_KEYS = ("errors", "warnings", "explained", "hints")  # blank, not 0, for a file that was not checked
 
 
 def published_suffixes() -> tuple[str, ...]:
-    from xlpy.file_kinds import published_in_folders
-
-    return published_in_folders()
+    return file_kinds.published_in_folders()
 
 
 STATUS_ZH = {
@@ -308,22 +310,29 @@ def _render(verdict: Any, stem: str, options: Options) -> list[str]:
 
 def run_batch(
     paths: list[Path], options: Options, *, jobs: int = 0, progress: Callable[[Row], None] | None = None
-) -> list[Row]:
-    """Process every path (in parallel when jobs > 1), calling `progress` per finished file; rows in input order."""
+) -> RowSpool:
+    """Process every path (in parallel when jobs > 1), calling `progress` per finished file.
+
+    Rows go to a spool file under the output directory as they finish, so memory stays flat however
+    many files there are; the returned spool reads them back in input order (close() removes it).
+    """
     (options.outdir / "findings").mkdir(parents=True, exist_ok=True)
     if options.formats:
         (options.outdir / "reports").mkdir(parents=True, exist_ok=True)
     stems = output_stems(paths)
     items = [(str(p), stems[p]) for p in paths]
     jobs = jobs or os.cpu_count() or 1
-    rows: dict[str, Row] = {}
+    spool = RowSpool(options.outdir / SPOOL_NAME, [p for p, _ in items])
+
+    def done(row: Row) -> None:
+        spool.add(row)
+        if progress:
+            progress(row)
+
     if jobs == 1 or len(items) <= 4:  # starting worker processes costs more than a few files
         init_worker(options)
         for path, stem in items:
-            row = process_one(Path(path), stem, options)
-            rows[path] = row
-            if progress:
-                progress(row)
+            done(process_one(Path(path), stem, options))
     else:
         # Chunks amortise inter-process overhead; small enough that progress still moves smoothly.
         size = max(1, min(32, len(items) // (jobs * 8) or 1))
@@ -339,13 +348,74 @@ def run_batch(
                         for p, _ in futures[future]
                     ]
                 for row in results:
-                    rows[row.file] = row
-                    if progress:
-                        progress(row)
-    return [rows[p] for p, _ in items]
+                    done(row)
+    spool.finish()
+    return spool
 
 
-def exit_code(rows: list[Row]) -> int:
+SPOOL_NAME = ".xlpy-summary-rows.jsonl"
+
+
+class RowSpool:
+    """Finished rows on disk (one JSON line each, in finishing order), read back in input order.
+
+    Only a byte offset per file and the (agency, year) keys stay in memory. Two usable workbooks of
+    the same agency and year are flagged in both rows' 备注 when read back (a duplicate submission?).
+    """
+
+    def __init__(self, path: Path, order: list[str]) -> None:
+        self.path = path
+        self._order = order
+        self._index = {p: i for i, p in enumerate(order)}
+        self._offsets: list[int | None] = [None] * len(order)
+        self._keys: dict[tuple[str, int], list[int]] = {}
+        self._fh = open(path, "w+b")  # noqa: SIM115 — open for the spool's lifetime, closed by close()
+        self.counts = dict.fromkeys(STATUS_ZH, 0)
+
+    def add(self, row: Row) -> None:
+        i = self._index[row.file]
+        self._fh.seek(0, os.SEEK_END)
+        self._offsets[i] = self._fh.tell()
+        self._fh.write(json.dumps(asdict(row), ensure_ascii=False).encode("utf-8") + b"\n")
+        self.counts[row.status] = self.counts.get(row.status, 0) + 1
+        key = agency_key(row.agency)
+        if key and isinstance(row.year, int) and row.status in ("ok", "blocked"):
+            self._keys.setdefault((key, row.year), []).append(i)
+
+    def finish(self) -> None:
+        for p, i in self._index.items():
+            if self._offsets[i] is None:  # a worker lost a file: still a row, never a gap in the summary
+                self.add(Row(file=p, status="failed", note="处理失败（没有得到结果）"))
+        self._fh.flush()
+
+    @property
+    def duplicates(self) -> list[list[str]]:
+        """Files of usable workbooks sharing an agency and year (each group has two or more)."""
+        return [[self._order[i] for i in sorted(g)] for g in self._keys.values() if len(g) > 1]
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def __iter__(self) -> Iterator[Row]:
+        notes: dict[int, str] = {}
+        for group in self._keys.values():
+            for i in group if len(group) > 1 else ():
+                others = "、".join(Path(self._order[j]).name for j in sorted(group) if j != i)
+                notes[i] = f"同一机关同一年度还有：{others}（是否重复提交？）"
+        for i, offset in enumerate(self._offsets):
+            assert offset is not None, "finish() was not called"
+            self._fh.seek(offset)
+            row = Row(**json.loads(self._fh.readline()))
+            if i in notes:
+                row.note = "；".join(filter(None, [row.note, notes[i]]))
+            yield row
+
+    def close(self) -> None:
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+def exit_code(rows: Iterable[Row]) -> int:
     """The worst outcome: 2 unusable/failed (or nothing found), 1 blocked, 0 all pass."""
     return max((r.exit_code for r in rows), default=2)
 
@@ -369,47 +439,58 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def summary_records(rows: list[Row]) -> Iterator[list[Any]]:
+def summary_records(rows: Iterable[Row]) -> Iterator[list[Any]]:
+    keys = [key for key, _ in COLUMNS]
     for r in rows:
-        values = asdict(r)
+        values = {key: getattr(r, key) for key in keys}  # not asdict(): it deep-copies every row
         values["status"] = STATUS_ZH.get(r.status, r.status)
-        yield [neutralise(values[key]) if values[key] is not None else "" for key, _ in COLUMNS]
+        if r.status in ("unusable", "failed"):
+            values.update(dict.fromkeys(COUNT_KEYS))  # not checked: no counts, rather than a clean-looking 0
+        yield [neutralise(values[key]) if values[key] is not None else "" for key in keys]
 
 
-def write_csv(rows: list[Row], path: Path) -> None:
+Progress = Callable[[Any], None]
+PROGRESS_EVERY = 100  # rows between progress calls while a summary is written
+STATUS_FILLS = {"通过": "C6EFCE", "有问题": "FFEB9C", "无法使用": "FFC7CE", "处理失败": "FFC7CE"}
+WIDTHS = {"file": 40, "agency": 28, "top_findings": 80, "last_year_file": 30, "note": 40}
+
+
+def write_summary(rows: Iterable[Row], outdir: Path, progress: Progress | None = None) -> None:
+    """summary.csv and summary.xlsx, rows streamed (one pass each, linear in the number of files)."""
+    write_csv(rows, outdir / "summary.csv", progress)
+    write_xlsx(rows, outdir / "summary.xlsx", progress)
+
+
+def write_csv(rows: Iterable[Row], path: Path, progress: Progress | None = None) -> None:
     """summary.csv in UTF-8 with a BOM, so Excel and WPS open the Chinese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([title for _, title in COLUMNS])
-    writer.writerows(summary_records(rows))
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    n = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow([title for _, title in COLUMNS])
+        for n, record in enumerate(summary_records(rows), 1):
+            writer.writerow(record)
+            if progress and n % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
+    if progress and n % PROGRESS_EVERY:
+        progress(n % PROGRESS_EVERY)
 
 
-def write_xlsx(rows: list[Row], path: Path) -> None:
-    """summary.xlsx: one sheet 汇总, a header row, filters, frozen header; every text cell stored as text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+def write_xlsx(rows: Iterable[Row], path: Path, progress: Progress | None = None) -> None:
+    """summary.xlsx: one sheet 汇总 with a bold header (repeated in print), filters, frozen header, A4 landscape.
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    ws.append([title for _, title in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    fills = {"通过": "C6EFCE", "有问题": "FFEB9C", "无法使用": "FFC7CE", "处理失败": "FFC7CE"}
-    status_col = [k for k, _ in COLUMNS].index("status") + 1
-    for record in summary_records(rows):
-        ws.append(record)
-        row = ws.max_row
-        for cell in ws[row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # openpyxl would store "=…" as a formula; neutralised text stays text
-        colour = fills.get(str(ws.cell(row, status_col).value))
-        if colour:
-            ws.cell(row, status_col).fill = PatternFill("solid", fgColor=colour)
-    widths = {"file": 40, "agency": 28, "top_findings": 80, "last_year_file": 30, "note": 40}
-    for i, (key, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = widths.get(key, 10)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    wb.save(path)
+    Streamed by xlpy.sheet_stream. Every value is text or a number as given: neutralise() already made
+    formula-like text start with ', so nothing in a clerk's workbook can become a formula here.
+    """
+    from xlpy.sheet_stream import write_sheet
+
+    write_sheet(
+        path,
+        "汇总",
+        [title for _, title in COLUMNS],
+        summary_records(rows),
+        widths=[WIDTHS.get(key, 10) for key, _ in COLUMNS],
+        fills=STATUS_FILLS,
+        fill_column=[k for k, _ in COLUMNS].index("status"),
+        progress=progress,
+        every=PROGRESS_EVERY,
+    )

@@ -49,7 +49,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     paths, missing = batch.collect(args.inputs)
     stderr.writelines(f"xlpy：未找到工作簿：{item}\n" for item in missing)
     if not paths:
-        stderr.write("xlpy：没有找到任何工作簿（.xlsx/.xlsm）\n")
+        from xlpy.file_kinds import workbook_suffixes
+
+        stderr.write(f"xlpy：没有找到任何工作簿（{'/'.join(workbook_suffixes())}）\n")
         return 2
     outdir = Path(args.outdir)
     try:
@@ -71,21 +73,28 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     with _progress(len(paths), stderr, quiet=args.quiet) as tick:
         rows = batch.run_batch(paths, options, jobs=args.jobs, progress=tick)
     elapsed = time.perf_counter() - started
-    batch.write_csv(rows, outdir / "summary.csv")
-    batch.write_xlsx(rows, outdir / "summary.xlsx")
-    counts = {s: sum(1 for r in rows if r.status == s) for s in batch.STATUS_ZH}
-    stdout.write(
-        f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"
-        f"校验未完成 {counts['incomplete']}，无法使用 {counts['unusable']}，处理失败 {counts['failed']}。汇总：{outdir / 'summary.xlsx'}\n"
-    )
-    return batch.exit_code(rows)
+    try:
+        # Two passes over the spooled rows: summary.csv, then summary.xlsx.
+        with _progress(2 * len(rows), stderr, quiet=args.quiet, label="写入汇总") as tick:
+            batch.write_summary(rows, outdir, progress=tick)
+        counts = rows.counts
+        stdout.write(
+            f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"
+            f"校验未完成 {counts['incomplete']}，无法使用 {counts['unusable']}，处理失败 {counts['failed']}。"
+            f"汇总：{outdir / 'summary.xlsx'}\n"
+        )
+        if rows.duplicates:
+            stdout.write(f"注意：{len(rows.duplicates)} 个机关的同一年度有多个工作簿（见汇总表“备注”）。\n")
+        return batch.exit_code(rows)
+    finally:
+        rows.close()
 
 
 class _progress:
     """A rich progress bar on an interactive stderr; otherwise a plain line every ~10 % (or nothing with -q)."""
 
-    def __init__(self, total: int, stream: TextIO, *, quiet: bool) -> None:
-        self.total, self.stream, self.quiet = total, stream, quiet
+    def __init__(self, total: int, stream: TextIO, *, quiet: bool, label: str = "校验") -> None:
+        self.total, self.stream, self.quiet, self.label = total, stream, quiet, label
         self.done = 0
         self._bar: Any = None
         self._task: Any = None
@@ -98,7 +107,7 @@ class _progress:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
                 self._bar = Progress(
-                    TextColumn("校验"),
+                    TextColumn(self.label),
                     BarColumn(),
                     MofNCompleteColumn(),
                     TimeRemainingColumn(),
@@ -111,12 +120,14 @@ class _progress:
                 self._bar = None
         return self.tick
 
-    def tick(self, row: Any) -> None:
-        self.done += 1
+    def tick(self, item: Any) -> None:
+        """One finished file (a row), or a number of summary rows written."""
+        step = item if isinstance(item, int) else 1
+        before, self.done = self.done, min(self.total, self.done + step)
         if self._bar is not None:
-            self._bar.advance(self._task)
-        elif not self.quiet and (self.done % self._step == 0 or self.done == self.total):
-            self.stream.write(f"已处理 {self.done}/{self.total}\n")
+            self._bar.advance(self._task, step)
+        elif not self.quiet and (self.done // self._step > before // self._step or self.done == self.total):
+            self.stream.write(f"已{self.label} {self.done}/{self.total}\n")
             self.stream.flush()
 
     def __exit__(self, *exc: object) -> None:
