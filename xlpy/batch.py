@@ -379,7 +379,7 @@ class RowSpool:
         self._fh.write(json.dumps(asdict(row), ensure_ascii=False).encode("utf-8") + b"\n")
         self.counts[row.status] = self.counts.get(row.status, 0) + 1
         key = agency_key(row.agency)
-        if key and isinstance(row.year, int) and row.status in ("ok", "blocked"):
+        if key and isinstance(row.year, int) and row.status in ("ok", "blocked", "incomplete"):
             self._keys.setdefault((key, row.year), []).append(i)
 
     def finish(self) -> None:
@@ -451,7 +451,13 @@ def summary_records(rows: Iterable[Row]) -> Iterator[list[Any]]:
 
 Progress = Callable[[Any], None]
 PROGRESS_EVERY = 100  # rows between progress calls while a summary is written
-STATUS_FILLS = {"通过": "C6EFCE", "有问题": "FFEB9C", "无法使用": "FFC7CE", "处理失败": "FFC7CE"}
+STATUS_FILLS = {
+    "通过": "C6EFCE",
+    "有问题": "FFEB9C",
+    "校验未完成": "FFC7CE",
+    "无法使用": "FFC7CE",
+    "处理失败": "FFC7CE",
+}
 WIDTHS = {"file": 40, "agency": 28, "top_findings": 80, "last_year_file": 30, "note": 40}
 
 
