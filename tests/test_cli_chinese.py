@@ -64,6 +64,7 @@ NAMES = {
     "htm",
     "postgresql",
     "none",
+    "VBA",
 }
 # What argparse says in English when it is not translated: none of these may ever appear.
 ENGLISH = {

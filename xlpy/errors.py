@@ -17,7 +17,6 @@ class ErrorCode(StrEnum):
     CORRUPT = "corrupt"  # a damaged workbook
     ENCRYPTED = "encrypted"  # password-protected
     NOT_WORKBOOK = "not_workbook"  # not an Excel workbook (or not an xlwings payload)
-    OPENDOCUMENT = "opendocument"  # an OpenDocument spreadsheet (.ods): save as .xlsx first
     NOT_JSON = "not_json"  # JSON input that does not parse
     NOT_TEMPLATE = "not_template"  # a workbook not made from xlpy's template
     NOT_REPORT = "not_report"  # an imported document that is not an annual report
@@ -30,7 +29,6 @@ class ErrorCode(StrEnum):
     REGISTRY = "registry"  # the workspace's agency registry file
     SUFFIX = "suffix"  # an output name with the wrong extension
     SAME_FILE = "same_file"  # output would overwrite the input
-    EXISTS = "exists"  # the output file exists and --force was not given
     WRITE = "write"  # an output that cannot be written
     EXISTS = "exists"  # the output file is there already (overwritten only with --force)
     OPENDOCUMENT = "opendocument"  # an .ods / OpenDocument file (save as .xlsx)
