@@ -243,3 +243,34 @@ def test_long_number_heavy_text_does_not_hang(instance: Callable[[str], dict[str
     started = time.monotonic()
     validate(read_json(data))
     assert time.monotonic() - started < 15
+
+
+def test_empty_overview_blocks_the_final_report(instance: Callable[[str], dict[str, Any]]) -> None:
+    """X-5: 一、总体情况 with a blank lead and blank part bodies (titles alone) is an error; any text clears it."""
+    data = instance("huaian-2024")
+    data["text"]["overview"] = {"lead": " ", "parts": [{"title": "主动公开", "body": ""}]}
+    report = validate(read_json(data))
+    x5 = [f for f in report.report.findings if f.rule == "X-5"]
+    assert [(f.severity, f.section, f.paths[0]) for f in x5] == [("error", "一", "text.overview.lead")]
+    assert report.exit_code == 1 and report.refusal() is not None
+    data["text"]["overview"]["parts"][0]["body"] = "全年主动公开政府信息120条。"
+    assert "X-5" not in {f.rule for f in validate(read_json(data)).report.findings}
+
+
+def test_explanation_matches_any_cell_of_the_warning(
+    instance: Callable[[str], dict[str, Any]], make_workbook: Callable[..., Path]
+) -> None:
+    """A 说明 may name any one of the warning's cells, with or without the sheet; a row matching nothing is E-1."""
+    data = _with_warning(instance)
+    warning = validate(read_workbook(make_workbook(data))).report.findings[0]
+    assert len(warning.cells) >= 2  # the text cell, then the 表四 cells it disagrees with
+    other = warning.cell_refs[1]
+    for location in (str(other), other.coordinate, f"'{other.sheet}'!${other.coordinate}"):
+        data["explanations"] = [{"rule": "N-5", "location": location, "text": "口径不同"}]
+        assert validate(read_workbook(make_workbook(data))).final_ok, location
+    data["explanations"] = [{"rule": "N-5", "location": "表三!Z99", "text": "写错了位置的说明"}]
+    report = validate(read_workbook(make_workbook(data)))
+    hints = [f for f in report.report.findings if f.rule == "E-1"]
+    assert [f.severity for f in hints] == ["hint"] and not report.final_ok  # the warning stays unexplained
+    assert "N-5" in hints[0].message and "表三!Z99" in hints[0].message and "写错了位置的说明" in hints[0].message
+    assert hints[0].values["location"] == "表三!Z99"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlpy.cell import Cell
 from xlpy.errors import InputError
 from xlpy.package import Package
 from xlpy.reader import ReadResult, read_workbook
@@ -44,8 +45,8 @@ def blank_cells(result: ReadResult) -> dict[str, list[str]]:
         inp = lay.inputs.get(path)
         if inp is None or inp.kind == "fixed" or lookup(result.instance, path) is not None:
             continue
-        sheet, _, cell = (result.cells.get(path) or inp.ref).rpartition("!")
-        out.setdefault(sheet, []).append(cell)
+        ref = Cell.parse(result.cells.get(path)) or Cell(inp.sheet, inp.a1)
+        out.setdefault(ref.sheet, []).append(ref.coordinate)
     return out
 
 

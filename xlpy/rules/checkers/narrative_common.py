@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from xlpy import schema
+from xlpy.cell import Cell
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
 from xlpy.narrative import kinds
@@ -98,8 +99,9 @@ def cells_text(ctx: RuleContext, paths: tuple[str, ...]) -> str:
         return ""
     if len(cells) <= 3:
         return "、".join(cells)
-    sheet, _, last = cells[-1].rpartition("!")
-    return f"{cells[0]}…{last}" if cells[0].startswith(sheet + "!") else f"{cells[0]}…{cells[-1]}"
+    first, last = Cell.parse(cells[0]), Cell.parse(cells[-1])
+    same_sheet = first is not None and last is not None and first.sheet == last.sheet
+    return f"{cells[0]}…{last.coordinate}" if same_sheet and last is not None else f"{cells[0]}…{cells[-1]}"
 
 
 def located(ctx: RuleContext, paths: tuple[str, ...]) -> str:
