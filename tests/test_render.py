@@ -5,17 +5,17 @@ from __future__ import annotations
 import copy
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.render_support import GOLDEN, VERSIONS, load, unique_figures
+from tests.shared_files import shared_file
 from xlpy.errors import RenderError
 from xlpy.render import DEFAULT_FORMATS, FORMATS, file_name, render
 from xlpy.render.context import build, overview_parts, paragraphs, s3_figures, s4_figures
 from xlpy.render.env import cn_numeral, environment, fmt_date, fmt_number
 
-SEED = Path("/work/shared/examples/beigou-2020-report.txt")
+SEED = "examples/beigou-2020-report.txt"  # under ../shared (tests/shared_files.py)
 # Rewrite goldens for review with XLPY_UPDATE_GOLDEN=1 (pytest options belong to conftest.py, which
 # this module does not own).
 UPDATE = os.environ.get("XLPY_UPDATE_GOLDEN") == "1"
@@ -57,9 +57,8 @@ def _squash(text: str) -> str:
 
 
 def _seed_lines() -> list[str]:
-    if not SEED.exists():
-        pytest.skip("seed report not available")
-    return [line.rstrip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    seed = shared_file(SEED)
+    return [line.rstrip() for line in seed.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_beigou_regenerates_every_narrative_paragraph_of_the_seed():
