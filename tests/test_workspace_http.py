@@ -202,6 +202,9 @@ def test_rollup_json_and_workbook(ws: Workspace) -> None:
     assert r.status_code == 200
     back = read_workbook(r.content, name="汇总.xlsx").instance
     assert back["s3"] == data["data"]["s3"] and back["meta"]["org_name"] == "淮安市人民政府（汇总）"
+    html = ws.get("C*", "/rollup", year=2024, format="html")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "淮安市人民政府（汇总）" in html.text and "6238" in html.text
     # A district's supervisor rolls up its own region only.
     assert ws.get("A*", "/rollup", year=2024).json()["included"] == ["T"]
 

@@ -131,12 +131,18 @@ def test_rollup_sums_children_and_applies_the_arithmetic_rules(store: Store) -> 
     assert data["s4"]["review"]["total"] == 2 * 351
     assert data["s2"]["art20_8"]["fees"]["amount"] == pytest.approx(2 * 96171.6)
     assert data["meta"]["org_name"] == "淮安市人民政府（汇总）"
+    assert [(h["rule"], h["agencies"]) for h in result.hierarchy] == [("H-2", ["B"]), ("H-3", ["A", "T"])]
+    assert result.hierarchy[0]["message"] == "清江浦区人民政府（B）2024 年度尚未提交年报，汇总中未计入"
     assert result.findings == []  # consistent reports sum to a consistent report
     # An inconsistent child makes the sum inconsistent: the same rules fire on the roll-up.
     broken = huaian()
     broken["s3"]["new_received"]["total"] += 7
     submit(store, "B", broken)
-    findings = rollup.collect(store, REGION[0], 2024).findings
+    result = rollup.collect(store, REGION[0], 2024)
+    findings = result.findings
+    # H-3: A and T hand in the very same file (B's differs); H-2: nobody is missing any more.
+    assert [(h["rule"], h["agencies"]) for h in result.hierarchy] == [("H-3", ["A", "T"])]
+    assert "淮安区人民政府（A）、淮安区车桥镇人民政府（T） 的当前版本是同一个文件" in result.hierarchy[0]["message"]
     own = {f.rule for f in validate(read_json(broken)).findings if f.section in ("二", "三", "四")}
     assert {f["rule"] for f in findings} == own == {"R-S3-1", "R-S3-3"}
 

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from xlpy import formats
 from xlpy.server import jobs
 from xlpy.server.errors import ApiError
 from xlpy.server.settings import Settings
@@ -91,18 +92,18 @@ def _options(request: Request) -> Options:
 
 
 def submission_job(upload: jobs.Upload, settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(report data, findings JSON) of an upload: the same reading and validation as /api/validate."""
-    verdict = jobs.usable(jobs.check(upload, None, settings))  # unusable: the API's 422 (413 too large)
-    assert verdict.data is not None  # a usable verdict was read
+    """(report data, findings JSON) of an upload: the very verdict of /api/validate; an unusable file is its 4xx."""
+    verdict = jobs.usable(jobs.check(upload, None, settings))
     # Round-trip through JSON: what the database keeps is exactly what the API shows.
+    assert verdict.data is not None  # a usable verdict always has its data
     instance = json.loads(json.dumps(verdict.data.instance, ensure_ascii=False, default=str))
     return instance, verdict.to_dict()
 
 
 def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[str, str]]) -> bytes:
     """The annotated copy of a stored upload with the reviewer's decisions written into its findings."""
-    checked = jobs.usable(jobs.check(upload, None, settings))
-    for f in checked.report.findings:
+    verdict = jobs.usable(jobs.check(upload, None, settings))
+    for f in verdict.report.findings:
         decision = held.get(f"{f.rule}|{f.location}")
         if decision is None or f.severity != "warning":
             continue
@@ -111,7 +112,7 @@ def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[
             f.explanation = f"审核驳回（{decision['decided_by']}）：{decision['note'] or '接受现状'}"
         elif decision["verdict"] == status.CONFIRM:
             f.message += f"（审核确认须修改，{decision['decided_by']}：{decision['note'] or '请修改'}）"
-    return jobs.annotate(checked, upload)
+    return jobs.annotate(verdict, upload)
 
 
 # ---------------------------------------------------------------------- routes
@@ -317,7 +318,9 @@ async def get_rollup(
     who: Who,
     year: Annotated[int, Query(ge=2019, le=2100)],
     agency_id: Annotated[str | None, Query()] = None,
-    format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
+    format: Annotated[
+        str, Query(pattern="^(json|xlsx|html|md)$", description="json、xlsx（工作簿）、html 或 md（表格）")
+    ] = "json",
 ) -> Response:
     store = _store(request)
     _supervisor(who)
@@ -328,9 +331,14 @@ async def get_rollup(
     if format == "json":
         return _json(result.to_dict())
     state = request.app.state.xlpy
-    body = await state.conversions.run(_workbook_job, result.instance)
-    name = jobs.safe_filename(f"{parent['name']}{year}年度汇总数据.xlsx")
-    return Response(body, media_type=jobs.XLSX_TYPE, headers={**NO_STORE, **_attachment(name)})
+    stem = jobs.safe_filename(f"{parent['name']}{year}年度汇总数据")
+    if format == "xlsx":
+        body = await state.conversions.run(_workbook_job, result.instance)
+        return Response(body, media_type=jobs.XLSX_TYPE, headers={**NO_STORE, **_attachment(f"{stem}.xlsx")})
+    body = await state.conversions.run(_render_job, result.instance, format)
+    return Response(
+        body, media_type=formats.get(format).media_type, headers={**NO_STORE, **_attachment(f"{stem}.{format}")}
+    )
 
 
 def _rollup(store: Store, parent: dict[str, Any], year: int) -> rollup.Rollup:
@@ -338,6 +346,14 @@ def _rollup(store: Store, parent: dict[str, Any], year: int) -> rollup.Rollup:
         return rollup.collect(store, parent, year)
     except ValueError as exc:
         raise ApiError(422, str(exc), headers=NO_STORE) from exc
+
+
+def _render_job(instance: dict[str, Any], fmt: str) -> bytes:
+    """The roll-up's tables as a report document, marked as a draft: its text parts are the parent's to write."""
+    from xlpy.render import render
+
+    value = render(instance, [fmt], draft=True)[fmt]
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
 
 def _workbook_job(instance: dict[str, Any]) -> bytes:

@@ -1,4 +1,4 @@
-"""The `[workspace]` table of the config file: indicator thresholds and minimum samples, roll-up tolerance."""
+"""The `[workspace]` table of the config file: indicator thresholds and minimum samples."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ class Options:
     """Workspace settings; the defaults come from schemas/workspace.json."""
 
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → {red, yellow, min_sample}
-    rollup_tolerance: int = 0  # H-1: allowed difference between a stated regional total and the children's sum
 
     def indicator_specs(self) -> list[dict[str, Any]]:
         """Every indicator of schemas/workspace.json with this deployment's thresholds applied."""
@@ -29,7 +28,7 @@ def parse_options(table: Any, source: str = "配置文件") -> Options:
         return Options()
     if not isinstance(table, dict):
         raise InputError(f"{source} 的 [workspace] 应为键值表", code="config")
-    unknown = sorted(set(table) - {"indicators", "rollup_tolerance"})
+    unknown = sorted(set(table) - {"indicators"})
     if unknown:
         raise InputError(f"{source} 的 [workspace] 中有未知的设置项：{'、'.join(unknown)}", code="config")
     specs = {s["id"]: s for s in load_json("workspace.json")["indicators"]}
@@ -51,7 +50,4 @@ def parse_options(table: Any, source: str = "配置文件") -> Options:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise InputError(f"{source} 中指标 {key} 的 {name} 应为不小于 0 的数", code="config")
         indicators[iid] = dict(values)
-    tolerance = table.get("rollup_tolerance", 0)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
-        raise InputError(f"{source} 的 rollup_tolerance 应为不小于 0 的整数", code="config")
-    return Options(indicators, tolerance)
+    return Options(indicators)

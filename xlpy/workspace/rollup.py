@@ -36,6 +36,7 @@ class Rollup:
     other_version: list[str] = field(default_factory=list)  # submissions of another format version, not summed
     gaps: list[dict[str, str]] = field(default_factory=list)  # blank or non-numeric cells left out of a sum
     findings: list[dict[str, Any]] = field(default_factory=list)  # arithmetic findings on the sums
+    hierarchy: list[dict[str, Any]] = field(default_factory=list)  # H-2 (no report), H-3 (one file, two agencies)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class Rollup:
             "other_version": self.other_version,
             "gaps": self.gaps,
             "findings": self.findings,
+            "hierarchy": self.hierarchy,
             "data": self.instance,
         }
 
@@ -184,6 +186,32 @@ def collect(store: Any, parent: dict[str, Any], year: int) -> Rollup:
     stored = store.current_vectors(year, below)
     stale = [a for a, row in stored.items() if row["plan"] != plan_key(row["format_version"])]
     refreshed = store.current_figures(year, stale) if stale else {}
+    result = build(parent, year, version, _members(below, stored, refreshed))
+    result.hierarchy = hierarchy(store, below, stored, year)
+    return result
+
+
+def hierarchy(store: Any, below: list[str], stored: dict[str, Any], year: int) -> list[dict[str, Any]]:
+    """H-2: agencies of the region without a report; H-3: one file current for two agencies (wording in data)."""
+    spec = load_json("workspace.json")["hierarchy"]
+    names = {a["id"]: a["name"] for a in store.agencies()}
+    out = []
+    for aid in below:
+        if aid not in stored:
+            text = spec["H-2"]["message"].format(name=names.get(aid, aid), id=aid, year=year)
+            out.append({"rule": "H-2", "severity": spec["H-2"]["severity"], "message": text, "agencies": [aid]})
+    by_file: dict[str, list[str]] = {}
+    for aid, row in store.current_files(year, list(stored)).items():
+        by_file.setdefault(row["sha256"], []).append(aid)
+    for sha, aids in sorted(by_file.items()):
+        if len(aids) > 1:
+            listed = "、".join(f"{names.get(a, a)}（{a}）" for a in sorted(aids))
+            text = spec["H-3"]["message"].format(names=listed, sha=sha[:12])
+            out.append({"rule": "H-3", "severity": spec["H-3"]["severity"], "message": text, "agencies": sorted(aids)})
+    return out
+
+
+def _members(below: list[str], stored: dict[str, Any], refreshed: dict[str, Any]) -> list[Member]:
     members: list[Member] = []
     for aid in below:
         row = stored.get(aid)
@@ -193,7 +221,7 @@ def collect(store: Any, parent: dict[str, Any], year: int) -> Rollup:
             members.append(member(aid, refreshed[aid]["figures"], row["format_version"]))
         else:
             members.append((aid, row["format_version"], row["vector"], row["units"]))
-    return build(parent, year, version, members)
+    return members
 
 
 def check(instance: dict[str, Any]) -> list[dict[str, Any]]:

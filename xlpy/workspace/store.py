@@ -292,6 +292,11 @@ class Store:
         columns = (t.submissions.c.id, t.submissions.c.agency_id, t.submissions.c.format_version)
         return self._current(year, agency_ids, (*columns, t.submissions.c.figures))
 
+    def current_files(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The current submission per agency with the SHA-256 of its file (columns ahead of the wide ones)."""
+        c = t.submissions.c
+        return self._current(year, agency_ids, (c.agency_id, c.sha256))
+
     def current_measures(self, year: int, agency_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """The current submission per agency with the figures its indicators need."""
         c = t.summaries.c
