@@ -28,8 +28,9 @@ class Limits:
     """Bounds for one workbook; a deployment may tighten them (HTTP) or loosen them (batch on trusted files)."""
 
     max_file_bytes: int = 20 * 1024 * 1024  # a report workbook is ~30 KB
-    max_uncompressed: int = 64 * 1024 * 1024  # sum of member sizes after inflation (a report: ~400 KB)
-    max_part_bytes: int = 32 * 1024 * 1024  # one member after inflation (the largest, 表三, is ~210 KB)
+    # Sized by bench/bench_worst.py: the sheet scan and calamine cost ~0.2 s per MB of sheet XML.
+    max_uncompressed: int = 32 * 1024 * 1024  # sum of member sizes after inflation (a report: ~400 KB)
+    max_part_bytes: int = 8 * 1024 * 1024  # one member after inflation (the largest, 表三, is ~210 KB)
     max_ratio: int = 200  # per member larger than ratio_floor: uncompressed / compressed
     ratio_floor: int = 1024 * 1024
     max_members: int = 5000
