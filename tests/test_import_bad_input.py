@@ -144,3 +144,14 @@ def _instance() -> dict:
     from xlpy.reader import read_workbook
 
     return read_workbook(EXAMPLES / "huaian-2024.xlsx").instance
+
+
+def test_import_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    page = tmp_path / "r.md"
+    page.write_bytes(render(_instance(), ("md",))["md"])
+    out = tmp_path / "data.json"
+    out.write_text("{}", encoding="utf-8")
+    code, _, err = _cli("import", str(page), "-o", str(out))
+    assert code == 2 and "已存在" in err and out.read_text(encoding="utf-8") == "{}"
+    code, _, err = _cli("import", str(page), "-o", str(out), "--force")
+    assert code == 0 and '"org_name": "淮安市人民政府"' in out.read_text(encoding="utf-8")

@@ -27,12 +27,14 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy.importing import import_path
 
     if args.org_type and args.org_type not in schema.org_types():
-        raise InputError(f"--org-type：没有机关类型“{args.org_type}”；可选：{'、'.join(schema.org_types())}")
+        raise InputError(
+            f"--org-type：没有机关类型“{args.org_type}”；可选：{'、'.join(schema.org_types())}", code="input"
+        )
     result = import_path(args.file, year=args.year, org=args.org, org_type=args.org_type)
     text = json.dumps(result.instance, ensure_ascii=False, indent=2) + "\n"
     out = None if args.output == "-" else Path(args.output)
     if out is not None and out.exists() and not args.force:
-        raise InputError(f"{out} 已存在。请换一个文件名，或加 --force。")
+        raise InputError(f"{out} 已存在。请换一个文件名，或加 --force。", code="exists")
     if out is None:
         stdout.write(text)
     elif out.suffix.lower() in (".xlsx", ".xlsm"):
@@ -58,7 +60,7 @@ def _write(path: Path, save) -> None:  # type: ignore[no-untyped-def]
     try:
         save()
     except OSError as exc:
-        raise InputError(f"无法写入 {path}：{exc.strerror}") from exc
+        raise InputError(f"无法写入 {path}：{exc.strerror}", code="write") from exc
 
 
 def _summary(name: str, result) -> str:  # type: ignore[no-untyped-def]

@@ -19,9 +19,7 @@ def read_pdf(data: bytes, name: str) -> Document:
     try:
         import pdfplumber
     except ImportError as exc:  # an install without the [import] extra
-        raise InputError(
-            f"{name}：读取 PDF 需要 pdfplumber（pip install 'xlpy[import]'）。", code="unsupported"
-        ) from exc
+        raise InputError(f"{name}：读取 PDF 需要 pdfplumber（pip install 'xlpy[import]'）。", code="input") from exc
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfplumber.utils.exceptions import PdfminerException
