@@ -274,3 +274,17 @@ def test_explanation_matches_any_cell_of_the_warning(
     assert [f.severity for f in hints] == ["hint"] and not report.final_ok  # the warning stays unexplained
     assert "N-5" in hints[0].message and "表三!Z99" in hints[0].message and "写错了位置的说明" in hints[0].message
     assert hints[0].values["location"] == "表三!Z99"
+
+
+def test_blank_workbook_one_finding_per_table_in_text_every_cell_in_json(tmp_path: Path) -> None:
+    """A new, unfilled workbook: the text says "表三有 175 个空白单元格…空白填0" once; JSON keeps all 175."""
+    path = tmp_path / "空白.xlsx"
+    assert xlpy("new", "--year", "2024", "--org", "测试局", "-o", str(path))[0] == 0
+    code, text, _ = xlpy("validate", str(path))
+    assert code == 1
+    s3 = [line for line in text.splitlines() if "R-S3-4" in line]
+    assert len(s3) == 1 and "表三有 175 个空白单元格：表三!D8、" in text and "空白填0" in text
+    assert text.count("未填写。空白不等于 0") == 0  # no per-cell lines for the grouped tables
+    code, out, _ = xlpy("validate", str(path), "--format", "json")
+    cells = [f["cells"][0] for f in json.loads(out)["findings"] if f["rule"] == "R-S3-4"]
+    assert code == 1 and len(cells) == len(set(cells)) == 175

@@ -23,6 +23,8 @@ SECTION_PATHS = {
 OTHER_SECTIONS = {"跨年度": "跨年度", "说明": "说明", "": "其他"}
 MARK = {ERROR: "✗", WARNING: "!", "hint": "·"}
 MAX_CELLS = 6
+BLANK_GROUP = 10  # this many blank cells of one table and rule are shown as one entry in the text output
+TABLE_SECTIONS = ("二", "三", "四")
 SKIP_HEADING = {NOT_RUN: "未执行", NOT_ASSESSABLE: "无法判断", CRASHED: "执行出错"}
 
 
@@ -50,6 +52,35 @@ def format_finding(f: Finding) -> list[str]:
     return lines
 
 
+def _blank_groups(version: str | None, findings: list[Finding]) -> dict[tuple[str, str], tuple[Finding, list[str]]]:
+    """(section, rule) → (first finding, lines) for a table with at least BLANK_GROUP blank cells of one rule.
+
+    The text output says "表三有 175 个空白单元格：…" once instead of 175 times; JSON keeps every cell.
+    The wording is the rule's `messages.blank_group` in the register.
+    """
+    blanks: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        if f.values.get("blank") and f.section in TABLE_SECTIONS:
+            blanks.setdefault((f.section, f.rule), []).append(f)
+    out: dict[tuple[str, str], tuple[Finding, list[str]]] = {}
+    if not version:
+        return out
+    from xlpy.rules.register import load_register
+
+    register = load_register(version)
+    for (section, rule_id), group in blanks.items():
+        rule = register.by_id.get(rule_id)
+        template = rule.messages.get("blank_group") if rule is not None else None
+        if template is None or len(group) < BLANK_GROUP:
+            continue
+        refs = [c for f in group for c in f.cells] or [p for f in group for p in f.paths]
+        shown = "、".join(refs[:MAX_CELLS]) + (f" 等 {len(refs)} 处" if len(refs) > MAX_CELLS else "")
+        message = template.format(table=f"表{section}", count=len(group), cells=shown)
+        head = f"  {MARK.get(group[0].severity, '·')} {SEVERITY_ZH.get(group[0].severity, '')} {rule_id}"
+        out[(section, rule_id)] = (group[0], [head, f"      {message}"])
+    return out
+
+
 def format_text(verdict: Verdict) -> str:
     """The whole verdict as text: header, status line, findings by section, checklist, rules not run."""
     report = verdict.report
@@ -59,12 +90,17 @@ def format_text(verdict: Verdict) -> str:
         lines.append(f"机关：{report.org or '（未填写）'}　年度：{report.year or '（未填写）'}　{version}")
     lines.append(verdict.status_line)
     current = None
+    groups = _blank_groups(report.format_version, report.findings)
     for f in report.findings:
         if f.section != current:
             current = f.section
             lines.append("")
             lines.append(f"【{section_heading(report.format_version, current)}】")
-        lines.extend(format_finding(f))
+        group = groups.get((f.section, f.rule))
+        if group is None:
+            lines.extend(format_finding(f))
+        elif group[0] is f:  # a blank table: one entry where its first blank cell was
+            lines.extend(group[1])
     if not report.unusable and verdict.checklist.items:
         lines.append("")
         lines.append(f"{verdict.checklist.title}：")

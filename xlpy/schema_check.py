@@ -121,6 +121,8 @@ def schema_findings(
             continue  # a disabled rule
         rule, severity = hit
         cell = cells.get(path)
+        # A blank cell is marked so the text output can group a blank table into one line (JSON keeps each).
+        blank = error.validator in ("type", "minLength") and (error.instance is None or error.instance == "")
         yield Finding(
             rule=rule,
             severity=severity,
@@ -128,6 +130,7 @@ def schema_findings(
             cells=[cell] if cell else [],
             paths=[path],
             section=section_of(path),
+            values={"blank": True} if blank else {},
         )
 
 
