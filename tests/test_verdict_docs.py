@@ -36,3 +36,17 @@ def test_one_place_for_each_policy() -> None:
     assert _where(r"compare_digest") == {"xlpy/server/app.py"}
     assert _where(r"\.r?split\(\"!\"|\.r?partition\(\"!\"\)") == {"xlpy/cell.py"}
     assert "def parse(" in (XLPY / "cell.py").read_text(encoding="utf-8")
+
+
+def test_report_json_reads_nothing_behind_the_callers_back(monkeypatch: object) -> None:
+    """Report.to_dict shows the checklist it is given (the verdict loads it once); it opens no file itself."""
+    import xlpy.resources
+    from xlpy.model import Report
+
+    def no_disk(*args: object, **kwargs: object) -> object:
+        raise AssertionError("Report.to_dict read a data file")
+
+    monkeypatch.setattr(xlpy.resources, "load_json", no_disk)  # type: ignore[attr-defined]
+    report = Report("x.json", "2021", 2024, "某机关")
+    assert report.to_dict()["checklist"] == []
+    assert report.to_dict(("已经过保密审查。",))["checklist"] == ["已经过保密审查。"]

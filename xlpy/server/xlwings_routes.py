@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from xlpy import formats
 from xlpy.config import Config
-from xlpy.errors import InputError
+from xlpy.errors import ErrorCode, InputError
 from xlpy.excel import ensure_license
 from xlpy.server.errors import ApiError, input_error
 
@@ -68,7 +68,7 @@ async def scripts_call(name: str, request: Request) -> JSONResponse:
         raise ApiError(
             404,
             f"没有名为“{name}”的脚本。可用的脚本：{'、'.join(scripts.SCRIPTS)}。",
-            [{"code": "unknown_script", "script": name, "available": list(scripts.SCRIPTS)}],
+            [{"code": ErrorCode.UNKNOWN_SCRIPT, "script": name, "available": list(scripts.SCRIPTS)}],
         )
     payload = await _payload(request)
     state = request.app.state.xlpy
@@ -92,10 +92,10 @@ def run_script(name: str, payload: dict[str, Any], config: Config | None = None)
             400,
             "Excel 端的 xlwings 版本与服务器不一致，请按 README 更新 Excel 中的 xlwings 模块"
             f"（服务器为 {xw.__version__}）。",
-            [{"code": "xlwings_version", "detail": str(exc)}],
+            [{"code": ErrorCode.XLWINGS_VERSION, "detail": str(exc)}],
         ) from exc
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ApiError(422, "请求内容不是 xlwings 工作簿数据。", [{"code": "not_workbook"}]) from exc
+        raise ApiError(422, "请求内容不是 xlwings 工作簿数据。", [{"code": ErrorCode.NOT_WORKBOOK}]) from exc
     from xlwings.server import custom_scripts_call
 
     sink: list[scripts.Outcome] = []
@@ -132,9 +132,11 @@ async def _payload(request: Request) -> dict[str, Any]:
         # Bounded nesting and no lone surrogates, as for a JSON upload (either was a 500 here).
         payload = parse_json(await request.body(), "请求内容")
     except InputError as exc:
-        raise ApiError(400, "请求内容不是有效的 JSON。", [{"code": "not_json", "message": exc.message}]) from exc
+        raise ApiError(
+            400, "请求内容不是有效的 JSON。", [{"code": ErrorCode.NOT_JSON, "message": exc.message}]
+        ) from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("sheets"), list) or "book" not in payload:
-        raise ApiError(422, "请求内容不是 xlwings 工作簿数据（缺少 book/sheets）。", [{"code": "not_workbook"}])
+        raise ApiError(422, "请求内容不是 xlwings 工作簿数据（缺少 book/sheets）。", [{"code": ErrorCode.NOT_WORKBOOK}])
     payload.setdefault("names", [])
     payload.setdefault("client", "Office.js")
     for sheet in payload["sheets"]:
