@@ -243,13 +243,13 @@ def test_no_libreoffice_is_a_clear_error(monkeypatch, tmp_path):
 
     monkeypatch.setattr(pdf_mod, "SOFFICE_CANDIDATES", (str(tmp_path / "no-soffice"),))
     out, err = io.StringIO(), io.StringIO()
-    json_path = str(tests_root() / "workbook" / "examples" / "huaian-2024.json")
+    json_path = str(_repo_root() / "workbook" / "examples" / "huaian-2024.json")
     code = run(["render", json_path, "-o", str(tmp_path / "out"), "--to", "pdf"], out, err)
     assert code == 2 and "未安装 LibreOffice" in err.getvalue() and "apt-get install" in err.getvalue()
     assert "Traceback" not in err.getvalue()
 
 
-def tests_root():
+def _repo_root():
     from tests.render_support import ROOT
 
     return ROOT
