@@ -12,7 +12,10 @@ from pathlib import Path
 from xlpy.errors import RenderError
 from xlpy.resources import templates_dir
 
-TIMEOUT_S = 60.0  # a report converts in 2–5 s; a hung or looping LibreOffice is killed after this
+# A report converts in 2–5 s (15 s on a loaded 2-core machine); a hung LibreOffice is killed after this.
+# Below the HTTP service's 30 s request limit on purpose: the converter kills its own process group
+# first, whereas a server worker killed at the request deadline would leave LibreOffice orphaned.
+TIMEOUT_S = 25.0
 # Where LibreOffice installs itself on Debian/Ubuntu, from the upstream .deb, on macOS and Windows.
 # The parent's PATH is not read (the core does not read the environment): these are searched in order.
 SOFFICE_CANDIDATES = (
