@@ -397,7 +397,12 @@ def run_command(page: Any, command: str) -> dict[str, Any]:
     )
     frame_el = page.wait_for_selector("#__dialog", timeout=30_000)
     frame = frame_el.content_frame()
-    frame.wait_for_function("() => document.getElementById('message').textContent.length > 0")
+    # The iframe starts as about:blank: wait for the dialog page itself to have filled its message.
+    frame.wait_for_function(
+        "() => location.pathname.endsWith('/outcome.html') && !!document.getElementById('message')"
+        " && document.getElementById('message').textContent.length > 0",
+        timeout=30_000,
+    )
     seen = frame.evaluate(
         """() => ({ title: document.getElementById("title").textContent,
                    message: document.getElementById("message").textContent,
