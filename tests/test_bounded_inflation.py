@@ -125,3 +125,20 @@ def test_each_part_and_the_total_have_a_budget() -> None:
     with pytest.raises(InputError, match="单个部件的上限"):
         inflate(data, info, "x.xlsx", Limits(max_part_bytes=100_000))
     assert len(inflate(data, info, "x.xlsx")) == info.file_size
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<c r="A1" r="XFD1048576"><v>1</v></c>',  # a second r attribute
+        '<c r="A1048576"><v>1</v></c><c r="XFD1"><v>1</v></c>',  # far row and far column in two cells
+        "<c r='XFD1048576'><v>1</v></c>",  # single quotes
+        '<c  r="XFD1048576"><v>1</v></c>',  # two spaces
+        '<c r=" XFD1048576"><v>1</v></c>',  # a space inside the value
+    ],
+)
+def test_the_small_sheet_shortcut_never_hides_a_far_cell(cells: str) -> None:
+    data = _replace_member(SHEET, _sheet_with(f'<row r="7">{cells}</row>'.encode()))
+    with pytest.raises(InputError) as err:
+        check_parts(data, check_zip(data, "x.xlsx"), "x.xlsx")
+    assert err.value.code == "too_large"
