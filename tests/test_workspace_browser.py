@@ -80,6 +80,8 @@ def test_upload_as_clerk_decide_as_supervisor_clerk_sees_the_decision(browser: A
     assert "0 个错误，2 个未说明的警告" in clerk.inner_text("#upload-status")
     clerk.wait_for_selector("#findings-table tr[data-rule='N-5']")
     assert clerk.locator("#findings-table .decision textarea").count() == 0  # a clerk cannot decide
+    assert clerk.locator("#agency-edit").is_hidden()  # … nor edit the registry
+    assert clerk.locator("#exports").is_hidden() and clerk.locator("#agency-pick").is_hidden()
     assert clerk.inner_text("#sub-diff").strip() == "这是本年度的第一版。"
 
     # 2. The supervisor sees the region: A waits for an explanation; the hostile name is plain text.
@@ -104,10 +106,20 @@ def test_upload_as_clerk_decide_as_supervisor_clerk_sees_the_decision(browser: A
     row.locator("button[data-verdict='驳回']").click()
     boss.wait_for_selector("#agency-status.ok")
     boss.wait_for_selector("#findings-table div[data-verdict='驳回']")
+    # The registry entry is editable on the agency's page.
+    boss.fill("#e-contact", "0517-8000 办公室")
+    boss.click("#e-save")
+    boss.wait_for_function("() => document.getElementById('agency-meta').textContent.includes('0517-8000 办公室')")
     boss.click("#to-dashboard")
     boss.wait_for_selector("#agencies tr[data-agency='A']")
     assert boss.inner_text("#agencies tr[data-agency='A'] td:nth-child(3)") == "已通过"
     assert "已通过（含已发布）1 / 4 个机构" in boss.inner_text("#progress-text")
+    # Indicators on request: A is the only 县级人民政府 with a report, so it ranks 1 of 1.
+    boss.check("#f-indicators")
+    boss.wait_for_selector("#agencies-head th:has-text('实质公开率')")
+    boss.wait_for_selector("#agencies tr[data-agency='A'] td:nth-child(9)")
+    assert boss.inner_text("#agencies tr[data-agency='A'] td:nth-child(9)") == "59.5%（1/1）"
+    assert boss.inner_text("#agencies tr[data-agency='B'] td:nth-child(9)") == "—"
 
     # 4. The clerk, logging in again, sees who decided what.
     clerk.context.close()

@@ -120,8 +120,13 @@ def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[
 
 @router.get("/me", summary="当前令牌的身份")
 def me(request: Request, who: Who) -> Response:
+    from xlpy.schema import org_types
+
     store = _store(request)
-    return _json({"role": who.role, "label": who.label, "agency": store.agency(who.agency_id), "years": store.years()})
+    agency = store.agency(who.agency_id)
+    return _json(
+        {"role": who.role, "label": who.label, "agency": agency, "years": store.years(), "org_types": list(org_types())}
+    )
 
 
 @router.post("/submissions", summary="提交工作簿（校验并保存）")

@@ -8,6 +8,7 @@
   let token = "";
   let me = null;
   let board = null;
+  let ORG_TYPES = [];
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -103,6 +104,7 @@
     $("year").value = String(me.years.length ? me.years[0] : thisYear - 1);
     $("agency-pick").hidden = me.role !== "supervisor";
     $("exports").hidden = me.role !== "supervisor";
+    ORG_TYPES = me.org_types || [];
     await showDashboard();
   });
 
@@ -114,7 +116,7 @@
   async function showDashboard() {
     $("agency").hidden = true;
     try {
-      board = await api("/dashboard?year=" + year());
+      board = await api("/dashboard?year=" + year() + ($("f-indicators").checked ? "&indicators=true" : ""));
     } catch (exc) {
       sayErrors("dash-status", exc.body || { error: exc.message });
       return;
@@ -151,7 +153,18 @@
     select.value = keep;
   }
 
+  const BASE_HEAD = ["机构", "机关类型", "状态", "最后提交", "错误", "待说明", "发布期限", "剩余天数"];
+  const LEVEL = { green: "正常", yellow: "关注", red: "预警", small_sample: "样本不足" };
+
+  function indicatorCell(ind) {
+    if (!ind || ind.value === null || ind.value === undefined) return el("td", {}, "—");
+    const text = (100 * ind.value).toFixed(1) + "%" + (ind.rank ? "（" + ind.rank + "/" + ind.of + "）" : "");
+    return el("td", { class: "lv-" + ind.level, title: LEVEL[ind.level] || "" }, ind.level === "small_sample" ? LEVEL.small_sample : text);
+  }
+
   function renderRows() {
+    const shown = $("f-indicators").checked ? board.indicator_specs : [];
+    $("agencies-head").replaceChildren(...BASE_HEAD.map((h) => el("th", {}, h)), ...shown.map((s) => el("th", { title: s.description }, s.label)));
     const wanted = $("f-status").value;
     const type = $("f-type").value;
     const text = $("f-search").value.trim();
@@ -178,12 +191,14 @@
           el("td", {}, a.submission_id ? a.warnings : "—"),
           el("td", {}, a.deadline || "—"),
           el("td", overdue ? { class: "overdue" } : {}, a.days_left === null ? "—" : a.days_left),
+          ...shown.map((spec) => indicatorCell(a.indicators[spec.id])),
         ),
       );
     }
   }
 
   for (const id of ["f-status", "f-type"]) $(id).addEventListener("change", renderRows);
+  $("f-indicators").addEventListener("change", () => showDashboard());
   $("f-search").addEventListener("input", renderRows);
   for (const button of document.querySelectorAll("[data-export]")) {
     button.addEventListener("click", () =>
@@ -209,6 +224,12 @@
     $("h-agency").textContent = data.agency.name;
     $("agency-meta").textContent =
       "机构编号 " + data.agency.id + " · " + data.agency.org_type + (data.agency.contact ? " · 联系方式 " + data.agency.contact : "");
+    const edit = $("agency-edit");
+    edit.hidden = me.role !== "supervisor";
+    edit.dataset.agency = data.agency.id;
+    $("e-type").replaceChildren(...ORG_TYPES.map((t) => el("option", { value: t }, t)));
+    $("e-type").value = data.agency.org_type;
+    $("e-contact").value = data.agency.contact || "";
     const body = $("versions").tBodies[0];
     body.replaceChildren();
     data.submissions.forEach((s, i) => {
@@ -298,6 +319,23 @@
     }
     return el("div", { class: "decision" }, note, confirm, " ", accept);
   }
+
+  $("agency-edit").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = $("agency-edit").dataset.agency;
+    try {
+      const result = await api("/agencies/" + encodeURIComponent(id), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ org_type: $("e-type").value, contact: $("e-contact").value }),
+      });
+      say("agency-status", "已保存名录信息：" + result.agency.name, "ok");
+      $("agency-meta").textContent =
+        "机构编号 " + result.agency.id + " · " + result.agency.org_type + (result.agency.contact ? " · 联系方式 " + result.agency.contact : "");
+    } catch (exc) {
+      sayErrors("agency-status", exc.body || { error: exc.message });
+    }
+  });
 
   // ------------------------------------------------------------------ upload
 
