@@ -27,10 +27,13 @@ class Upload:
 
 
 def load(upload: Upload, settings: Settings) -> Any:
-    """Bytes → ReadResult; the reader checks the zip directory (our limits) before any parser runs."""
-    from xlpy.reader import read_workbook
+    """Bytes → ReadResult; the reader checks the zip directory (our limits) before any parser runs.
 
-    return read_workbook(upload.data, name=upload.name, limits=settings.reader_limits())
+    A published report (.pdf/.html/.docx/.txt/.md, by name) goes through the importer (xlpy/importing).
+    """
+    from xlpy.reader import read_any
+
+    return read_any(upload.data, name=upload.name, limits=settings.reader_limits())
 
 
 def check(upload: Upload, last_year: Upload | None, settings: Settings) -> Verdict:
@@ -86,6 +89,15 @@ def render_job(
 
 def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
     """The annotated workbook for /api/annotate."""
+    from xlpy.file_kinds import is_published
+
+    if is_published(upload.name):
+        raise input_error(
+            InputError(
+                f"{upload.name}：这是已发布的年报，没有可以标记的工作簿。请上传填好的年报工作簿（.xlsx）。",
+                code="not_workbook",
+            )
+        )
     if upload.data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         raise input_error(
             InputError(
