@@ -200,6 +200,30 @@ class Conversions:
             if process.is_alive():
                 process.kill()
                 process.join(timeout=5)
+        if isinstance(pool, ProcessPoolExecutor):
+            pool.shutdown(wait=True)  # the manager thread is gone and has closed the queues
+            release_semaphores(pool)
+
+
+def release_semaphores(pool: ProcessPoolExecutor) -> None:
+    """Unlink the pool's queue semaphores now, while the resource tracker still listens.
+
+    Left to the interpreter's exit, a SIGTERM'd server sometimes got there after its resource tracker
+    had read the end of its pipe: the log then said "There appear to be 5 leaked semaphore objects"
+    and "[Errno 2] No such file or directory" (tests/test_serve_shutdown.py checks the log).
+    """
+    from multiprocessing import util
+
+    locks = [
+        getattr(getattr(pool, queue, None), attr, None)
+        for queue in ("_call_queue", "_result_queue")
+        for attr in ("_rlock", "_wlock", "_sem")
+    ]
+    wanted = {id(lock) for lock in locks if lock is not None}
+    for finalizer in list(util._finalizer_registry.values()):  # type: ignore[attr-defined]
+        target = finalizer._weakref() if getattr(finalizer, "_weakref", None) is not None else None
+        if id(target) in wanted:
+            finalizer()  # SemLock._cleanup: sem_unlink, then unregister with the tracker
 
 
 def _finished(future: asyncio.Future[Any], slots: asyncio.Semaphore) -> None:
