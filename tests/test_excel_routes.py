@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -267,3 +269,41 @@ def test_pane_pages_allow_only_office_js_from_outside(client: TestClient) -> Non
     csp = client.get("/addin/taskpane.html").headers["content-security-policy"]
     scripts = next(p for p in csp.split(";") if p.strip().startswith("script-src")).split()[1:]
     assert scripts == ["'self'", "https://appsforoffice.microsoft.com"]
+
+
+def test_manifest_over_http_says_sideloading_needs_https(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = client.get("/addin/manifest.xml", headers={"host": "xlpy.example.gov.cn"}).text
+    assert text.startswith("<?xml") and "<!-- 注意：本清单中的地址是 http://xlpy.example.gov.cn" in text
+    assert "旁加载会失败" in text and "HTTPS" in text
+    ET.fromstring(text.encode())  # still a well-formed manifest
+    monkeypatch.setenv("XLPY_PUBLIC_URL", "https://report.example.gov.cn/xlpy/")
+    assert "旁加载会失败" not in client.get("/addin/manifest.xml").text
+
+
+def test_addin_id_is_per_deployment_and_stable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from xlpy.server import create_app
+    from xlpy.server.settings import Settings, load_settings
+
+    def manifest_id(app: Any, host: str) -> str:
+        with TestClient(app) as c:
+            root = ET.fromstring(c.get("/addin/manifest.xml", headers={"host": host}).content)
+        return str(root.find("o:Id", NS).text)
+
+    app = create_app(Settings(executor="threads"))
+    first = manifest_id(app, "a.example.gov.cn")
+    assert (
+        first
+        == manifest_id(app, "a.example.gov.cn")
+        == manifest_id(create_app(Settings(executor="threads")), "a.example.gov.cn")
+    )
+    assert manifest_id(app, "b.example.gov.cn") != first  # another deployment, another add-in
+    assert first != "5d0c7a3e-2f41-4c5b-9a58-8a1f0e6b2c91"  # no longer one ID for every deployment
+    config = tmp_path / "xlpy.toml"
+    config.write_text('[server]\naddin_id = "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"\n', encoding="utf-8")
+    configured = create_app(load_settings(config).with_overrides(executor="threads"))
+    assert manifest_id(configured, "a.example.gov.cn") == "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    config.write_text('[server]\naddin_id = "not-a-guid"\n', encoding="utf-8")
+    from xlpy.errors import InputError
+
+    with pytest.raises(InputError, match="addin_id 应为 GUID"):
+        load_settings(config)

@@ -388,3 +388,12 @@ def test_page_speaks_to_a_clerk(page: Any, tmp_path: Path) -> None:
     assert "xlpy" not in name.lower() and name.endswith("年度政府信息公开工作年度报告.xlsx"), name
     text = page.inner_text("body")
     assert "xlpy" not in text.lower() and "--year" not in text
+
+
+def test_addin_section_says_sideloading_needs_https(page: Any, base_url: str) -> None:
+    """Served over plain HTTP: the page says the add-in cannot be sideloaded from here, and why."""
+    page.wait_for_selector("#addin:not([hidden])")
+    assert page.get_attribute("#manifest-link", "href") == "/addin/manifest.xml"
+    page.wait_for_selector("#addin-https:not([hidden])")
+    notice = page.inner_text("#addin-https")
+    assert "HTTPS" in notice and "旁加载会失败" in notice and base_url in notice

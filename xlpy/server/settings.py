@@ -41,6 +41,8 @@ class Settings:
     validate_config: Config = field(default_factory=_default_config)  # passed to every check (defaults change nothing)
     db: str | None = None  # the workspace database (SQLite file or postgresql://…); None = no workspace
     workspace: Any = None  # xlpy.workspace.options.Options from the [workspace] table; None = defaults
+    # The Office add-in's manifest <Id> (a GUID). None: derived from the public address, stable per deployment.
+    addin_id: str | None = None
 
     def reader_limits(self) -> Any:
         """The reader's zip-directory limits (xlpy.safety.Limits) for these settings."""
@@ -87,6 +89,15 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
         raise InputError(f"配置文件 {path} 的 [server] 中有未知的设置项：{'、'.join(unknown)}", code="config")
     if "db" in values and (not isinstance(values["db"], str) or not values["db"].strip()):
         raise InputError(f"配置文件 {path} 中的 db 应为数据库地址（postgresql://… 或 SQLite 文件路径）", code="config")
+    if "addin_id" in values:
+        import uuid
+
+        try:
+            values["addin_id"] = str(uuid.UUID(str(values["addin_id"])))
+        except ValueError:
+            raise InputError(
+                f"配置文件 {path} 中的 addin_id 应为 GUID（如 5d0c7a3e-2f41-4c5b-9a58-8a1f0e6b2c91）", code="config"
+            ) from None
     if "cors_origins" in values:
         values["cors_origins"] = tuple(values["cors_origins"])
     for name in ("max_upload_bytes", "zip_max_total_bytes", "zip_max_ratio", "zip_max_members", "max_conversions"):

@@ -7,6 +7,7 @@ import contextlib
 import copy
 import logging
 import os
+import uuid
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,7 +28,15 @@ from xlpy.excel import scripts  # imports xlwings after the licence key is set
 log = logging.getLogger("xlpy.server")
 router = APIRouter(tags=["Excel"])
 
-ADDIN_ID = "5d0c7a3e-2f41-4c5b-9a58-8a1f0e6b2c91"  # fixed: Office identifies the add-in by it
+# Office identifies an add-in by its manifest <Id>: each deployment has its own (Settings.addin_id, or
+# derived from the deployment's public address), stable across restarts, so two servers' add-ins can be
+# installed side by side and one server's updates replace its own add-in only.
+ADDIN_NAMESPACE = uuid.UUID("5d0c7a3e-2f41-4c5b-9a58-8a1f0e6b2c91")  # the ID every deployment shared before
+HTTPS_NOTICE = (
+    "注意：本清单中的地址是 {base}。Excel 只从 HTTPS 地址加载加载项，用本清单旁加载会失败。"
+    "请为服务配置 HTTPS（xlpy serve 的 certfile 与 keyfile 选项，或在 HTTPS 反向代理后设置 "
+    "XLPY_PUBLIC_URL=https://…），再重新下载清单。"
+)
 STATIC = {  # file name -> media type (nothing else under workbook/addin/ is served)
     "taskpane.html": "text/html; charset=utf-8",
     "taskpane.js": "text/javascript; charset=utf-8",
@@ -161,7 +170,7 @@ async def manifest(request: Request) -> Response:
     if not base.startswith("https://"):
         log.warning("manifest served for %s: Excel loads add-ins over HTTPS only", base)
     return Response(
-        manifest_xml(base),
+        manifest_xml(base, addin_id(request.app.state.xlpy.settings.addin_id, base)),
         media_type="application/xml; charset=utf-8",
         # Built from the request's Host when XLPY_PUBLIC_URL is unset: never let a shared cache keep it.
         headers={
@@ -180,10 +189,26 @@ def public_base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def manifest_xml(base: str) -> str:
-    """The add-in manifest with every URL pointing at `base` (template: workbook/addin/manifest.xml)."""
+def addin_id(configured: str | None, base: str) -> str:
+    """The deployment's add-in ID: the configured one, else a UUID derived from its public address."""
+    if configured:
+        return configured
+    return str(uuid.uuid5(ADDIN_NAMESPACE, base.rstrip("/").lower()))
+
+
+def manifest_xml(base: str, addin: str | None = None) -> str:
+    """The add-in manifest with every URL pointing at `base` (template: workbook/addin/manifest.xml).
+
+    Over plain HTTP it starts with a comment saying sideloading will fail and how to serve HTTPS.
+    """
     template = (addin_dir() / "manifest.xml").read_text(encoding="utf-8")
-    return template.replace("{{BASE}}", escape(base.rstrip("/"), quote=True)).replace("{{ADDIN_ID}}", ADDIN_ID)
+    base = base.rstrip("/")
+    text = template.replace("{{BASE}}", escape(base, quote=True)).replace("{{ADDIN_ID}}", addin or addin_id(None, base))
+    if not base.startswith("https://"):
+        notice = HTTPS_NOTICE.format(base=base).replace("--", "—")  # "--" may not appear in an XML comment
+        head, sep, rest = text.partition("?>")
+        text = f"{head}{sep}\n<!-- {escape(notice, quote=False)} -->{rest}" if sep else f"<!-- {notice} -->\n{text}"
+    return text
 
 
 @router.get("/addin/{filename}", summary="加载项文件")

@@ -290,6 +290,27 @@
     window.addEventListener("drop", (e) => e.preventDefault());
     dropZone("drop", "file");
     dropZone("drop-last", "last-year");
+    addinNotice();
+  }
+
+  // Excel loads add-ins over HTTPS only. The manifest's own addresses tell (behind a proxy the page may
+  // be HTTPS while the manifest, without XLPY_PUBLIC_URL, still says http://).
+  async function addinNotice() {
+    let text;
+    try {
+      const response = await fetch("/addin/manifest.xml", { cache: "no-store" });
+      if (!response.ok) return;  // no add-in on this server
+      text = await response.text();
+    } catch (e) { return; }
+    $("addin").hidden = false;
+    const found = /<SourceLocation\s+DefaultValue="([^"]+)"/.exec(text);
+    const source = found ? found[1] : "";
+    if (source.startsWith("https://")) return;
+    const notice = $("addin-https");
+    notice.textContent = "本服务的加载项地址是 " + source.replace(/\/addin\/.*$/, "")
+      + "（HTTP）：Excel 只从 HTTPS 地址加载加载项，用这份清单旁加载会失败。"
+      + "请管理员为服务配置 HTTPS（证书，或 HTTPS 反向代理并设置 XLPY_PUBLIC_URL）后再下载清单。";
+    notice.hidden = false;
   }
 
   document.addEventListener("DOMContentLoaded", init);
