@@ -127,14 +127,32 @@ class Conversions:
         loop = asyncio.get_running_loop()
         limit = self.settings.time_limit_seconds
         deadline = loop.time() + limit
+        for attempt in (1, 2):
+            pool = self.pool
+            try:
+                return await self._run_once(loop, pool, deadline, func, *args)
+            except BrokenProcessPool:
+                # A worker died (killed for memory, crashed, or reaped because *another* job overran):
+                # the next request gets a fresh pool, and a job that was merely in flight on the dead
+                # pool is run once more there — an innocent request must not fail with the culprit.
+                self._replace(pool)
+                if attempt == 1 and loop.time() < deadline:
+                    log.warning("a worker process died: running its in-flight job once more")
+                    continue
+                raise ApiError(500, "处理进程意外退出，请重试；如反复出现请联系管理员") from None
+        raise AssertionError("unreachable")
+
+    async def _run_once(
+        self, loop: asyncio.AbstractEventLoop, pool: Executor, deadline: float, func: Callable[..., T], *args: Any
+    ) -> T:
+        limit = self.settings.time_limit_seconds
         slots = self._semaphore()
         try:
-            await asyncio.wait_for(slots.acquire(), timeout=limit)
+            await asyncio.wait_for(slots.acquire(), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
             raise ApiError(
                 503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"}
             ) from None
-        pool = self.pool
         try:
             future = loop.run_in_executor(pool, func, *args)
         except BaseException:
@@ -151,10 +169,6 @@ class Conversions:
         except MemoryError:
             # The worker's memory cap stopped a parse that would have swamped the server.
             raise ApiError(413, "处理该文件所需的内存超过服务器上限，文件可能过大或已损坏，已拒绝处理。") from None
-        except BrokenProcessPool:
-            # A worker died (killed for memory, crashed, or reaped): the next request gets a fresh pool.
-            self._replace(pool)
-            raise ApiError(500, "处理进程意外退出，请重试；如反复出现请联系管理员") from None
 
     def _reap(self, pool: Executor, future: asyncio.Future[Any]) -> None:
         if not future.done():
