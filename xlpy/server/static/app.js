@@ -309,7 +309,7 @@
     const notice = $("addin-https");
     notice.textContent = "本服务的加载项地址是 " + source.replace(/\/addin\/.*$/, "")
       + "（HTTP）：Excel 只从 HTTPS 地址加载加载项，用这份清单旁加载会失败。"
-      + "请管理员为服务配置 HTTPS（证书，或 HTTPS 反向代理并设置 XLPY_PUBLIC_URL）后再下载清单。";
+      + "请管理员为服务配置 HTTPS（见部署说明 docs/excel.md）后再下载清单。";
     notice.hidden = false;
   }
 
