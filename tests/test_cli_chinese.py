@@ -224,3 +224,21 @@ def test_annotate_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert code == 2 and "已存在" in text and "--force" in text
     assert out.read_bytes() == first
     assert cli(["annotate", str(source), "-o", str(out), "--force"])[0] in (0, 1)
+
+
+def test_os_errors_are_chinese_with_exit_code_2(tmp_path: Path) -> None:
+    """The system's English reasons (`No such file or directory`) never reach the clerk; no traceback either."""
+    from xlpy.resources import workbook_dir
+
+    source = workbook_dir() / "examples" / "huaian-2024.xlsx"
+    missing_dir = tmp_path / "没有这个目录"
+    for argv in (
+        ["export", str(source), "-o", str(missing_dir / "data.json")],
+        ["new", "--year", "2024", "-o", str(missing_dir / "sub" / "x.xlsx")],
+    ):
+        if argv[0] == "new":
+            (tmp_path / "没有这个目录").write_text("a file where a directory is expected", encoding="utf-8")
+        code, text = cli(argv)
+        assert code == 2, text
+        assert "xlpy：" in text and "Traceback" not in text
+        assert not re.search(r"No such file|Not a directory|Errno|Permission denied", text), text

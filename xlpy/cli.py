@@ -75,6 +75,12 @@ def run(argv: list[str], stdout: TextIO | None = None, stderr: TextIO | None = N
     except XlpyError as exc:
         stderr.write(f"xlpy：{exc.message}\n")
         return 2
+    except OSError as exc:  # a file a command writes or reads that no command caught: Chinese, exit 2, no traceback
+        from xlpy.errors import os_reason
+
+        where = f"{exc.filename}：" if exc.filename else ""
+        stderr.write(f"xlpy：无法读写文件 {where}{os_reason(exc)}\n")
+        return 2
     except KeyboardInterrupt:
         stderr.write("xlpy：已中断\n")
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from enum import StrEnum
 from typing import Any
 
@@ -104,3 +105,26 @@ def library_error(name: str, exc: BaseException, *, where: str = "", code: str =
     what = next((zh for needle, zh in _LIBRARY_MESSAGES if needle in text), "工作簿内容损坏，无法读取")
     place = f"（{where}）" if where else ""
     return InputError(f"{name}{place}：{what}。{REOPEN_HINT}", code=code, detail=detail)
+
+
+# The operating system's reasons in Chinese: OSError.strerror is English ("No such file or directory").
+_OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许的操作",
+    errno.EISDIR: "这是一个目录，不是文件",
+    errno.ENOTDIR: "路径中有一部分不是目录",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读",
+    errno.EEXIST: "文件已存在",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EMFILE: "打开的文件过多",
+    errno.EBUSY: "文件正被占用",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, in Chinese (the errno's meaning; never the English text)."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return f"系统错误 {exc.errno}" if exc.errno else "系统错误"

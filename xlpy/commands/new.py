@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from xlpy.errors import InputError
+from xlpy.errors import InputError, os_reason
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         else:
             wb.save(out)
     except OSError as exc:
-        raise InputError(f"无法写入 {out}：{exc.strerror}") from exc
+        raise InputError(f"无法写入 {out}：{os_reason(exc)}") from exc
     stdout.write(f"已生成 {out}（{args.year} 年度{'，含宏按钮：打开后请点“启用内容”' if args.macros else ''}）\n")
     return 0
 
