@@ -12,6 +12,7 @@ from xlpy.narrative import lexicon
 from xlpy.narrative.sentences import sentences
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
+    TextField,
     blank_reason,
     finding,
     located,
@@ -91,18 +92,20 @@ _ANY_NUMBERING = re.compile(
 def outline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """Sub-headings of 一 numbered 一、二、… (a second top-level numbering), or repeating an official heading."""
     official = set(lexicon.words("official_headings"))
+    numbered: list[TextField] = []
     for field in text_fields(ctx, titles=True):
         if not field.path.endswith(".title"):
             continue
         title = field.text.strip()
-        bare = _ANY_NUMBERING.sub("", title).rstrip("。")
         if _NUMBERED.match(title):
-            why = "用了与报告一级标题相同的“一、二、……”编号，全文成了两套编号；一之下的小标题请用“（一）（二）……”"
-        elif bare in official:
+            numbered.append(field)
+        elif _ANY_NUMBERING.sub("", title).rstrip("。") in official:
             why = "与年度报告格式规定的一级标题重复；请改用本节内容的小标题"
-        else:
-            continue
-        yield finding(ctx, rule, field, rule.message.format(title=title, why=why))
+            yield finding(ctx, rule, field, rule.message.format(title=title, why=why))
+    if numbered:  # one finding for the whole outline: it is one decision of the clerk's, fixed at once
+        titles = "”“".join(f.text.strip() for f in numbered)
+        why = "用了与报告一级标题相同的“一、二、……”编号，全文成了两套编号；一之下的小标题请用“（一）（二）……”"
+        yield finding(ctx, rule, numbered[0], rule.message.format(title=titles, why=why))
 
 
 _DOUBLED = re.compile(r"([\u4e00-\u9fff]{2,4})\1")
