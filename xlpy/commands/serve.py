@@ -71,6 +71,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         "ssl_keyfile": args.keyfile,
         "log_level": args.log_level,
         "server_header": False,
+        # Silent, slow-header and slow-body clients are closed after request_timeout_seconds; idle
+        # keep-alive connections after timeout_keep_alive (uvicorn's own).
+        "http": _protocol(settings.request_timeout_seconds, args.workers),
+        "timeout_keep_alive": 5,
     }
     if args.workers > 1:
         # Validation is CPU-bound Python: threads share one GIL, so real parallelism needs processes.
@@ -81,6 +85,14 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     else:
         uvicorn.run(app, **common)
     return 0
+
+
+def _protocol(seconds: float, workers: int) -> Any:
+    from xlpy.server.protocol import REQUEST_TIMEOUT_SECONDS, protocol
+
+    if workers > 1:  # worker processes import the protocol by name: the default deadline
+        return "xlpy.server.protocol:DeadlineH11Protocol" if seconds == REQUEST_TIMEOUT_SECONDS else protocol(seconds)
+    return protocol(seconds)
 
 
 def _database(given: str | None, configured: str | None) -> str:

@@ -32,6 +32,7 @@ class Settings:
     zip_max_ratio: int = 200  # uncompressed / compressed, per member over 1 MB
     zip_max_members: int = 500
     time_limit_seconds: float = 30.0  # per request, queueing included
+    request_timeout_seconds: float = 60.0  # a request must arrive (head and body) within this (slow clients)
     kill_grace_seconds: float = 10.0  # a job still running this long after its deadline: workers killed
     max_conversions: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))  # at once
     executor: str = "processes"  # "processes" (parallel, default) or "threads" (one process)

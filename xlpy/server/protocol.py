@@ -1,0 +1,54 @@
+"""uvicorn's h11 protocol with a deadline for the request itself: silent, slow-header and slow-body clients are closed.
+
+uvicorn closes an idle keep-alive connection, but a client that connects and sends nothing, or
+sends its header or upload a few bytes at a time, holds the connection (and a file descriptor)
+for as long as it likes. Here a request must have arrived completely within `request_timeout`
+seconds of the connection opening (or of the previous response): otherwise the connection is
+closed. No response can be sent then (the request never arrived), so there is no JSON body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+REQUEST_TIMEOUT_SECONDS = 60.0  # a 10 MB upload at ~1.5 Mbit/s
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """H11Protocol + a per-request arrival deadline."""
+
+    request_timeout = REQUEST_TIMEOUT_SECONDS
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def _arm(self) -> None:
+        timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
+        if timer is not None:
+            timer.cancel()
+        self._arrival = self.loop.call_later(self.request_timeout, self._expire)
+
+    def _expire(self) -> None:
+        # Only while the request is still arriving: a request being processed has the job deadline.
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_lost(self, exc: Any) -> None:
+        timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
+        if timer is not None:
+            timer.cancel()
+        super().connection_lost(exc)
+
+
+def protocol(request_timeout: float) -> type[DeadlineH11Protocol]:
+    """The protocol class with this deadline (uvicorn takes a class, not an instance)."""
+    return type("XlpyH11Protocol", (DeadlineH11Protocol,), {"request_timeout": float(request_timeout)})
