@@ -242,3 +242,10 @@ def test_os_errors_are_chinese_with_exit_code_2(tmp_path: Path) -> None:
         assert code == 2, text
         assert "xlpy：" in text and "Traceback" not in text
         assert not re.search(r"No such file|Not a directory|Errno|Permission denied", text), text
+
+
+def test_bad_json_data_is_described_in_chinese(tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    data.write_text('{"meta": {"year": 2024,}}', encoding="utf-8")
+    code, text = cli(["new", "--year", "2024", "--data", str(data), "-o", str(tmp_path / "x.xlsx")])
+    assert code == 2 and "第 1 行第" in text and "Expecting" not in text, text

@@ -44,8 +44,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise InputError(f"找不到数据文件：{path}")
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}：不是有效的 JSON（{exc}）。") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}：不是有效的 JSON（文字编码不是 UTF-8）。请用 UTF-8 编码保存。") from exc
+        except json.JSONDecodeError as exc:  # json's own text is English
+            raise InputError(f"{path}：不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列有误）。") from exc
         if not isinstance(data, dict):
             raise InputError(f"{path}：JSON 顶层应为对象。")
         year = data.get("meta", {}).get("year") if isinstance(data.get("meta"), dict) else None

@@ -208,6 +208,8 @@ class Conversions:
         """
         pool = self.pool
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        # Taken now: shutdown() drops the executor's references to its queues.
+        queues = [getattr(pool, name, None) for name in ("_call_queue", "_result_queue")]
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join(timeout=5)
@@ -216,11 +218,11 @@ class Conversions:
                 process.join(timeout=5)
         if isinstance(pool, ProcessPoolExecutor):
             pool.shutdown(wait=True)  # the manager thread is gone and has closed the queues
-            release_semaphores(pool)
+            release_semaphores(queues)
 
 
-def release_semaphores(pool: ProcessPoolExecutor) -> None:
-    """Unlink the pool's queue semaphores now, while the resource tracker still listens.
+def release_semaphores(queues: list[Any]) -> None:
+    """Unlink a closed pool's queue semaphores now, while the resource tracker still listens.
 
     Left to the interpreter's exit, a SIGTERM'd server sometimes got there after its resource tracker
     had read the end of its pipe: the log then said "There appear to be 5 leaked semaphore objects"
@@ -228,11 +230,7 @@ def release_semaphores(pool: ProcessPoolExecutor) -> None:
     """
     from multiprocessing import util
 
-    locks = [
-        getattr(getattr(pool, queue, None), attr, None)
-        for queue in ("_call_queue", "_result_queue")
-        for attr in ("_rlock", "_wlock", "_sem")
-    ]
+    locks = [getattr(queue, attr, None) for queue in queues for attr in ("_rlock", "_wlock", "_sem")]
     wanted = {id(lock) for lock in locks if lock is not None}
     for finalizer in list(util._finalizer_registry.values()):  # type: ignore[attr-defined]
         target = finalizer._weakref() if getattr(finalizer, "_weakref", None) is not None else None
