@@ -137,7 +137,7 @@ def test_each_part_and_the_total_have_a_budget() -> None:
         '<c r=" XFD1048576"><v>1</v></c>',  # a space inside the value
     ],
 )
-def test_the_small_sheet_shortcut_never_hides_a_far_cell(cells: str) -> None:
+def test_odd_reference_forms_never_hide_a_far_cell(cells: str) -> None:
     data = _replace_member(SHEET, _sheet_with(f'<row r="7">{cells}</row>'.encode()))
     with pytest.raises(InputError) as err:
         check_parts(data, check_zip(data, "x.xlsx"), "x.xlsx")

@@ -395,15 +395,8 @@ def check_parts(data: bytes, zf: zipfile.ZipFile, name: str, limits: Limits = DE
         if not _SHEET_PART.match(info.filename):
             inflate(data, info, name, limits, sink=_discard)
             continue
-        if info.file_size <= CHUNK:
-            text = inflate(data, info, name, limits)
-            if _small_sheet(text, limits):
-                continue  # within 999 rows x 702 columns: far below any cell limit
-            scan = _SheetScan(name, info.filename)
-            scan(text)
-        else:
-            scan = _SheetScan(name, info.filename)
-            inflate(data, info, name, limits, sink=scan)
+        scan = _SheetScan(name, info.filename)
+        inflate(data, info, name, limits, sink=scan)
         extent = scan.finish()
         cells = extent.cells()
         if cells > limits.max_sheet_cells:
@@ -414,28 +407,6 @@ def check_parts(data: bytes, zf: zipfile.ZipFile, name: str, limits: Limits = DE
                 "可能在远处的单元格中误填了内容：请删除多余的行列后另存再提交。",
                 code="too_large",
             )
-
-
-# What Excel, WPS and openpyxl write for every cell and row: the tag, a space, r="…" first.
-_PREFIXED_CELL = re.compile(rb"<[^\s<>/:=\"']+:(?:c|row)[\s/>]")
-_REF_ATTR = rb"""r\s*=\s*["']?\s*\$?"""
-_WIDE_REF = re.compile(_REF_ATTR + rb"[A-Za-z]{3}|" + _REF_ATTR + rb"[A-Za-z]{0,3}\$?[0-9]{4}")  # ≥ AAA or ≥ 1000
-SMALL_ROWS, SMALL_COLS = 999, 702  # what no r="…" of ≤ 2 letters and ≤ 3 digits can exceed
-
-
-def _count_tags(text: bytes, tag: bytes) -> int:
-    return sum(text.count(b"<" + tag + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
-
-
-def _small_sheet(text: bytes, limits: Limits) -> bool:
-    """True when no cell of a one-step sheet part can lie beyond row 999 or column ZZ (a bound in C,
-    no per-cell work): every <c> and <row> starts with r="…", none prefixed, no r value of three
-    letters or four digits anywhere. Anything else gets the exact scan."""
-    if text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _PREFIXED_CELL.search(text):
-        return False
-    if _count_tags(text, b"c") != text.count(b'<c r="') or _count_tags(text, b"row") != text.count(b'<row r="'):
-        return False
-    return SMALL_ROWS * SMALL_COLS <= limits.max_sheet_cells and _WIDE_REF.search(text) is None
 
 
 def check_sheets(zf: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
