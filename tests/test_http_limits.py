@@ -194,7 +194,8 @@ def test_overrunning_worker_is_killed_and_replaced() -> None:
     from xlpy.server.limits import Conversions
 
     async def scenario() -> tuple[int, int]:
-        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=3, kill_grace_seconds=0.2))
+        # 8 s, not 3: a fresh worker's start (forkserver + imports) took over 3 s on a loaded 2-core machine
+        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=8, kill_grace_seconds=0.2))
         try:
             conversions.warm()
             first = await conversions.run(os.getpid)

@@ -180,6 +180,7 @@ def test_filled_workbook_prints_every_paragraph_and_each_sheet_on_one_page(tmp_p
 def test_results_sheet_rows_hold_their_messages_and_print_landscape(tmp_path: Path, instance: Any) -> None:
     """`xlpy annotate`'s 校验结果 sheet: message rows tall enough in LibreOffice, A4 landscape, header repeated."""
     from xlpy.annotate import annotate_path
+    from xlpy.config import Config
     from xlpy.findings_sheet import RESULTS_SHEET
 
     data = copy.deepcopy(instance("huaian-2024"))
@@ -189,7 +190,7 @@ def test_results_sheet_rows_hold_their_messages_and_print_landscape(tmp_path: Pa
     source = tmp_path / "source.xlsx"
     build_workbook(2024, data=data).save(source)
     out = tmp_path / "annotated.xlsx"
-    report = annotate_path(source, out)
+    report = annotate_path(source, out, config=Config()).report
     assert len(report.findings) >= 3
     ws = openpyxl.load_workbook(out)[RESULTS_SHEET]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
