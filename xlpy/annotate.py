@@ -280,10 +280,11 @@ def _activate(book: str, index: int) -> str:
 
 
 def annotate_path(
-    source: str | Path, output: str | Path, *, last_year: str | Path | None = None, config: Config
+    source: str | Path, output: str | Path, *, last_year: str | Path | None = None, config: Config | None = None
 ) -> Verdict:
     """Check and write the annotated copy of `source` to `output` (never onto `source`); an unusable
     input (this year's or last year's) writes nothing and its verdict says why."""
+    from xlpy.config import Config
     from xlpy.verdict import check
 
     src, out = Path(source), Path(output)
@@ -293,7 +294,7 @@ def annotate_path(
         )
     data_bytes = _read(src)
     check_suffix(out, is_macro_workbook(data_bytes, src.name))
-    verdict = check(src, last_year=last_year, config=config)
+    verdict = check(src, last_year=last_year, config=config if config is not None else Config())  # None: defaults
     if verdict.report.unusable:
         return verdict
     annotated = annotate_bytes(data_bytes, verdict, name=src.name)
