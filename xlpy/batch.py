@@ -86,6 +86,7 @@ class Row:
     last_year_file: str = ""
     note: str = ""
     outputs: list[str] = field(default_factory=list)
+    rollup: dict[str, Any] | None = None  # what the roll-up and indicators need (xlpy.batch_rollup.figures)
 
     @property
     def exit_code(self) -> int:
@@ -259,6 +260,10 @@ def _process(path: Path, stem: str, options: Options) -> Row:
     last = (lambda: read_any(last_file, **kwargs)) if last_file else None
     verdict = check(data, last_year=last, config=config, name=str(path))
     _fill_row(row, verdict)
+    if not callable(data) and row.status in ("ok", "blocked", "incomplete"):
+        from xlpy.batch_rollup import figures
+
+        row.rollup = figures(data.instance)
     out = options.outdir / "findings" / f"{stem}.json"
     out.write_text(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     row.outputs.append(str(out))

@@ -14,7 +14,8 @@ from xlpy.formats import NAMES
 EPILOG = """退出码：0 全部通过；1 至少一个工作簿存在阻止定稿的问题；2 至少一个文件无法使用（含上年度文件无法使用）、校验未完成或处理失败（或未找到工作簿）。
 上年度对应：先按“机关名称 + 年度减一”匹配 --last-year-dir 中的工作簿，找不到再按去掉年份后的文件名匹配。
 输出：OUTDIR/findings/<文件名>.json（每个文件的校验结果）、OUTDIR/reports/（--render 时）、
-OUTDIR/summary.xlsx 与 OUTDIR/summary.csv（汇总表）。"""
+OUTDIR/summary.xlsx 与 OUTDIR/summary.csv（汇总表）、OUTDIR/汇总-<年度>.json 与 .xlsx（表二、三、四之和，
+按年度各一份）、OUTDIR/indicators.xlsx 与 indicators.csv（每个工作簿的实质公开率等指标，按年度和机关类型排名）。"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from xlpy import batch
+    from xlpy import batch, batch_rollup
     from xlpy.config import load_config
     from xlpy.formats import parse_formats
 
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         last_paths, _ = batch.collect([str(last_dir)])
         index = batch.index_last_year(last_paths)
     config = load_config(args.config)  # a broken config stops the run before any workbook is read
+    specs = _indicator_specs(args.config)  # and so does a broken [workspace] table
     options = batch.Options(outdir=outdir, formats=formats, draft=args.draft, last_year=index, config=config)
     started = time.perf_counter()
     with _progress(len(paths), stderr, quiet=args.quiet) as tick:
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         # Two passes over the spooled rows: summary.csv, then summary.xlsx.
         with _progress(2 * len(rows), stderr, quiet=args.quiet, label="写入汇总") as tick:
             batch.write_summary(rows, outdir, progress=tick)
+        batch_rollup.write(rows, outdir, duplicates=rows.duplicates, specs=specs)
         counts = rows.counts
         stdout.write(
             f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"
@@ -88,6 +91,18 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return batch.exit_code(rows)
     finally:
         rows.close()
+
+
+def _indicator_specs(path: str | None) -> list[dict[str, Any]]:
+    """The indicators with the config file's [workspace] thresholds (the same table `xlpy serve` reads)."""
+    import tomllib
+
+    from xlpy.config import find_config
+    from xlpy.workspace.options import parse_options
+
+    found = find_config(path)
+    table = tomllib.loads(found.read_text(encoding="utf-8")).get("workspace") if found else None
+    return parse_options(table, f"配置文件 {found}").indicator_specs()
 
 
 class _progress:
