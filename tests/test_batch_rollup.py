@@ -21,6 +21,11 @@ def _renamed_broken(d: dict[str, Any]) -> None:
     d["meta"]["org_name"] = "淮安市淮阴区人民政府"
 
 
+def _renamed_low(d: dict[str, Any]) -> None:
+    d["s3"]["results"]["granted"]["total"] = 10  # 实质公开率 about 15 %: red (and the sums no longer hold)
+    d["meta"]["org_name"] = "清江浦区人民政府"
+
+
 @pytest.fixture(scope="module")
 def batch_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, Any]], str]:
     root = tmp_path_factory.mktemp("inbox")
@@ -116,3 +121,43 @@ def test_broken_workspace_table_stops_before_any_workbook(tmp_path: Path) -> Non
     assert run(args, io.StringIO(), err) == 2
     assert "不存在的指标" in err.getvalue() and "Traceback" not in err.getvalue()
     assert not (tmp_path / "out" / "summary.xlsx").exists()
+
+
+def test_batch_and_workspace_on_sqlite_give_the_same_sums_and_rates(tmp_path: Path) -> None:
+    """The same two workbooks through `xlpy batch` and through a real SQLite workspace under one parent."""
+    from tests.test_workspace_store import submit
+    from tests.workspace_support import REGION
+    from xlpy.reader import read_any
+    from xlpy.workspace import dashboard, rollup
+    from xlpy.workspace.database import open_database
+    from xlpy.workspace.options import Options
+    from xlpy.workspace.store import Store
+
+    files = {
+        "A": write(tmp_path / "in" / "淮安区-2024.xlsx", example_data("huaian-2024")),
+        "B": write(tmp_path / "in" / "清江浦区-2024.xlsx", variant("huaian-2024", _renamed_low)),
+    }
+    assert run(["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q"], io.StringIO(), io.StringIO()) == 1
+    from_batch = _rollup(tmp_path / "out", 2024)
+    store = Store(open_database(f"sqlite:///{tmp_path / 'workspace.db'}"))
+    try:
+        store.save_agencies(REGION)
+        for agency, path in files.items():
+            submit(store, agency, read_any(path).instance)
+        from_store = rollup.collect(store, REGION[0], 2024)
+        board = {r["id"]: r for r in dashboard.region(store, "C", 2024)["agencies"]}
+    finally:
+        store.engine.dispose()
+    assert from_store.included == ["A", "B"]
+    for part in ("s2", "s3", "s4"):
+        assert from_batch["data"][part] == from_store.instance[part], part
+    assert sorted(f["rule"] for f in from_batch["findings"]) == sorted(f["rule"] for f in from_store.findings) != []
+    with open(tmp_path / "out" / "indicators.csv", encoding="utf-8-sig", newline="") as fh:
+        rates = {Path(r["文件"]).name: r for r in csv.DictReader(fh)}
+    labels = {s["id"]: s["label"] for s in Options().indicator_specs()}
+    for agency, path in files.items():
+        for iid, label in labels.items():
+            value = board[agency]["indicators"][iid]["value"]
+            assert rates[path.name][f"{label}（%）"] == (str(round(100 * value, 1)) if value is not None else ""), iid
+    assert rates[files["A"].name]["实质公开率等级"] == "正常" and rates[files["B"].name]["实质公开率等级"] == "预警"
+    assert rates[files["A"].name]["实质公开率排名"] == "1/2" and rates[files["B"].name]["实质公开率排名"] == "2/2"
