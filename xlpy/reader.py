@@ -28,6 +28,7 @@ class ReadResult:
     template_version: str | None
     source: str
     sheet_names: list[str] = field(default_factory=list)
+    outline: dict[str, Any] | None = None  # a published document's outline (import record); None for workbooks
 
 
 class WorkbookView(Protocol):

@@ -48,6 +48,7 @@ def validate(data: ReadResult, *, last_year: ReadResult | None = None, config: C
         last=last_year.instance if last_year else None,
         last_cells=last_year.cells if last_year else {},
         options=dict(config.options),
+        outline=data.outline,
     )
     rule_findings, skipped = engine.run(ctx, register, config)
     findings.extend(rule_findings)

@@ -100,4 +100,4 @@ def read_published(source: str | Path | bytes, *, name: str | None = None) -> Re
     else:
         label = name or str(source)
         result = import_path(source, **given)
-    return ReadResult(result.instance, result.places, result.version, None, label)
+    return ReadResult(result.instance, result.places, result.version, None, label, outline=result.record.outline)

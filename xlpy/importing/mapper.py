@@ -68,10 +68,11 @@ def map_document(
     blocks = _drop_furniture(doc.blocks)
     if not any(b.text.strip() or b.is_row for b in blocks):
         raise InputError(f"{doc.name}：文件中没有文字内容，无法导入。", code="not_report")
-    title_year, title_org, title_at, title_blocks = _title(blocks, doc)
+    title_year, title_org, title_at, title_blocks, title_text = _title(blocks, doc)
     year = year if year is not None else title_year
     version = _version(blocks, year)
-    lines = _sections(blocks, version)
+    late: list[dict[str, str]] = []
+    lines = _sections(blocks, version, late)
     found = {ln.section for ln in lines if ln.heading}
     if len(found) < 2 and doc.table_rows == 0:
         raise InputError(
@@ -80,6 +81,16 @@ def map_document(
             code="not_report",
         )
     rec = ImportRecord(doc.name, doc.kind, version)
+    rec.outline = {
+        "title": {"text": title_text, "where": title_at, "year": title_year, "org": title_org},
+        "headings": [
+            {"section": ln.section, "text": ln.text.strip().lstrip("#* "), "where": ln.block.where}
+            for ln in lines
+            if ln.heading
+        ],
+        "late": late,
+        "labels": [],
+    }
     inst = _skeleton(version)
     meta = inst["meta"]
     if year is not None:
@@ -102,6 +113,7 @@ def map_document(
     if hybrid:
         rec.notes.append(f"混用格式：{version} 年版表格中出现了另一版本的标签：{'、'.join(hybrid)}")
     missing = [k for k in ("s1", "s2", "s3", "s4", "s5", "s6") if k not in found]
+    rec.outline["missing"] = missing
     if missing:
         heads = lab.heading_regexes(version)
         rec.notes.append("没有找到法定标题：" + "、".join(_heading_title(version, k) for k in missing if k in heads))
@@ -116,7 +128,7 @@ def _drop_furniture(blocks: list[Block]) -> list[Block]:
     return [b for b in blocks if b.is_row or not any(p.match(b.text.strip()) for p in pats)]
 
 
-def _title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str, set[int]]:
+def _title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str, set[int], str]:
     """(year, agency, place, title blocks) from 「{机关}{年份}年(度)政府信息公开工作年度报告」 (or year first)."""
     suffix = lab.text_pattern(lab.knowledge()["title"]["suffix"])
     rx = re.compile(
@@ -132,10 +144,11 @@ def _title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str, se
             m2 = rx.search(joined)
             if m2 and len(joined) <= 80:
                 org = (m2.group("a") or m2.group("b") or "").strip("*# ")
-                return int(m2.group("y")), org, para.where, {id(para), id(paras[i + 1])}
+                return int(m2.group("y")), org, para.where, {id(para), id(paras[i + 1])}, m2.group(0)
         if not m:
             continue
         org = (m.group("a") or m.group("b") or "").strip("*# ")
+        matched = m.group(0)
         used = {id(para)}
         if len(text) > 120:
             # The title inside a long line (a crawler's page text): the report starts after it.
@@ -149,12 +162,12 @@ def _title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str, se
         ):
             org = paras[i - 1].text.strip().strip("*# ")  # the agency on the line above the title
             used.add(id(paras[i - 1]))
-        return int(m.group("y")), org, para.where, used
+        return int(m.group("y")), org, para.where, used, matched
     hint = doc.hints.get("title", "")
     m = rx.search(hint)
     if m:
-        return int(m.group("y")), (m.group("a") or m.group("b") or "").strip(), "网页标题", set()
-    return None, "", "", set()
+        return int(m.group("y")), (m.group("a") or m.group("b") or "").strip(), "网页标题", set(), m.group(0)
+    return None, "", "", set(), ""
 
 
 def _version(blocks: list[Block], year: int | None) -> str:
@@ -175,8 +188,11 @@ def _foreign_labels(blocks: list[Block], version: str) -> list[str]:
     return [t for v, ts in lab.version_markers().items() if v != version for t in ts if t in text]
 
 
-def _sections(blocks: list[Block], version: str) -> list[Line]:
-    """Split paragraphs at official headings (a crawler puts the whole report on one line) and tag sections."""
+def _sections(blocks: list[Block], version: str, late: list[dict[str, str]] | None = None) -> list[Line]:
+    """Split paragraphs at official headings (a crawler puts the whole report on one line) and tag sections.
+
+    An official heading opening a paragraph after a later one is kept as text and listed in `late` (out of order).
+    """
     heads = lab.heading_regexes(version)
     tails = lab.heading_tails(version)
     lines: list[Line] = []
@@ -206,6 +222,8 @@ def _sections(blocks: list[Block], version: str) -> list[Line]:
                 continue
             # A heading of an earlier section after a later one is text (e.g. a list of the six parts).
             if order.index(key) < order.index(section) if section in order else False:
+                if late is not None and start == 0:
+                    late.append({"section": key, "text": text[start:end].strip(), "where": b.where})
                 continue
             before = text[pos:start].strip()
             if before:
@@ -459,6 +477,9 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
         row = found[spec.path]
         if row is not None and row.label:
             rec.notes.append(f"{row.where}：“{spec.labels[0]}”印作“{row.label}”（非本版格式的标签）")
+            rec.outline.setdefault("labels", []).append(
+                {"official": spec.labels[0], "printed": row.label, "where": row.where, "path": spec.path}
+            )
     _foreign_rows(by_section, specs, rec, version)
     _units(lines, inst, rec, version)
 

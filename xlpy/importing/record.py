@@ -28,6 +28,8 @@ class ImportRecord:
     fields: dict[str, Source] = field(default_factory=dict)
     ambiguous: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The outline as published (title, official headings, table labels as printed), for the O- rules.
+    outline: dict[str, Any] = field(default_factory=dict)
 
     def set(self, path: str, status: str, where: str = "", text: str = "", note: str = "") -> None:
         self.fields[path] = Source(status, where, text, note)
@@ -56,4 +58,5 @@ class ImportRecord:
             },
             "ambiguous": self.ambiguous,
             "notes": self.notes,
+            "outline": self.outline,
         }

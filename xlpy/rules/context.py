@@ -20,6 +20,9 @@ class RuleContext:
     last: dict[str, Any] | None = None  # last year's report data, if given (--last-year)
     last_cells: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)  # locality options from the configuration
+    # A published document's outline as imported (title, headings, labels as printed); None for a workbook or JSON,
+    # whose headings and labels come from the template — the O- rules run only when it is set.
+    outline: dict[str, Any] | None = None
     memo: dict[Any, Any] = field(default_factory=dict)  # per-report results checkers share (parsed text …)
     # Rules that ran but could not decide part of what they check (a blank cell the text speaks of), with why.
     not_assessable: list[dict[str, str]] = field(default_factory=list)
