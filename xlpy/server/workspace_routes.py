@@ -332,7 +332,7 @@ async def get_rollup(
     root = agency_id or who.agency_id
     parent = await run_in_threadpool(_agency, store, root)
     await run_in_threadpool(_allowed, store, who, root)
-    result = await run_in_threadpool(_rollup, store, parent, year)
+    result = await run_in_threadpool(_rollup, store, parent, year, _options(request))
     if format == "json":
         return _json(result.to_dict())
     state = request.app.state.xlpy
@@ -346,9 +346,9 @@ async def get_rollup(
     )
 
 
-def _rollup(store: Store, parent: dict[str, Any], year: int) -> rollup.Rollup:
+def _rollup(store: Store, parent: dict[str, Any], year: int, options: Options) -> rollup.Rollup:
     try:
-        return rollup.collect(store, parent, year)
+        return rollup.collect(store, parent, year, options)
     except ValueError as exc:
         raise ApiError(422, str(exc), headers=NO_STORE) from exc
 

@@ -9,6 +9,7 @@ from xlpy.errors import InputError
 from xlpy.resources import load_json
 
 _THRESHOLD_KEYS = {"red", "yellow", "min_sample"}
+_KEYS = {"indicators", "region_totals", "region_total_tolerance"}
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,11 @@ class Options:
     """Workspace settings; the defaults come from schemas/workspace.json."""
 
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → {red, yellow, min_sample}
+    # H-1: agencies whose own submitted report is declared to be their region's total (辖区汇总), and how far
+    # one of its counts may differ from the children's sum. Without the declaration a parent's report holds
+    # only its own requests, and comparing it with the children's sum would always "fail".
+    region_totals: tuple[str, ...] = ()
+    region_total_tolerance: int = 0
 
     def indicator_specs(self) -> list[dict[str, Any]]:
         """Every indicator of schemas/workspace.json with this deployment's thresholds applied."""
@@ -28,7 +34,7 @@ def parse_options(table: Any, source: str = "配置文件") -> Options:
         return Options()
     if not isinstance(table, dict):
         raise InputError(f"{source} 的 [workspace] 应为键值表", code="config")
-    unknown = sorted(set(table) - {"indicators"})
+    unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise InputError(f"{source} 的 [workspace] 中有未知的设置项：{'、'.join(unknown)}", code="config")
     specs = {s["id"]: s for s in load_json("workspace.json")["indicators"]}
@@ -50,4 +56,10 @@ def parse_options(table: Any, source: str = "配置文件") -> Options:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise InputError(f"{source} 中指标 {key} 的 {name} 应为不小于 0 的数", code="config")
         indicators[iid] = dict(values)
-    return Options(indicators)
+    totals = table.get("region_totals", [])
+    if not isinstance(totals, list) or not all(isinstance(a, str) and a for a in totals):
+        raise InputError(f"{source} 的 [workspace] region_totals 应为机构编号的列表", code="config")
+    tolerance = table.get("region_total_tolerance", 0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int) or tolerance < 0:
+        raise InputError(f"{source} 的 [workspace] region_total_tolerance 应为不小于 0 的整数", code="config")
+    return Options(indicators, tuple(totals), tolerance)

@@ -175,8 +175,12 @@ def build(
     return result
 
 
-def collect(store: Any, parent: dict[str, Any], year: int) -> Rollup:
-    """The roll-up of everything below `parent` from the store (stored vectors; figures for older rows)."""
+def collect(store: Any, parent: dict[str, Any], year: int, options: Any = None) -> Rollup:
+    """The roll-up of everything below `parent` from the store (stored vectors; figures for older rows).
+
+    With `options` (xlpy.workspace.options.Options) naming `parent` in region_totals, H-1 compares the
+    parent's own current report with the sum.
+    """
     from xlpy.schema import version_for_year
 
     version = version_for_year(year)
@@ -188,7 +192,40 @@ def collect(store: Any, parent: dict[str, Any], year: int) -> Rollup:
     refreshed = store.current_figures(year, stale) if stale else {}
     result = build(parent, year, version, _members(below, stored, refreshed))
     result.hierarchy = hierarchy(store, below, stored, year)
+    if options is not None and parent["id"] in options.region_totals:
+        result.hierarchy = region_total(store, parent, year, result, options.region_total_tolerance) + result.hierarchy
     return result
+
+
+def region_total(store: Any, parent: dict[str, Any], year: int, result: Rollup, tolerance: int) -> list[dict[str, Any]]:
+    """H-1: each count of the parent's own report (declared the region's total) off the children's sum by more
+    than `tolerance`. Money is left out (units and rounding differ by report); so is a blank cell on either side,
+    and the whole check while a child has no report of this year's format.
+    """
+    if result.missing or result.other_version:
+        return []  # the sum lacks a child the parent's total holds: H-2 names it, a difference would say nothing
+    row = store.current_vectors(year, [parent["id"]]).get(parent["id"])
+    if row is None or row["format_version"] != result.version:
+        return []  # no report of its own (or of another format): nothing to compare
+    stale = row["plan"] != plan_key(row["format_version"])
+    refreshed = store.current_figures(year, [parent["id"]]) if stale else {}
+    mine_all = _members([parent["id"]], {parent["id"]: row}, refreshed)[0][2] or []
+    theirs = vector(result.instance, result.version)
+    spec = load_json("workspace.json")["hierarchy"]["H-1"]
+    leaves = fields(result.version)
+    out = []
+    for (segments, kind, _), mine, summed in zip(plan(result.version), mine_all, theirs, strict=False):
+        if kind == MONEY or mine is None or summed is None or abs(mine - summed) <= tolerance:
+            continue
+        path = ".".join(segments)
+        text = spec["message"].format(
+            name=parent["name"], id=parent["id"], label=leaves[path].label, own=mine, sum=summed,
+            diff=mine - summed, tolerance=tolerance,
+        )  # fmt: skip
+        out.append(
+            {"rule": "H-1", "severity": spec["severity"], "message": text, "agencies": [parent["id"]], "path": path}
+        )
+    return out
 
 
 def hierarchy(store: Any, below: list[str], stored: dict[str, Any], year: int) -> list[dict[str, Any]]:
