@@ -108,7 +108,11 @@ class Conversions:
         if settings.executor == "processes":
             import multiprocessing
 
-            # forkserver: never fork a process that already runs an event loop and threads.
+            # forkserver: never fork a process that already runs an event loop and threads. The forkserver
+            # itself imports the pipeline and compiles the registers once (preload), so a worker forked from
+            # it is warm at once: replacing a killed pool then takes milliseconds, not the ~2 s per worker
+            # (×4, on 2 loaded cores) that made the innocent jobs retried on the fresh pool time out too.
+            multiprocessing.set_forkserver_preload(["xlpy.server.preload"])
             return ProcessPoolExecutor(
                 max_workers=settings.max_conversions,
                 initializer=warm_worker,
@@ -162,6 +166,13 @@ class Conversions:
         future.add_done_callback(lambda f: _finished(f, slots))
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if future.cancelled() and (task is None or not task.cancelling()):
+                # Not our request being cancelled: a replaced pool's shutdown cancelled this queued job
+                # (it was a plain-text 500 "Internal Server Error"); it is retried like one in flight.
+                raise BrokenProcessPool("the job's pool was replaced before it ran") from None
+            raise
         except TimeoutError:
             if isinstance(pool, ProcessPoolExecutor):
                 loop.call_later(self.settings.kill_grace_seconds, self._reap, pool, future)
@@ -255,6 +266,11 @@ def warm_worker(memory_mb: int = 0) -> None:
             resource.setrlimit(
                 resource.RLIMIT_AS, (limit, limit if hard == resource.RLIM_INFINITY else min(hard, limit))
             )
+    warm_pipeline()
+
+
+def warm_pipeline() -> None:
+    """Import the pipeline and compile every rule register (cached per process; done once in the forkserver)."""
     import xlpy.reader
     import xlpy.validate  # noqa: F401
     from xlpy.rules.register import load_register
