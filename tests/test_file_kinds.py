@@ -25,7 +25,8 @@ def ods_bytes() -> bytes:
 def test_readable_kinds_include_the_old_excel_and_wps_formats() -> None:
     assert file_kinds.readable() == (".xlsx", ".xlsm", ".xls", ".et", ".json")
     assert file_kinds.workbook_suffixes() == (".xlsx", ".xlsm", ".xls", ".et")
-    assert file_kinds.accept_attribute() == ".xlsx,.xlsm,.xls,.et,.json"
+    # The upload page's picker also takes the published reports the API imports (PDF, web page, Word, text).
+    assert file_kinds.accept_attribute() == ".xlsx,.xlsm,.xls,.et,.json,.pdf,.html,.htm,.docx,.txt,.md"
     assert not set(file_kinds.readable()) & set(file_kinds.refused_suffixes())
 
 

@@ -80,12 +80,14 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     hostile["meta"]["org_name"] = "淮安市" + XSS + "人民政府"
     hostile["text"]["problems"] = XSS + hostile["text"]["problems"]
     (root / "notes.txt").write_text("hello", encoding="utf-8")
+    (root / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (root / "garbage.xlsx").write_bytes("这不是工作簿".encode())
     return {
         "clean": write(root / "淮安市-2024.xlsx", example_data("huaian-2024")),
         "failing": write(root / "失败-2024.xlsx", failing),
         "hostile": write(root / "hostile-2024.xlsx", hostile),
         "text": root / "notes.txt",
+        "image": root / "scan.png",
         "garbage": root / "garbage.xlsx",
     }
 
@@ -192,10 +194,17 @@ def test_script_in_workbook_text_is_shown_as_text(
 
 
 def test_wrong_files_get_clear_messages(page: Any, files: dict[str, Path]) -> None:
-    page.set_input_files("#file", str(files["text"]))
+    page.set_input_files("#file", str(files["image"]))
     page.click("#validate-btn")
     page.wait_for_selector("#status.error")
-    assert "不是年报工作簿" in page.inner_text("#status")
+    assert "不是年报工作簿或已发布的年报" in page.inner_text("#status")  # refused on the page, never sent
+    # A .txt is a published kind the server imports: one that is no annual report gets the importer's message.
+    page.set_input_files("#file", str(files["text"]))
+    page.click("#validate-btn")
+    page.wait_for_function(
+        "() => document.querySelector('#status').textContent.includes('不是政府信息公开工作年度报告')"
+    )
+    assert "notes.txt" in page.inner_text("#status")
     page.set_input_files("#file", str(files["garbage"]))
     page.click("#validate-btn")
     page.wait_for_function("() => document.querySelector('#status').textContent.includes('不是 Excel 工作簿')")
@@ -317,8 +326,21 @@ def test_picker_offers_every_kind_the_server_reads(page: Any) -> None:
     for picker in ("#file", "#last-year"):
         accept = page.get_attribute(picker, "accept")
         assert accept == file_kinds.accept_attribute()
-        assert {".xlsx", ".xlsm", ".xls", ".et", ".json"} <= set(accept.split(","))
-    assert ".et" in page.inner_text("#file-help")
+        assert {".xlsx", ".xlsm", ".xls", ".et", ".json", ".pdf", ".html", ".docx", ".txt"} <= set(accept.split(","))
+    assert ".et" in page.inner_text("#file-help") and ".pdf" in page.inner_text("#file-help")
+
+
+PUBLISHED_PDF = Path("/work/shared/examples/published/huaian-shi-2024.pdf")
+
+
+@pytest.mark.skipif(not PUBLISHED_PDF.is_file(), reason="../shared/examples/published/ (the dev corpus) is absent")
+def test_a_published_pdf_is_checked(page: Any) -> None:
+    """A real published PDF through the picker: imported and validated, its known defect (X-3) shown."""
+    page.set_input_files("#file", str(PUBLISHED_PDF))
+    page.click("#validate-btn")
+    page.wait_for_selector("#results:not([hidden])")
+    assert "淮安市人民政府" in page.inner_text("#summary")
+    assert "X-3" in page.inner_text("#results")
 
 
 @pytest.mark.parametrize("kind", ["xls", "et"])

@@ -69,8 +69,14 @@ def is_opendocument(mimetype: bytes) -> bool:
 
 
 def accept_attribute() -> str:
-    """The upload page's <input type=file accept=…>."""
-    return ",".join(readable())
+    """The upload page's <input type=file accept=…>: workbooks, then the published reports the importer reads."""
+    return ",".join((*readable(), *published()))
+
+
+def described_published() -> str:
+    """「.pdf、.html、.htm、.docx、.txt 或 .md」 for the upload page's help text."""
+    items = list(published())
+    return "、".join(items[:-1]) + " 或 " + items[-1]
 
 
 def described() -> str:

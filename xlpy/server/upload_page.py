@@ -31,6 +31,7 @@ def _page(name: str) -> str:
         text.replace("{{accept}}", html.escape(file_kinds.accept_attribute()))
         .replace("{{refused}}", html.escape(json.dumps(refused, ensure_ascii=False)))
         .replace("{{described}}", html.escape(file_kinds.described()))
+        .replace("{{published}}", html.escape(file_kinds.described_published()))
     )
 
 

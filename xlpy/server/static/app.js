@@ -108,7 +108,7 @@
     if (refused[suffix]) return label + "“" + file.name + "”：" + refused[suffix];
     const readable = input.accept.split(",").map((s) => s.trim().toLowerCase());
     if (!readable.includes(suffix)) {
-      return label + "“" + file.name + "”不是年报工作簿（可提交 " + readable.join("、") + " 文件）。";
+      return label + "“" + file.name + "”不是年报工作簿或已发布的年报（可提交 " + readable.join("、") + " 文件）。";
     }
     return null;
   }
