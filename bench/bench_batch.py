@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--openpyxl-sample", type=int, default=200, help="files read by the openpyxl loop")
     parser.add_argument("--legacy-max", type=int, default=1000, help="largest size the old summary writer runs at")
     args = parser.parse_args()
-    from xlpy import batch
+    from xlpy import batch, batch_rollup
 
     jobs = args.jobs or os.cpu_count() or 1
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -190,18 +190,23 @@ def main() -> None:
                 t = time.perf_counter()
                 batch.write_summary(rows, out)
                 summary_s = time.perf_counter() - t
+                t = time.perf_counter()
+                batch_rollup.write(rows, out, duplicates=rows.duplicates)  # 汇总-<年度> and indicators (issue 12)
+                rollup_s = time.perf_counter() - t
             floor_s = timed(csv_only, rows, out / "floor.csv")
             legacy_s = timed(legacy_write_xlsx, rows, out / "legacy.xlsx") if size <= args.legacy_max else None
             new_xlsx_s = timed(batch.write_xlsx, rows, out / "again.xlsx")
             statuses = dict(rows.counts)
             rows.close()
-            results.append((size, validate_s, summary_s, new_xlsx_s, legacy_s, floor_s, memory.peak, statuses))
+            results.append(
+                (size, validate_s, summary_s, rollup_s, new_xlsx_s, legacy_s, floor_s, memory.peak, statuses)
+            )
             shutil.rmtree(out, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     lines = []
-    for size, validate_s, summary_s, new_xlsx_s, legacy_s, floor_s, peak, _ in results:
+    for size, validate_s, summary_s, rollup_s, new_xlsx_s, legacy_s, floor_s, peak, _ in results:
         total = validate_s + summary_s
         rate = size / total
         legacy = f"{legacy_s:.2f} s ({legacy_s / new_xlsx_s:.0f}× slower)" if legacy_s else "—"
@@ -212,6 +217,7 @@ def main() -> None:
                 f"{size / validate_s:.0f} wb/s",
                 f"{rate:.0f} wb/s" + (f" (≥ 250 {verdict(rate >= 250)})" if at_target else ""),
                 f"{summary_s:.2f} s" + (f" (≤ 5 s {verdict(summary_s <= 5)})" if at_target else ""),
+                f"{rollup_s:.2f} s",
                 f"{new_xlsx_s * 1000 / size:.2f} ms",
                 legacy,
                 f"{floor_s:.2f} s",
@@ -226,6 +232,7 @@ def main() -> None:
             "validate",
             "end to end",
             "summary csv+xlsx",
+            "汇总+indicators",
             "xlsx per row",
             "old xlsx writer",
             "csv.writer floor",
