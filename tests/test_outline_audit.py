@@ -22,7 +22,7 @@ PUBLISHED = next(
     None,
 )
 needs_corpus = pytest.mark.skipif(PUBLISHED is None, reason="../shared/examples/published/ (the dev corpus) is absent")
-OUTLINE_RULES = ("O-1", "O-2", "O-3", "O-4")
+OUTLINE_RULES = ("O-1", "O-2", "O-3", "O-4", "O-5")
 
 
 def _outline_findings(data: bytes, name: str, **given: Any) -> list[tuple[str, str]]:
@@ -76,3 +76,16 @@ def test_clean_outlines_get_none(name: str) -> None:
     assert PUBLISHED is not None
     path = PUBLISHED / name
     assert _outline_findings(path.read_bytes(), name) == []
+
+
+@needs_corpus
+def test_a_table_under_another_heading() -> None:
+    """上海市科委 2024 without its 三 heading: 表三 then stands under 二 — O-5 names it, O-1 the missing heading."""
+    assert PUBLISHED is not None
+    text = (PUBLISHED / "shanghai-shi-kewei-2024.md").read_text(encoding="utf-8")
+    heading = "二、收到和处理政府信息公开申请情况\n"
+    assert heading in text
+    got = _outline_findings(text.replace(heading, "", 1).encode("utf-8"), "moved.md")
+    assert any(r == "O-5" and m.startswith("表三印在“二、主动公开政府信息情况”之下") for r, m in got), got
+    assert any(r == "O-1" and "三、收到和处理政府信息公开申请情况" in m for r, m in got)
+    assert not any(r == "O-5" for r, _ in _outline_findings(text.encode("utf-8"), "kewei.md"))

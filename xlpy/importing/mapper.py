@@ -437,6 +437,7 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
             found[spec.path] = _unlabelled(section_lines, spec, kinds, check, version)
         else:
             found[spec.path] = _labelled(section_lines, spec, kinds, check, version, specs)
+    _misplaced(found, by_section, specs, rec, version)
     _resolve_columns(found, specs, version)
     for spec in specs:
         row = found[spec.path]
@@ -482,6 +483,38 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
             )
     _foreign_rows(by_section, specs, rec, version)
     _units(lines, inst, rec, version)
+
+
+def _misplaced(
+    found: dict[str, _RowFound | None],
+    by_section: dict[str, list[Line]],
+    specs: tuple[lab.RowSpec, ...],
+    rec: ImportRecord,
+    version: str,
+) -> None:
+    """A table none of whose labelled rows is under its own heading but some are, as table rows, under another (O-5).
+
+    Only reported: its figures stay blank (and listed), since a heading out of place may mean the table is too.
+    """
+    for table_section, table in _TABLE_NAMES.items():
+        own = [sp for sp in specs if sp.section == table_section and sp.regex is not None]
+        if not own or any(found.get(sp.path) is not None for sp in own):
+            continue
+        for section, section_lines in by_section.items():
+            if section == table_section:
+                continue
+            rows = [ln for ln in section_lines if ln.block.is_row]
+            hits = []
+            for sp in own:
+                keys = [f.path.rsplit(".", 1)[1] for f in sp.leaves]
+                row = _labelled(rows, sp, [f.kind for f in sp.leaves], total_check(keys), version, specs)
+                if row is not None:
+                    hits.append(row)
+            if len(hits) >= 2:  # one label alone may be a row of another table that shares its words
+                rec.outline.setdefault("misplaced", []).append(
+                    {"table": table, "section": table_section, "under": section, "where": hits[0].where}
+                )
+                break
 
 
 def _foreign_rows(

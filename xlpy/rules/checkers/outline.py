@@ -141,3 +141,17 @@ def title_wording(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if what:
         msg = rule.message.format(title=text, where=title.get("where", ""), what="，".join(what))
         yield _finding(rule, msg, title.get("where", ""), title=text)
+
+
+@checker("O-5")
+def misplaced_tables(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
+    """A table printed under another heading than its own (表三 under 二)."""
+    if ctx.outline is None:
+        return
+    official = _headings(ctx.version)
+    for item in ctx.outline.get("misplaced", []):
+        under = official.get(item["under"], "标题之前")
+        msg = rule.message.format(
+            table=item["table"], under=under, where=item["where"], heading=official[item["section"]]
+        )
+        yield _finding(rule, msg, item["where"], _SECTIONS[item["section"]], table=item["table"])
