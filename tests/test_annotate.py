@@ -262,3 +262,15 @@ def test_annotate_needs_neither_xlwings_nor_fastapi() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+def test_annotate_bytes_keeps_the_limits_it_is_given() -> None:
+    from xlpy.errors import InputError
+    from xlpy.safety import Limits
+
+    data = FILES["huaian"].read_bytes()
+    verdict = Verdict(Report("年报.xlsx", "2021", 2024, "某机关", []))
+    assert annotate_bytes(data, verdict)  # the default limits admit the example
+    with pytest.raises(InputError) as err:  # a server configured tighter refuses it (as its reader would)
+        annotate_bytes(data, verdict, name="年报.xlsx", limits=Limits(max_uncompressed=100_000))
+    assert "年报.xlsx" in err.value.message

@@ -30,6 +30,7 @@ from xlpy.package import (
     SheetEntry,
     attrs,
 )
+from xlpy.safety import DEFAULT_LIMITS, Limits
 from xlpy.sheet_xml import CellEdit, LinkCell
 from xlpy.stylesheet import MINIMAL, Stylesheet
 
@@ -60,9 +61,9 @@ def is_macro_workbook(data: bytes, name: str | None = None) -> bool:
     return bool(name and name.lower().endswith(".xlsm"))
 
 
-def annotate_bytes(data: bytes, verdict: Verdict, *, name: str | None = None) -> bytes:
-    """The annotated copy of a workbook given as bytes (the input bytes are not touched)."""
-    pkg = Package(data, name or "工作簿")
+def annotate_bytes(data: bytes, verdict: Verdict, *, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The annotated copy of a workbook given as bytes (the input bytes are not touched), within `limits`."""
+    pkg = Package(data, name or "工作簿", limits)
     lay = _layout(verdict.report.format_version)
     inputs = [i for i in lay.inputs.values() if i.kind != "fixed"] if lay is not None else []
     results = fs.build(verdict, input_cells=[i.ref for i in inputs] if lay is not None else None)

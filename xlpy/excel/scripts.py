@@ -32,7 +32,6 @@ from xlpy.excel import feedback
 from xlpy.excel.bookview import BookView
 
 SCRIPTS = ("validate", "generate", "fill_zeros")
-TABLE_SECTIONS = ("s2", "s3", "s4")  # fill_zeros touches table figures only, never 年度 or dates
 
 
 @dataclass
@@ -199,6 +198,7 @@ def generate_book(book: Any) -> Outcome:
 
 def fill_zeros_book(book: Any) -> Outcome:
     """Write 0 into blank numeric table cells (never into text, dates or non-blank cells)."""
+    from xlpy.fill_zeros import TABLE_SECTIONS  # one cell list for the button and `xlpy fill-zeros`
     from xlpy.layout import layout
     from xlpy.reader import read_view
     from xlpy.schema import fields

@@ -105,7 +105,7 @@ def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -
                 code="not_workbook",
             )
         )
-    return annotate(usable(check(upload, last_year, settings)), upload)
+    return annotate(usable(check(upload, last_year, settings)), upload, settings)
 
 
 def fill_zeros_job(upload: Upload, settings: Settings) -> tuple[bytes, int]:
@@ -141,11 +141,13 @@ def render(verdict: Verdict, fmt: str, draft: bool) -> bytes:
     return out.getvalue()
 
 
-def annotate(verdict: Verdict, upload: Upload) -> bytes:
+def annotate(verdict: Verdict, upload: Upload, settings: Settings) -> bytes:
     """The clerk's workbook with the 校验结果 sheet and highlights (the WPS route)."""
     from xlpy import annotate as annotate_module
 
-    return bytes(annotate_module.annotate_bytes(upload.data, verdict, name=upload.name))
+    return bytes(
+        annotate_module.annotate_bytes(upload.data, verdict, name=upload.name, limits=settings.reader_limits())
+    )
 
 
 def template(year: int, org: str | None) -> bytes:

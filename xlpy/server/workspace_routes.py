@@ -112,7 +112,7 @@ def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[
             f.explanation = f"审核驳回（{decision['decided_by']}）：{decision['note'] or '接受现状'}"
         elif decision["verdict"] == status.CONFIRM:
             f.message += f"（审核确认须修改，{decision['decided_by']}：{decision['note'] or '请修改'}）"
-    return jobs.annotate(verdict, upload)
+    return jobs.annotate(verdict, upload, settings)
 
 
 # ---------------------------------------------------------------------- routes
