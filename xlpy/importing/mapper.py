@@ -438,6 +438,7 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
         else:
             found[spec.path] = _labelled(section_lines, spec, kinds, check, version, specs)
     _misplaced(found, by_section, specs, rec, version)
+    _column_labels(by_section, rec)
     _resolve_columns(found, specs, version)
     for spec in specs:
         row = found[spec.path]
@@ -483,6 +484,25 @@ def _tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version:
             )
     _foreign_rows(by_section, specs, rec, version)
     _units(lines, inst, rec, version)
+
+
+def _column_labels(by_section: dict[str, list[Line]], rec: ImportRecord) -> None:
+    """An official column header printed in an edited wording (“社会组织” for “社会公益组织”), for O-3."""
+    for section, variants in lab.knowledge().get("column_variants", {}).items():
+        if section.startswith("$"):
+            continue
+        section_lines = by_section.get(section, [])
+        flat = re.sub(r"\s", "", "".join(ln.text for ln in section_lines))
+        for official, printed in variants.items():
+            if official.startswith("$") or official in flat:
+                continue
+            for variant in printed:
+                at = next((ln.block.where for ln in section_lines if variant in re.sub(r"\s", "", ln.text)), None)
+                if at is not None:
+                    rec.outline.setdefault("labels", []).append(
+                        {"official": official, "printed": variant, "where": at, "path": section, "kind": "列"}
+                    )
+                    break
 
 
 def _misplaced(

@@ -96,11 +96,12 @@ def edited_labels(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         why = (
             f"这是 {other} 年版格式的行名，{ctx.version} 年版格式为“{item['official']}”"
             if other
-            else f"改动了年度报告格式规定的行名，应为“{item['official']}”"
+            else f"改动了年度报告格式规定的{'列名' if item.get('kind') == '列' else '行名'}，应为“{item['official']}”"
         )
         msg = rule.message.format(
             table=_TABLES.get(section, ""),
             official=item["official"],
+            kind=item.get("kind", "行"),  # a row label, or a column header (表三 社会公益组织)
             printed=item["printed"],
             where=item["where"],
             why=why,
