@@ -87,7 +87,7 @@ def test_indicators_table_ranks_per_year_and_neutralises_names(batch_out: tuple[
     from openpyxl import load_workbook
 
     out, _, _ = batch_out
-    with open(out / "indicators.csv", encoding="utf-8-sig", newline="") as fh:
+    with open(out / "指标.csv", encoding="utf-8-sig", newline="") as fh:
         rows = {Path(r["文件"]).name: r for r in csv.DictReader(fh)}
     assert set(rows) == {"淮安市-2024.xlsx", "淮阴区-2024.xlsx", "注入-2024.xlsx", "北沟镇-2020.xlsx"}  # not 坏文件
     huaian = rows["淮安市-2024.xlsx"]
@@ -95,7 +95,7 @@ def test_indicators_table_ranks_per_year_and_neutralises_names(batch_out: tuple[
     assert huaian["实质公开率排名"].endswith("/3")  # ranked among the three 2024 city governments
     assert rows["北沟镇-2020.xlsx"]["实质公开率等级"] == "样本不足" and rows["北沟镇-2020.xlsx"]["实质公开率排名"] == ""
     assert rows["注入-2024.xlsx"]["机关名称"].startswith("'=HYPERLINK")
-    ws = load_workbook(out / "indicators.xlsx")["指标"]
+    ws = load_workbook(out / "指标.xlsx")["指标"]
     cells = [c for line in ws.iter_rows(min_row=2) for c in line]
     assert cells and all(c.data_type != "f" for c in cells)
     assert '\'=HYPERLINK("http://evil.example","点我")' in [c.value for c in cells]
@@ -107,7 +107,7 @@ def test_config_thresholds_change_the_levels(tmp_path: Path) -> None:
     config.write_text('[workspace.indicators."实质公开率"]\nred = 0.7\nyellow = 0.8\n', encoding="utf-8")
     args = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q", "--config", str(config)]
     assert run(args, io.StringIO(), io.StringIO()) == 0
-    with open(tmp_path / "out" / "indicators.csv", encoding="utf-8-sig", newline="") as fh:
+    with open(tmp_path / "out" / "指标.csv", encoding="utf-8-sig", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert row["实质公开率等级"] == "预警"  # 59.5 % is below the configured red line of 70 %
 
@@ -152,7 +152,7 @@ def test_batch_and_workspace_on_sqlite_give_the_same_sums_and_rates(tmp_path: Pa
     for part in ("s2", "s3", "s4"):
         assert from_batch["data"][part] == from_store.instance[part], part
     assert sorted(f["rule"] for f in from_batch["findings"]) == sorted(f["rule"] for f in from_store.findings) != []
-    with open(tmp_path / "out" / "indicators.csv", encoding="utf-8-sig", newline="") as fh:
+    with open(tmp_path / "out" / "指标.csv", encoding="utf-8-sig", newline="") as fh:
         rates = {Path(r["文件"]).name: r for r in csv.DictReader(fh)}
     labels = {s["id"]: s["label"] for s in Options().indicator_specs()}
     for agency, path in files.items():

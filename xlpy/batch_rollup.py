@@ -2,7 +2,7 @@
 
 Each worker keeps, per readable workbook, only what these need (the 表二/三/四 vector in plan order and the
 figures the indicators read); the run writes, beside summary.xlsx, one 汇总-<年度>.json/.xlsx per report year
-and indicators.xlsx/.csv (one row per workbook, ranked per 年度 and 机关类型). A file is a roll-up member by
+and 指标.xlsx/.csv (one row per workbook, ranked per 年度 and 机关类型). A file is a roll-up member by
 its path, so two workbooks of one agency are both summed — the roll-up lists them under `duplicates`.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from xlpy.resources import load_json
 
 ROLLUP_NAME = "本批工作簿"  # the summed report's 机关名称 stem: a batch has no parent agency of its own
-INDICATOR_FILE = "indicators"
+INDICATOR_FILE = "指标"  # a Chinese file name, like 汇总-<年度>: the supervisor reads the folder
 _SUMMED = ("ok", "blocked", "incomplete")  # read and checked; an unusable or failed file has no figures
 
 

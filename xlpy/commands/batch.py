@@ -15,7 +15,7 @@ EPILOG = """退出码：0 全部通过；1 至少一个工作簿存在阻止定�
 上年度对应：先按“机关名称 + 年度减一”匹配 --last-year-dir 中的工作簿，找不到再按去掉年份后的文件名匹配。
 输出：OUTDIR/findings/<文件名>.json（每个文件的校验结果）、OUTDIR/reports/（--render 时）、
 OUTDIR/summary.xlsx 与 OUTDIR/summary.csv（汇总表）、OUTDIR/汇总-<年度>.json 与 .xlsx（表二、三、四之和，
-按年度各一份）、OUTDIR/indicators.xlsx 与 indicators.csv（每个工作簿的实质公开率等指标，按年度和机关类型排名）。"""
+按年度各一份）、OUTDIR/指标.xlsx 与 指标.csv（每个工作簿的实质公开率等指标，按年度和机关类型排名）。"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
