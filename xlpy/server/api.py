@@ -114,6 +114,14 @@ async def api_fill_zeros(request: Request, file: FileField) -> Response:
     return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=headers)
 
 
+def require_template_year(year: int) -> None:
+    """404 unless some format version covers `year` (the blank and the macro workbook routes alike)."""
+    from xlpy.schema import version_for_year
+
+    if year > 2100 or version_for_year(year) is None:
+        raise ApiError(404, f"没有 {year} 年度的年报模板：年度报告格式自 2019 年度起适用，请选择 2019 年及以后的年度。")
+
+
 @router.get("/template/{year}", summary="下载空白工作簿", responses=ERROR_RESPONSES)
 async def api_template(
     request: Request,
@@ -121,10 +129,7 @@ async def api_template(
     org: Annotated[str | None, Query(max_length=100, description="机关名称（可选，预填）")] = None,
 ) -> Response:
     """A blank clerk workbook for the format version that `year` requires."""
-    from xlpy.schema import version_for_year
-
-    if year > 2100 or version_for_year(year) is None:
-        raise ApiError(404, f"没有 {year} 年度的年报模板：年度报告格式自 2019 年度起适用，请选择 2019 年及以后的年度。")
+    require_template_year(year)
     state = request.app.state.xlpy
     body = await state.conversions.run(jobs.template, year, org)
     return Response(

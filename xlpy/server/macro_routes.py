@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from xlpy.server.errors import ApiError
-
 router = APIRouter(tags=["Excel"])
 
 
@@ -19,13 +17,11 @@ async def macro_workbook(
     org: Annotated[str | None, Query(max_length=100, description="机关名称（可选，预填）")] = None,
 ) -> Response:
     """Like /api/template/{year}, plus the 按钮 sheet (校验/生成报告/空白填0) calling this server; never a token."""
-    from xlpy.schema import version_for_year
     from xlpy.server import jobs
-    from xlpy.server.api import _attachment
+    from xlpy.server.api import _attachment, require_template_year
     from xlpy.server.xlwings_routes import public_base
 
-    if year > 2100 or version_for_year(year) is None:
-        raise ApiError(404, f"没有 {year} 年度的年报模板：年度报告格式自 2019 年度起适用，请选择 2019 年及以后的年度。")
+    require_template_year(year)
     state = request.app.state.xlpy
     body = await state.conversions.run(build, year, public_base(request), org)
     name = f"{jobs.safe_filename(org) if org else ''}{year}年度政府信息公开工作年度报告（宏按钮）.xlsm"

@@ -35,16 +35,7 @@ def last_year_is_year_before(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     year, last = ctx.value("meta.year"), ctx.value("meta.year", last=True)
     if type(year) is not int or type(last) is not int or last == year - 1:
         return
-    args = {"last": last, "year": year, "expected": year - 1}
-    yield Finding(
-        rule.id,
-        rule.severity,
-        rule.message.format(**args),
-        cells=[c for c in [ctx.cell("meta.year")] if c],
-        paths=["meta.year", "last.meta.year"],
-        section=rule.section,
-        values=args,
-    )
+    yield _meta_finding(ctx, rule, "meta.year", {"last": last, "year": year, "expected": year - 1})
 
 
 @checker("C-6")
@@ -53,13 +44,17 @@ def same_agency(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     this, last = ctx.value("meta.org_name"), ctx.value("meta.org_name", last=True)
     if not _agency(this) or not _agency(last) or _agency(this) == _agency(last):
         return
-    args = {"this": this.strip(), "last": last.strip()}
-    yield Finding(
+    yield _meta_finding(ctx, rule, "meta.org_name", {"this": this.strip(), "last": last.strip()})
+
+
+def _meta_finding(ctx: RuleContext, rule: Any, path: str, args: dict[str, Any]) -> Finding:
+    """A finding on one 基本信息 field compared with the same field of last year's file."""
+    return Finding(
         rule.id,
         rule.severity,
         rule.message.format(**args),
-        cells=[c for c in [ctx.cell("meta.org_name")] if c],
-        paths=["meta.org_name", "last.meta.org_name"],
+        cells=[c for c in [ctx.cell(path)] if c],
+        paths=[path, f"last.{path}"],
         section=rule.section,
         values=args,
     )
