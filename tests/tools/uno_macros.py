@@ -6,20 +6,9 @@ script events bound to it (LibreOffice maps a button's x:FmlaMacro to a script U
 """
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 
-import uno
-from com.sun.star.beans import PropertyValue
-
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
+from uno_office import file_url, office_desktop, prop
 
 
 def inspect(doc):
@@ -48,49 +37,12 @@ def inspect(doc):
 
 
 def main():
-    src = sys.argv[1]
-    pipe = f"xlpy-uno-{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="xlpy-uno-") as profile:
-        office = subprocess.Popen(
-            [
-                "soffice",
-                "--headless",
-                "--invisible",
-                "--norestore",
-                f"-env:UserInstallation=file://{profile}",
-                f"--accept=pipe,name={pipe};urp;",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        desktop = None
-        try:
-            local = uno.getComponentContext()
-            resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-            ctx = None
-            for _ in range(300):
-                try:
-                    ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                    break
-                except Exception:
-                    time.sleep(0.1)
-            desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-            url = uno.systemPathToFileUrl(os.path.abspath(src))
-            # MacroExecutionMode 0 (NEVER_EXECUTE): the VBA code is imported and listed, never run.
-            doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True), prop("MacroExecutionMode", 0)))
-            print(json.dumps(inspect(doc), ensure_ascii=False))
-            doc.close(True)
-        finally:
-            if desktop is not None:
-                try:
-                    desktop.terminate()
-                except Exception:
-                    pass
-            try:
-                office.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                office.kill()
-                office.wait()
+    with office_desktop() as desktop:
+        # MacroExecutionMode 0 (NEVER_EXECUTE): the VBA code is imported and listed, never run.
+        options = (prop("Hidden", True), prop("MacroExecutionMode", 0))
+        doc = desktop.loadComponentFromURL(file_url(sys.argv[1]), "_blank", 0, options)
+        print(json.dumps(inspect(doc), ensure_ascii=False))
+        doc.close(True)
 
 
 if __name__ == "__main__":
