@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.shared_files import shared_dir
 from xlpy import schema
 from xlpy.importing import Imported
 from xlpy.importing import labels as lab
@@ -15,17 +16,10 @@ CASES = Path(__file__).resolve().parent / "cases" / "import"
 
 
 def published_dir() -> Path | None:
-    """../shared/examples/published beside the repository (from a worktree: beside its main checkout)."""
-    root = Path(__file__).resolve().parents[1]
-    candidates = [root.parent / "shared"]
-    git = root / ".git"
-    if git.is_file():  # a worktree: ".git" names <main>/.git/worktrees/<name>
-        gitdir = Path(git.read_text(encoding="utf-8").split(":", 1)[1].strip())
-        candidates.append(gitdir.parents[2].parent / "shared")
-    for c in candidates:
-        if (c / "examples" / "published").is_dir():
-            return c / "examples" / "published"
-    return None
+    """../shared/examples/published beside the repository (tests/shared_files.py finds ../shared)."""
+    base = shared_dir()
+    path = base / "examples" / "published" if base else None
+    return path if path is not None and path.is_dir() else None
 
 
 def cases() -> list[dict[str, Any]]:
