@@ -10,7 +10,7 @@ from xlpy import schema
 from xlpy.errors import InputError
 from xlpy.importing import labels as lab
 from xlpy.importing.document import Block, Document
-from xlpy.importing.meta import infer_org_type, read_date, read_title
+from xlpy.importing.meta import full_name, infer_org_type, read_date, read_title
 from xlpy.importing.record import BLANK, INFERRED, READ, ImportRecord
 from xlpy.importing.sections import heading_title, map_texts, split_sections, strip_summaries
 from xlpy.importing.tables import map_tables
@@ -36,8 +36,8 @@ def map_document(
     blocks = _drop_furniture(doc.blocks)
     if not any(b.text.strip() or b.is_row for b in blocks):
         raise InputError(f"{doc.name}：文件中没有文字内容，无法导入。", code="not_report")
-    title_year, title_org, title_at, title_blocks, title_text = read_title(blocks, doc)
-    year = year if year is not None else title_year
+    title = read_title(blocks, doc)
+    year = year if year is not None else title.year
     version = _version(blocks, year)
     late: list[dict[str, str]] = []
     lines = split_sections(blocks, version, late)
@@ -50,7 +50,7 @@ def map_document(
         )
     rec = ImportRecord(doc.name, doc.kind, version)
     rec.outline = {
-        "title": {"text": title_text, "where": title_at, "year": title_year, "org": title_org},
+        "title": {"text": title.text, "where": title.where, "year": title.year, "org": title.org},
         "headings": [
             {"section": ln.section, "text": ln.text.strip().lstrip("#* "), "where": ln.block.where}
             for ln in lines
@@ -63,19 +63,22 @@ def map_document(
     meta = inst["meta"]
     if year is not None:
         meta["year"] = year
-        rec.set("meta.year", READ if title_year == year else INFERRED, title_at, str(year))
+        rec.set("meta.year", READ if title.year == year else INFERRED, title.where, str(year))
     else:
         rec.set("meta.year", BLANK, note="标题中没有报告年度；请用 --year 指定")
-    name = org or title_org
-    if name:
-        meta["org_name"] = name
-        rec.set("meta.org_name", READ if org is None else INFERRED, title_at, name, "" if org is None else "--org")
+    if org:
+        meta["org_name"] = org
+        rec.set("meta.org_name", INFERRED, title.where, org, "--org")
+    elif title.org:
+        meta["org_name"], how = full_name(title.org)
+        rec.set("meta.org_name", INFERRED if how else READ, title.where, title.org, how)
     else:
         rec.set("meta.org_name", BLANK, note="标题中没有机关名称；请用 --org 指定")
-    map_texts(lines, inst, rec, name or "", version, title_blocks)
+    printed = org or title.org
+    map_texts(lines, inst, rec, printed, version, title.blocks)
     map_tables(lines, inst, rec, version)
     infer_org_type(inst, rec, org_type)
-    read_date(lines, inst, rec, doc)
+    read_date(lines, inst, rec, doc, printed)
     strip_summaries(inst, rec)
     hybrid = _foreign_labels(blocks, version)
     if hybrid:

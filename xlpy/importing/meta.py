@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from xlpy import schema
@@ -21,12 +23,35 @@ DATE_LINE = re.compile(r"^[\s（(]*(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})
 _ISO_DATE = re.compile(r"(20\d{2})-(\d{1,2})-(\d{1,2})")
 
 
-def read_title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str, set[int], str]:
-    """(year, agency, place, title blocks) from 「{机关}{年份}年(度)政府信息公开工作年度报告」 (or year first)."""
+@dataclass(slots=True)
+class Title:
+    """The report's title as printed: year, agency (as printed), place, the blocks it took, the title text."""
+
+    year: int | None = None
+    org: str = ""
+    where: str = ""
+    blocks: set[int] = field(default_factory=set)
+    text: str = ""
+
+
+def _title_regex() -> re.Pattern[str]:
     suffix = lab.text_pattern(lab.knowledge()["title"]["suffix"])
-    rx = re.compile(
+    return re.compile(
         rf"(?P<a>[^\s。，,：:；;#*|]{{0,40}}?)\s*(?P<y>20\d{{2}})\s*年\s*度?\s*(?P<b>[^\s。，,：:；;#*|]{{0,40}}?)\s*{suffix}"
     )
+
+
+def _org_and_text(m: re.Match[str]) -> tuple[str, str]:
+    """「{机关}{年份}年…」 or 「{年份}年{机关}…」: in the year-first form what precedes the year is a page header (正文)."""
+    after = (m.group("b") or "").strip("*# ")
+    if after:
+        return after, m.string[m.start("y") : m.end()]
+    return (m.group("a") or "").strip("*# "), m.group(0).strip("*# ")
+
+
+def read_title(blocks: list[Block], doc: Document) -> Title:
+    """The title 「{机关}{年份}年(度)政府信息公开工作年度报告」 (or year first), else the page's title hint."""
+    rx = _title_regex()
     paras = [b for b in blocks[:40] if not b.is_row]
     for i, para in enumerate(paras):
         text = para.text.strip().lstrip("#* ")
@@ -36,16 +61,17 @@ def read_title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str
             joined = text + paras[i + 1].text.strip()
             m2 = rx.search(joined)
             if m2 and len(joined) <= 80:
-                org = (m2.group("a") or m2.group("b") or "").strip("*# ")
-                return int(m2.group("y")), org, para.where, {id(para), id(paras[i + 1])}, m2.group(0)
+                org, title = _org_and_text(m2)
+                return Title(int(m2.group("y")), org, para.where, {id(para), id(paras[i + 1])}, title)
         if not m:
             continue
-        org = (m.group("a") or m.group("b") or "").strip("*# ")
-        matched = m.group(0)
+        org, title = _org_and_text(m)
         used = {id(para)}
-        if len(text) > 120:
-            # The title inside a long line (a crawler's page text): the report starts after it.
-            para.text = text[m.end() :].strip()
+        rest = _drop_chrome(text[m.end() :], "lead")
+        if rest:
+            # The title run into the text (a crawler's one-line page, a converter joining lines): the report
+            # starts after it, once the page's own words (来源、时间、share buttons) are dropped.
+            para.text = rest
             used = set()
         elif (
             not org
@@ -55,12 +81,35 @@ def read_title(blocks: list[Block], doc: Document) -> tuple[int | None, str, str
         ):
             org = paras[i - 1].text.strip().strip("*# ")  # the agency on the line above the title
             used.add(id(paras[i - 1]))
-        return int(m.group("y")), org, para.where, used, matched
-    hint = doc.hints.get("title", "")
-    m = rx.search(hint)
+        return Title(int(m.group("y")), org, para.where, used, title)
+    m = rx.search(doc.hints.get("title", ""))
     if m:
-        return int(m.group("y")), (m.group("a") or m.group("b") or "").strip(), "网页标题", set(), m.group(0)
-    return None, "", "", set(), ""
+        org, title = _org_and_text(m)
+        return Title(int(m.group("y")), org, "网页标题", set(), title)
+    return Title()
+
+
+@cache
+def _chrome(kind: str) -> re.Pattern[str]:
+    return re.compile(lab.knowledge()["page_chrome"][kind])
+
+
+def _drop_chrome(text: str, kind: str) -> str:
+    """A crawled page's own words at the start ("lead") or end ("tail") of the report text, dropped."""
+    return _chrome(kind).sub("", text).strip()
+
+
+def drop_tail_chrome(text: str) -> str:
+    return _drop_chrome(text, "tail")
+
+
+def full_name(printed: str) -> tuple[str, str]:
+    """(agency name, how): a short form printed in the title (上海市科委) spelled out by import-labels.json."""
+    for short, full in lab.knowledge()["org_abbreviations"].items():
+        if not short.startswith("$") and printed.endswith(short) and len(printed) > len(short):
+            name = printed[: -len(short)] + full
+            return name, f"标题印作简称“{printed}”，按简称表（schemas/import-labels.json）写作“{name}”"
+    return printed, ""
 
 
 def infer_org_type(inst: dict[str, Any], rec: ImportRecord, given: str | None) -> None:
@@ -105,13 +154,15 @@ def infer_org_type(inst: dict[str, Any], rec: ImportRecord, given: str | None) -
         rec.ambiguous.append({"paths": ["meta.org_type"], "where": "标题", "text": name, "reason": note})
 
 
-def read_date(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, doc: Document) -> None:
+def read_date(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, doc: Document, printed: str = "") -> None:
     """成文日期: the date line at the end (or under the title); else the page's publication date, inferred."""
     paras = [ln for ln in lines if not ln.block.is_row]
-    org = inst["meta"].get("org_name") or ""
+    names = [n for n in (inst["meta"].get("org_name") or "", printed) if n]
     for ln in paras:
-        if org and ln.text.strip().startswith(org):
-            ln.text = ln.text.strip()[len(org) :].strip() or ln.text
+        for org in names:
+            if ln.text.strip().startswith(org):
+                ln.text = ln.text.strip()[len(org) :].strip() or ln.text
+                break
     for ln in reversed(paras[-4:]):
         m = DATE_LINE.match(ln.text)
         if m:
@@ -129,7 +180,9 @@ def read_date(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, doc: D
     m2 = _ISO_DATE.search(published) or _DATE.search(published)
     if m2:
         inst["meta"]["date"] = _iso(m2.groups())
-        rec.set("meta.date", INFERRED, "发布时间", published, "文中没有成文日期，取网页的发布时间")
+        # A PDF's hint is the file's creation date (pdf_reader), a page's or a crawl's the 发布时间 it shows.
+        source = "PDF 文件的创建日期" if doc.kind == "pdf" else "网页的发布时间"
+        rec.set("meta.date", INFERRED, source, published, f"文中没有成文日期，取{source}")
         return
     inst["meta"]["date"] = None
     rec.set("meta.date", BLANK, note="没有找到成文日期")

@@ -9,7 +9,7 @@ from typing import Any
 
 from xlpy.importing import labels as lab
 from xlpy.importing.document import Block
-from xlpy.importing.meta import is_signature
+from xlpy.importing.meta import drop_tail_chrome, is_signature
 from xlpy.importing.record import BLANK, READ, ImportRecord
 from xlpy.importing.rows import row_matches
 
@@ -112,6 +112,8 @@ def map_texts(
         _set_text(rec, text, name, f"text.{name}", lead)
     _set_text(rec, text, "problems", "text.problems", [ln for ln in by.get("s5", []) if not ln.block.is_row])
     other = [ln for ln in by.get("s6", []) if not ln.block.is_row]
+    if other:
+        other[-1].text = drop_tail_chrome(other[-1].text)  # a crawled page's 附件下载 after the report
     while other and is_signature(other[-1].text, org):
         other.pop()  # signature and date line
     _set_text(rec, text, "other", "text.other", other)
