@@ -78,6 +78,8 @@ def test_ambiguous_run_is_listed_with_its_digits(huaian: dict, tmp_path: Path) -
     assert imported.instance["s2"]["art20_1"]["rules"] == {"issued": None, "repealed": None, "in_force": None}
     entry = next(a for a in imported.record.ambiguous if "s2.art20_1.rules.issued" in a["paths"])
     assert entry["text"] == "1011" and "无法确定" in entry["reason"]
+    assert ["1", "0", "11"] in entry["splits"] and ["10", "1", "1"] in entry["splits"]  # the proof, listed
+    assert entry["split_count"] == len(entry["splits"])
 
 
 def test_importing_needs_no_adapter_library(tmp_path: Path, huaian: dict) -> None:
@@ -92,3 +94,48 @@ def test_importing_needs_no_adapter_library(tmp_path: Path, huaian: dict) -> Non
     proc = subprocess.run([sys.executable, "-c", script, str(page)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "淮安市人民政府"
+
+
+def _unlabel(lines: list[str], labels: dict[str, str]) -> list[str]:
+    """Rows printed without their label cell (a converter moving it away); labels maps a label to new figures."""
+    out = []
+    for line in lines:
+        hit = next((k for k in labels if line.startswith("| 三、本年度办理结果 " + k)), None)
+        if hit is not None:
+            cells = line.strip("|").split("|")[1:]
+            line = "| " + (labels[hit] or " | ".join(c.strip() for c in cells)) + " |"
+        out.append(line)
+    return out
+
+
+def test_figure_rows_without_labels_are_placed_by_reading_order_when_the_sums_hold(
+    huaian: dict, tmp_path: Path
+) -> None:
+    gone = {"（三）不予公开 5.": "", "（四）无法提供 2.": "", "（四）无法提供 3.": ""}
+    imported = import_path(_md(huaian, tmp_path, lambda ls: _unlabel(ls, gone)))
+    results = imported.instance["s3"]["results"]
+    assert results["withheld"]["internal_affairs"] == huaian["s3"]["results"]["withheld"]["internal_affairs"]
+    assert results["unable"] == huaian["s3"]["results"]["unable"]
+    source = imported.record.fields["s3.results.unable.unclear.total"]
+    assert source.status == "inferred" and "按表格行序" in source.note and "“3.补正后申请内容仍不明确”" in source.note
+    assert not [a for a in imported.record.ambiguous if a["paths"]]
+
+
+def test_figure_rows_without_labels_stay_blank_when_a_column_sum_fails(huaian: dict, tmp_path: Path) -> None:
+    # 7 1 0 0 0 0 8 becomes 6 1 0 0 0 0 7: the row adds up, but （七）总计 no longer equals the outcomes.
+    gone = {"（三）不予公开 5.": "6 | 1 | 0 | 0 | 0 | 0 | 7"}
+    imported = import_path(_md(huaian, tmp_path, lambda ls: _unlabel(ls, gone)))
+    assert imported.instance["s3"]["results"]["withheld"]["internal_affairs"]["total"] is None
+    listed = {p for a in imported.record.ambiguous for p in a["paths"]}
+    assert "s3.results.withheld.internal_affairs.total" in listed
+
+
+def test_figure_rows_without_labels_stay_blank_when_the_gap_does_not_match(huaian: dict, tmp_path: Path) -> None:
+    # Two rows missing between 4. and 6. but one unlabelled figure row there: which is which is not known.
+    def edit(lines: list[str]) -> list[str]:
+        lines = _unlabel(lines, {"（三）不予公开 5.": ""})
+        return [line for line in lines if "（三）不予公开 4." not in line]
+
+    imported = import_path(_md(huaian, tmp_path, edit))
+    withheld = imported.instance["s3"]["results"]["withheld"]
+    assert withheld["internal_affairs"]["total"] is None and withheld["third_party"]["total"] is None

@@ -46,3 +46,27 @@ def test_the_page_and_its_crawler_text_agree() -> None:
             compared += 1
     assert compared == 197  # 200 cells less 行政规范性文件's three (5845546 has 15 splits)
     assert text.instance["text"]["other"] == page.instance["text"]["other"]
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c["file"])
+def test_every_printed_cell_left_blank_is_proven_ambiguous(case: dict) -> None:
+    """A blank printed cell belongs to a listed row whose digits have two or more splits, each listed: every one
+    re-joins to the printed digits and satisfies the row's own 总计 (the column sums were applied before)."""
+    assert PUBLISHED is not None
+    imported = import_path(PUBLISHED / case["file"])
+    blank = {
+        path
+        for path, source in imported.record.fields.items()
+        if path.startswith(("s2.", "s3.", "s4.")) and source.status == "blank" and source.note != "印为空白"
+    }
+    entries = [a for a in imported.record.ambiguous if blank & set(a["paths"])]
+    assert blank == {p for a in entries for p in a["paths"]}
+    for entry in entries:
+        splits = entry["splits"]
+        assert entry["split_count"] == len(splits) >= 2, entry
+        digits = entry["text"].replace(" ", "")
+        assert all("".join(split) == digits for split in splits), entry
+        assert len({tuple(s) for s in splits}) == len(splits)
+    placed = [s for s in imported.record.fields.values() if "按表格行序" in s.note]
+    assert len(placed) == (70 if case["file"] == "shanghai-shi-kewei-2024.md" else 0)
+    assert all(s.status == "inferred" for s in placed)

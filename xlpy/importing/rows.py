@@ -11,6 +11,7 @@ from xlpy.importing import labels as lab
 from xlpy.importing.split import Number, candidates, value
 
 if TYPE_CHECKING:
+    from xlpy.importing.document import Block
     from xlpy.importing.sections import Line
 
 
@@ -27,6 +28,8 @@ class RowFound:
     direct: bool = False  # every cell printed on its own (no split)
     blanks: list[bool] = field(default_factory=list)
     label: str = ""  # the label as printed, when it is a variant of the official one
+    block: int = 0  # id() of the table row it was read from (0: a paragraph)
+    note: str = ""  # how it was placed, when not by its own label (orphans.py)
 
 
 def labelled_row(
@@ -50,8 +53,8 @@ def labelled_row(
             if not cell_rx.fullmatch(cell.text.strip()):
                 continue
             data = b.cells[j + 1 :]
-            got = _from_cells([c.text for c in data], kinds, check)
-            row = RowFound(f"{b.where}", " | ".join(c.text for c in data), *got)
+            got = from_cells([c.text for c in data], kinds, check)
+            row = RowFound(f"{b.where}", " | ".join(c.text for c in data), *got, block=id(b))
             official = re.sub(r"\s", "", lab.strip_ordinal(spec.labels[0]))
             if official not in re.sub(r"\s", "", cell.text):
                 row.label = cell.text.strip()
@@ -101,7 +104,7 @@ def _next_label(text: str, pos: int, version: str, section: str) -> int:
     return next((a for a, _, _ in row_matches(text, version, section) if a >= pos), len(text))
 
 
-def _from_cells(texts: list[str], kinds: list[str], check: Any) -> tuple[list[list[Number]], bool, list[bool]]:
+def from_cells(texts: list[str], kinds: list[str], check: Any) -> tuple[list[list[Number]], bool, list[bool]]:
     """Cells after a row label -> (options, direct, blank flags)."""
     blank_words = set(lab.knowledge()["blank_cells"])
     texts = [t.strip() for t in texts]
@@ -150,7 +153,7 @@ def unlabelled_row(
                 where = where or b.where
         if not texts:
             return None
-        options, direct, blanks = _from_cells(texts, kinds, check)
+        options, direct, blanks = from_cells(texts, kinds, check)
         return RowFound(where, " | ".join(texts), options, direct, blanks)
     header = [lab.text_pattern(f.title) for f in spec.leaves]
     rx = re.compile("|".join(sorted(set(header), key=len, reverse=True)))
@@ -171,3 +174,11 @@ def unlabelled_row(
         where = ln.block.where if direct else f"{ln.block.where}（数字连写：{m2.group(1).strip()}）"
         return RowFound(where, m2.group(1).strip(), options, direct, [False] * len(kinds))
     return None
+
+
+def figures_only(block: Block) -> bool:
+    """A table row of figures alone (no label cell): numbers and blank marks, at least one number."""
+    assert block.cells is not None
+    blank_words = set(lab.knowledge()["blank_cells"])
+    cells = [c.text.strip() for c in block.cells]
+    return any(_TOKEN.fullmatch(c) for c in cells) and all(c in blank_words or _TOKEN.fullmatch(c) for c in cells)

@@ -8,13 +8,16 @@ from typing import Any
 
 from xlpy import schema
 from xlpy.importing import labels as lab
+from xlpy.importing.orphans import place_orphans
 from xlpy.importing.record import BLANK, INFERRED, READ, SPLIT, ImportRecord
 from xlpy.importing.rows import RowFound, labelled_row, unlabelled_row
 from xlpy.importing.sections import Line, heading_title
 from xlpy.importing.split import Number, total_check
+from xlpy.importing.sums import column_equations, holds
 
 TABLE_NAMES = {"s2": "表二", "s3": "表三", "s4": "表四"}  # the official tables, as findings name them
 
+SPLITS_LISTED = 50  # an ambiguous row's splits listed in the record (all of them, up to this many)
 COMBO_LIMIT = 4096  # rows still ambiguous after their own sums: at most this many combinations tried
 
 
@@ -35,6 +38,7 @@ def map_tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, versi
             found[spec.path] = labelled_row(section_lines, spec, kinds, check, version, specs)
     _misplaced(found, by_section, specs, rec, version)
     _column_labels(by_section, rec)
+    place_orphans(found, by_section, specs)
     _resolve_columns(found, specs, version)
     for spec in specs:
         row = found[spec.path]
@@ -56,7 +60,13 @@ def map_tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, versi
             )
             for p in paths:
                 rec.set(p, BLANK, row.where, row.text, reason)
-            rec.ambiguous.append({"paths": paths, "where": row.where, "text": row.text, "reason": reason})
+            entry: dict[str, Any] = {"paths": paths, "where": row.where, "text": row.text, "reason": reason}
+            if len(row.options) > 1:
+                # The proof that the digits are ambiguous: every split that satisfies the row's own sums and the
+                # table's column sums (those the import could check), as printed cell texts.
+                entry["splits"] = [[_fmt(v) for v in option] for option in row.options[:SPLITS_LISTED]]
+                entry["split_count"] = len(row.options)
+            rec.ambiguous.append(entry)
             continue
         values = row.options[0]
         table = TABLE_NAMES.get(spec.section, "")
@@ -69,6 +79,8 @@ def map_tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, versi
             put(inst, f.path, None if blank else v)
             if blank:
                 rec.set(f.path, BLANK, where, "", "印为空白")
+            elif row.note:
+                rec.set(f.path, INFERRED, where, _fmt(v), row.note)
             else:
                 rec.set(f.path, READ if row.direct else SPLIT, where, _fmt(v))
     for spec in specs:
@@ -168,7 +180,7 @@ def put(inst: dict[str, Any], path: str, v: Any) -> None:
 
 def _resolve_columns(found: dict[str, RowFound | None], specs: tuple[lab.RowSpec, ...], version: str) -> None:
     """Rows whose own sums left several splits: keep the one combination the column sums allow, if unique."""
-    equations = _column_equations(specs)
+    equations = column_equations(specs)
     in_sums = {p for lhs, rhs in equations for p in lhs + rhs}
     open_rows = [p for p, r in found.items() if r is not None and len(r.options) > 1 and p in in_sums]
     if not open_rows:
@@ -191,47 +203,13 @@ def _resolve_columns(found: dict[str, RowFound | None], specs: tuple[lab.RowSpec
                 return None
             return dict(zip(keyed[path], r.options[0], strict=True))
 
-        if all(_holds(eq, row_values) for eq in equations):
+        if all(holds(eq, row_values) for eq in equations):
             valid.append(combo)
     for i, p in enumerate(open_rows):
         # A row is settled when every combination the column sums allow gives it the same split.
         kept = {tuple(combo[i]) for combo in valid}
-        if len(kept) == 1:
-            found[p].options = [list(kept.pop())]  # type: ignore[union-attr]
-
-
-def _column_equations(specs: tuple[lab.RowSpec, ...]) -> list[tuple[list[str], list[str]]]:
-    paths = [s.path for s in specs]
-    out = []
-    for eq in lab.knowledge()["column_sums"]:
-        lhs = _expand(eq["lhs"], paths, eq["lhs"])
-        rhs = _expand(eq["rhs"], paths, eq["lhs"])
-        if all(p in paths for p in lhs + rhs):
-            out.append((lhs, rhs))
-    return out
-
-
-def _expand(items: list[str], paths: list[str], exclude: list[str]) -> list[str]:
-    """ "s3.results.*" -> every row under s3.results except those on the other side."""
-    res: list[str] = []
-    for it in items:
-        if it.endswith(".*"):
-            base = it[:-2] + "."
-            res.extend(p for p in paths if p.startswith(base) and p not in exclude)
-        else:
-            res.append(it)
-    return res
-
-
-def _holds(eq: tuple[list[str], list[str]], row_values: Any) -> bool:
-    lhs_rows = [row_values(p) for p in eq[0]]
-    rhs_rows = [row_values(p) for p in eq[1]]
-    if any(r is None for r in lhs_rows + rhs_rows):
-        return True  # an unknown row cannot rule a combination out
-    for col in lhs_rows[0]:
-        if sum(r[col] for r in lhs_rows) != sum(r[col] for r in rhs_rows):
-            return False
-    return True
+        if kept:  # left ambiguous, the record lists only the splits some valid combination uses
+            found[p].options = [o for o in found[p].options if tuple(o) in kept]  # type: ignore[union-attr]
 
 
 def _units(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, version: str) -> None:
