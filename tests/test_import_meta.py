@@ -146,3 +146,50 @@ def test_a_pdf_without_a_date_line_says_the_date_is_the_files_creation_date(tmp_
         pytest.skip("../shared/examples/published/ (the dev corpus) is absent")
     source = import_path(PUBLISHED / "huaian-shi-2024.pdf").record.fields["meta.date"]
     assert source.where == "PDF 文件的创建日期" and "创建日期" in source.note
+
+
+# 机关类型 the name decides (import-labels.json org_types.rules), and names that do not decide it.
+NAMES = {
+    "上海市人民政府": ["省级人民政府"],
+    "广西壮族自治区人民政府": ["省级人民政府"],
+    "延边朝鲜族自治州人民政府": ["设区的市、自治州人民政府"],
+    "淮安市人民政府": ["设区的市、自治州人民政府", "县级人民政府"],  # a 县级市 too: 规章 in 表二 decides
+    "沭阳县人民政府": ["县级人民政府"],
+    "北京市东城区人民政府": ["县级人民政府"],
+    "某某镇人民政府": ["乡镇人民政府"],
+    "某某街道办事处": ["街道办事处"],
+    "教育部": ["国务院部门"],
+    "国家发展和改革委员会": ["国务院部门"],
+    "上海市科学技术委员会": ["省级政府部门"],  # a department of a 直辖市
+    "江苏省教育厅": ["省级政府部门"],
+    "淮安市教育局": ["市级政府部门", "县级政府部门"],
+    "上海市浦东新区科学技术委员会": ["县级政府部门"],
+    "沭阳县人民政府办公室": ["县级政府部门"],
+    "平潭综合实验区": [],
+    "平潭综合实验区管委会": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(NAMES))
+def test_org_type_candidates_by_name(name: str) -> None:
+    from xlpy.importing.meta import candidate_org_types
+
+    assert candidate_org_types(name) == NAMES[name]
+
+
+@needs_corpus
+def test_org_type_of_the_dev_corpus() -> None:
+    assert PUBLISHED is not None
+    kewei = import_path(PUBLISHED / "shanghai-shi-kewei-2024.md")
+    assert kewei.instance["meta"]["org_type"] == "省级政府部门"
+    assert kewei.record.fields["meta.org_type"].status == "inferred"
+    pingtan = import_path(PUBLISHED / "pingtan-shiyanqu-2021.txt")
+    assert pingtan.instance["meta"]["org_type"] is None
+    note = pingtan.record.outline["asked"]["meta.org_type"]
+    assert "“平潭综合实验区”" in note and "--org-type" in note and "D-1" in note
+    given = import_path(PUBLISHED / "pingtan-shiyanqu-2021.txt", fallback_org_type="其他机关、单位")
+    assert given.instance["meta"]["org_type"] == "其他机关、单位" and "asked" not in given.record.outline
+    # A fallback never overrides what the name tells.
+    assert import_path(PUBLISHED / "huaian-shi-2024.pdf", fallback_org_type="其他机关、单位").instance["meta"][
+        "org_type"
+    ] == ("设区的市、自治州人民政府")

@@ -13,6 +13,7 @@ incomplete (a rule crashed), or it could not be processed (or no workbook was fo
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
 import json
@@ -103,6 +104,7 @@ class Options:
     config: Config | None = None
     last_year: dict[str, Any] = field(default_factory=dict)  # {"by_org": {...}, "by_name": {...}}
     limits: Any = None  # xlpy.safety.Limits or None for the reader's defaults
+    org_type: str | None = None  # --org-type: 机关类型 of published reports whose name does not tell it
 
 
 # --------------------------------------------------------------------------- inputs
@@ -249,7 +251,8 @@ def _process(path: Path, stem: str, options: Options) -> Row:
     config = options.config if options.config is not None else Config()
     last_file = None
     try:
-        data: Any = read_any(path, **kwargs)
+        with _published_hints(options):
+            data: Any = read_any(path, **kwargs)
         meta = data.instance.get("meta") or {}
         last_file, row.note = match_last_year(options.last_year, path, meta.get("org_name"), meta.get("year"))
     except InputError as exc:
@@ -258,7 +261,8 @@ def _process(path: Path, stem: str, options: Options) -> Row:
         row.last_year_file = last_file
     # An unreadable last-year file makes the run unusable here too (as xlpy validate --last-year does).
     last = (lambda: read_any(last_file, **kwargs)) if last_file else None
-    verdict = check(data, last_year=last, config=config, name=str(path))
+    with _published_hints(options):
+        verdict = check(data, last_year=last, config=config, name=str(path))
     _fill_row(row, verdict)
     if not callable(data) and row.status in ("ok", "blocked", "incomplete"):
         from xlpy.batch_rollup import figures
@@ -273,6 +277,15 @@ def _process(path: Path, stem: str, options: Options) -> Row:
         else:
             row.note = "；".join(filter(None, [row.note, verdict.refusal()]))
     return row
+
+
+def _published_hints(options: Options) -> contextlib.AbstractContextManager[None]:
+    """--org-type for published reports (not for workbooks, which state their 机关类型)."""
+    if not options.org_type:
+        return contextlib.nullcontext()
+    from xlpy.importing import hints
+
+    return hints(fallback_org_type=options.org_type)
 
 
 def _unreadable(exc: Exception) -> Any:

@@ -50,6 +50,7 @@ def validate(data: ReadResult, *, last_year: ReadResult | None = None, config: C
         options=dict(config.options),
         outline=data.outline,
     )
+    _published_asks(findings, (data.outline or {}).get("asked") or {})
     rule_findings, skipped = engine.run(ctx, register, config)
     findings.extend(rule_findings)
     unused = apply_explanations(findings, data.instance.get("explanations") or [])
@@ -70,6 +71,13 @@ def validate(data: ReadResult, *, last_year: ReadResult | None = None, config: C
         unusable=any(f.rule in UNUSABLE_RULES and f.severity == ERROR for f in findings),
         crashed=[s["rule"] for s in skipped if s.get("kind") == CRASHED],
     )
+
+
+def _published_asks(findings: list[Finding], asked: dict[str, str]) -> None:
+    """A published report's blank field the importer asked for (机关类型): its message, not the workbook's 下拉列表."""
+    for f in findings:
+        if f.paths and f.paths[0] in asked:
+            f.message = asked[f.paths[0]]
 
 
 def validate_path(

@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", metavar="FILE", help="校验配置文件（TOML，与 xlpy validate 相同；默认 $XLPY_CONFIG）"
     )
+    parser.add_argument(
+        "--org-type",
+        help="已发布的年报（PDF、网页、DOCX、文本）：机关名称无法确定机关类型时用的机关类型，如 县级人民政府",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="不显示进度")
 
 
@@ -68,9 +72,18 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             return 2
         last_paths, _ = batch.collect([str(last_dir)])
         index = batch.index_last_year(last_paths)
+    org_type = getattr(args, "org_type", None)
+    if org_type:
+        from xlpy.schema import org_types
+
+        if org_type not in org_types():
+            stderr.write(f"xlpy：--org-type：没有机关类型“{org_type}”；可选：{'、'.join(org_types())}\n")
+            return 2
     config = load_config(args.config)  # a broken config stops the run before any workbook is read
     specs = _indicator_specs(args.config)  # and so does a broken [workspace] table
-    options = batch.Options(outdir=outdir, formats=formats, draft=args.draft, last_year=index, config=config)
+    options = batch.Options(
+        outdir=outdir, formats=formats, draft=args.draft, last_year=index, config=config, org_type=org_type
+    )
     started = time.perf_counter()
     with _progress(len(paths), stderr, quiet=args.quiet) as tick:
         rows = batch.run_batch(paths, options, jobs=args.jobs, progress=tick)

@@ -53,25 +53,42 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def import_bytes(
-    data: bytes, name: str, *, year: int | None = None, org: str | None = None, org_type: str | None = None
+    data: bytes,
+    name: str,
+    *,
+    year: int | None = None,
+    org: str | None = None,
+    org_type: str | None = None,
+    fallback_org_type: str | None = None,
 ) -> Imported:
+    """Import a published report; `org_type` overrides the name's 机关类型, `fallback_org_type` fills it when the
+    name does not tell it (`xlpy batch --org-type`: a folder of several agencies)."""
     if len(data) > MAX_BYTES:
         raise InputError(
             f"{name}：文件过大（{len(data) // 1024 // 1024} MB），上限为 {MAX_BYTES // 1024 // 1024} MB。",
             code="too_large",
         )
-    return map_document(read_document(data, name), year=year, org=org, org_type=org_type)
+    return map_document(
+        read_document(data, name), year=year, org=org, org_type=org_type, fallback_org_type=fallback_org_type
+    )
 
 
 def import_path(
-    path: str | Path, *, year: int | None = None, org: str | None = None, org_type: str | None = None
+    path: str | Path,
+    *,
+    year: int | None = None,
+    org: str | None = None,
+    org_type: str | None = None,
+    fallback_org_type: str | None = None,
 ) -> Imported:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"找不到文件：{p}。请检查路径和文件名。", code="missing")
     if p.stat().st_size > MAX_BYTES:
         raise InputError(f"{p}：文件过大，上限为 {MAX_BYTES // 1024 // 1024} MB。", code="too_large")
-    return import_bytes(p.read_bytes(), str(p), year=year, org=org, org_type=org_type)
+    return import_bytes(
+        p.read_bytes(), str(p), year=year, org=org, org_type=org_type, fallback_org_type=fallback_org_type
+    )
 
 
 # What a caller knows that a published report may not print (机关类型 above all), for reads made on its behalf
@@ -81,7 +98,8 @@ _HINTS: ContextVar[dict[str, Any]] = ContextVar("import_hints", default={})  # n
 
 @contextmanager
 def hints(**given: Any) -> Iterator[None]:
-    """Within the block, published files are imported with these keyword arguments (year, org, org_type)."""
+    """Within the block, published files are imported with these keyword arguments (year, org, org_type,
+    fallback_org_type)."""
     token = _HINTS.set({k: v for k, v in given.items() if v is not None})
     try:
         yield

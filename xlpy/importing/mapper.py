@@ -30,7 +30,12 @@ class Imported:
 
 
 def map_document(
-    doc: Document, *, year: int | None = None, org: str | None = None, org_type: str | None = None
+    doc: Document,
+    *,
+    year: int | None = None,
+    org: str | None = None,
+    org_type: str | None = None,
+    fallback_org_type: str | None = None,
 ) -> Imported:
     """Map a read document to report data; raises InputError if it is not an annual report at all."""
     blocks = _drop_furniture(doc.blocks)
@@ -77,7 +82,7 @@ def map_document(
     printed = org or title.org
     map_texts(lines, inst, rec, printed, version, title.blocks)
     map_tables(lines, inst, rec, version)
-    infer_org_type(inst, rec, org_type)
+    infer_org_type(inst, rec, org_type, fallback_org_type)
     read_date(lines, inst, rec, doc, printed)
     strip_summaries(inst, rec)
     hybrid = _foreign_labels(blocks, version)

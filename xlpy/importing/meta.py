@@ -112,24 +112,29 @@ def full_name(printed: str) -> tuple[str, str]:
     return printed, ""
 
 
-def infer_org_type(inst: dict[str, Any], rec: ImportRecord, given: str | None) -> None:
+def candidate_org_types(name: str) -> list[str]:
+    """The 机关类型 the name allows, by the first matching rule of import-labels.json (none: not decided)."""
+    known = schema.org_types()
+    for rule in _org_type_rules():
+        if rule[0].fullmatch(name):
+            return [t for t in rule[1] if t in known]
+    return []
+
+
+@cache
+def _org_type_rules() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    return tuple((re.compile(r["name"]), tuple(r["types"])) for r in lab.knowledge()["org_types"]["rules"])
+
+
+def infer_org_type(inst: dict[str, Any], rec: ImportRecord, given: str | None, fallback: str | None = None) -> None:
+    """机关类型: given (--org-type), else from the name (narrowed by 规章), else the fallback, else asked for."""
     meta = inst["meta"]
     if given:
         meta["org_type"] = given
         rec.set("meta.org_type", INFERRED, note="--org-type")
         return
     name = meta.get("org_name") or ""
-    k = lab.knowledge()["org_types"]
-    types: list[str] = []
-    for rule in k["suffixes"]:
-        if name.endswith(rule["suffix"]):
-            types = list(rule["types"])
-            break
-    if not types and name:
-        if any(name.startswith(c) for c in k["provincial_cities"]) and not name.endswith("人民政府"):
-            types = ["省级政府部门"]
-        elif name.endswith("人民政府") and any(name == c + "人民政府" for c in k["provincial_cities"]):
-            types = ["省级人民政府"]
+    types = candidate_org_types(name)
     if len(types) > 1:
         # Only agencies that may make 规章 issue them: a report showing 规章 narrows the candidates.
         props = schema.org_types()
@@ -143,15 +148,20 @@ def infer_org_type(inst: dict[str, Any], rec: ImportRecord, given: str | None) -
     if len(types) == 1:
         meta["org_type"] = types[0]
         rec.set("meta.org_type", INFERRED, "标题", name, "由机关名称推断")
+    elif fallback:
+        meta["org_type"] = fallback
+        rec.set("meta.org_type", INFERRED, note="--org-type（机关名称无法确定机关类型时）")
     else:
         meta["org_type"] = None
-        note = (
-            "无法由机关名称确定机关类型"
-            + (f"（可能是：{'、'.join(types)}）" if types else "")
-            + "；请用 --org-type 指定"
+        ask = lab.knowledge()["org_type_asked"]
+        maybe = ask["candidates"].format(types="，".join(types)) if types else ""
+        note = ask["message"].format(
+            name=name, candidates=maybe if name else ask["no_name"], types="，".join(schema.org_types())
         )
         rec.set("meta.org_type", BLANK, note=note)
         rec.ambiguous.append({"paths": ["meta.org_type"], "where": "标题", "text": name, "reason": note})
+        # `xlpy validate` puts this in place of the schema's wording for a workbook (下拉列表): one clear finding.
+        rec.outline.setdefault("asked", {})["meta.org_type"] = note
 
 
 def read_date(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, doc: Document, printed: str = "") -> None:
