@@ -42,9 +42,9 @@ test-deps: setup
 	  if [ -n "$$missing" ]; then apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; fi
 
-# PDF output on a server: LibreOffice (headless Writer) and the Noto CJK faces templates/pdf/fonts.conf maps
+# PDF output on a server: LibreOffice (headless Writer), python3-uno for the warm converter, and the Noto CJK faces templates/pdf/fonts.conf maps
 # the 公文 fonts to. Part of test-deps too; this target installs only what `xlpy render --to pdf` needs.
-PDF_PACKAGES = libreoffice-writer-nogui fonts-noto-cjk
+PDF_PACKAGES = libreoffice-writer-nogui python3-uno fonts-noto-cjk
 pdf-deps:
 	@missing=$$(for p in $(PDF_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then echo "PDF: LibreOffice and Noto CJK are installed"; \

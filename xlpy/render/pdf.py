@@ -1,4 +1,4 @@
-"""DOCX → PDF through LibreOffice headless, in a bounded child process with its own profile and fonts."""
+"""DOCX → PDF through LibreOffice headless: the warm converter (converter.py) or a bounded one-shot child."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ SOFFICE_CANDIDATES = (
 )
 MISSING = (
     "无法生成 PDF：本机未安装 LibreOffice（soffice）。请安装后重试（Debian/Ubuntu：apt-get install "
-    "libreoffice-writer-nogui fonts-noto-cjk，或 make pdf-deps），或改为生成 DOCX 后用 Word/WPS 另存为 PDF。"
+    "libreoffice-writer-nogui python3-uno fonts-noto-cjk，或 make pdf-deps），或改为生成 DOCX 后用 Word/WPS 另存为 PDF。"
 )
 
 
@@ -45,29 +45,50 @@ def fonts_conf() -> Path:
     return templates_dir() / "pdf" / "fonts.conf"
 
 
-def docx_to_pdf(docx: bytes, *, soffice: str | None = None, timeout: float = TIMEOUT_S) -> bytes:
-    """The PDF LibreOffice makes of `docx`.
+def docx_to_pdf(docx: bytes, *, soffice: str | None = None, timeout: float = TIMEOUT_S, warm: bool = True) -> bytes:
+    """The PDF LibreOffice makes of `docx` — the one conversion function of the CLI, the server and batch.
 
-    Bounds: one child per call, killed with its process group after `timeout` seconds; a fresh
-    profile directory (-env:UserInstallation) and working directory, deleted afterwards, so calls
-    share no state and may run side by side; a fixed, minimal environment for the child, with
-    FONTCONFIG_FILE pointing at the shipped alias file.
+    With `warm` (and python3-uno on the machine) the process's warm LibreOffice converts it
+    (render/converter.py: one per process, one conversion at a time, killed and restarted at the time
+    limit, on any error and every MAX_USES conversions). Otherwise, or with an explicit `soffice`,
+    a one-shot `soffice --convert-to` does. Either way the time limit is `timeout` seconds.
     """
     exe = soffice or find_soffice()
     if exe is None:
         raise RenderError(MISSING)
+    data = for_libreoffice(docx)
+    if warm and soffice is None:
+        from xlpy.render import converter
+
+        try:
+            return converter.shared(exe, child_env()).convert(data, timeout)
+        except converter.Unavailable:
+            pass  # no python3-uno: the one-shot path below
+    return one_shot(data, exe, timeout)
+
+
+def child_env() -> dict[str, str]:
+    """The fixed, minimal environment of a LibreOffice child (the parent's is not passed on)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "FONTCONFIG_FILE": str(fonts_conf()),  # the shipped alias file: 公文 font names -> Noto CJK SC
+        "SAL_USE_VCLPLUGIN": "svp",  # headless rendering, no display needed
+    }
+
+
+def one_shot(docx: bytes, exe: str, timeout: float = TIMEOUT_S) -> bytes:
+    """The PDF of `docx` (already prepared by for_libreoffice) from a fresh `soffice --convert-to`.
+
+    Bounds: one child per call, killed with its process group after `timeout` seconds; a fresh
+    profile directory (-env:UserInstallation) and working directory, deleted afterwards, so calls
+    share no state and may run side by side.
+    """
     work = Path(tempfile.mkdtemp(prefix="xlpy-pdf-"))
     try:
         src = work / "report.docx"
-        src.write_bytes(for_libreoffice(docx))
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": str(work),
-            "TMPDIR": str(work),
-            "LANG": "C.UTF-8",
-            "FONTCONFIG_FILE": str(fonts_conf()),
-            "SAL_USE_VCLPLUGIN": "svp",  # headless rendering, no display needed
-        }
+        src.write_bytes(docx)
+        env = dict(child_env(), HOME=str(work), TMPDIR=str(work))
         cmd = [
             exe,
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
@@ -103,6 +124,13 @@ def docx_to_pdf(docx: bytes, *, soffice: str | None = None, timeout: float = TIM
         return pdf.read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def shutdown() -> None:
+    """Stop this process's warm LibreOffice, if one runs (the CLI and the server call this as they end)."""
+    from xlpy.render import converter
+
+    converter.shutdown()
 
 
 def for_libreoffice(docx: bytes) -> bytes:

@@ -57,6 +57,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
         await asyncio.get_running_loop().run_in_executor(None, state.conversions.warm)
         yield
         state.conversions.close()
+        # This process's warm LibreOffice (the "threads" executor converts here; worker processes stop
+        # theirs as they exit, render/converter.py).
+        from xlpy.render.pdf import shutdown as stop_pdf_converter
+
+        stop_pdf_converter()
 
     app = FastAPI(
         title="xlpy 政府信息公开年报服务",

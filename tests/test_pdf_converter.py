@@ -1,0 +1,199 @@
+"""The warm PDF converter with real LibreOffice: same PDF as the one-shot path, bounded, replaced, and gone at exit."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.render_support import ROOT, load
+from xlpy.errors import RenderError
+from xlpy.render import converter, render
+from xlpy.render.pdf import child_env, docx_to_pdf, find_soffice, for_libreoffice, one_shot
+
+pdfplumber = pytest.importorskip("pdfplumber")
+SOFFICE = find_soffice()
+HAS_UNO = (
+    Path("/usr/bin/python3").is_file()
+    and subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode == 0
+)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(SOFFICE is None or not HAS_UNO, reason="needs LibreOffice and python3-uno: make test-deps"),
+]
+
+
+@pytest.fixture(scope="module")
+def docx() -> bytes:
+    return render(load("2021"), ("docx",))["docx"]
+
+
+@pytest.fixture
+def conv():
+    assert SOFFICE is not None
+    c = converter.Converter(SOFFICE, child_env())
+    yield c
+    c.shutdown()
+
+
+def _printed(pdf: bytes) -> list[list[tuple[str, float, float, float]]]:
+    """Every character of every page with its position and size: what a reader of the printout sees."""
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [[(c["text"], round(c["x0"], 1), round(c["top"], 1), c["size"]) for c in p.chars] for p in doc.pages]
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process (not a zombie) of process group `pgid` is left, read from /proc."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def test_warm_conversions_print_what_the_one_shot_path_prints(conv, docx):
+    """Two conversions on one LibreOffice (started once), each the same printout as `soffice --convert-to`."""
+    assert SOFFICE is not None
+    first = conv.convert(for_libreoffice(docx), 60)
+    second = conv.convert(for_libreoffice(docx), 60)
+    assert conv.starts == 1 and conv.pid is not None
+    baseline = _printed(one_shot(for_libreoffice(docx), SOFFICE, 60))
+    assert len(baseline) >= 5 and _printed(first) == baseline and _printed(second) == baseline
+
+
+def test_a_killed_libreoffice_is_replaced_and_the_next_conversion_succeeds(conv, docx):
+    conv.convert(for_libreoffice(docx), 60)
+    pgid = conv.pid
+    assert pgid is not None
+    os.killpg(pgid, signal.SIGKILL)  # LibreOffice and its worker die between two conversions
+    time.sleep(0.2)
+    pdf = conv.convert(for_libreoffice(docx), 60)
+    assert conv.starts == 2 and conv.pid != pgid and not _group_alive(pgid)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        assert "淮安市人民政府" in (doc.pages[0].extract_text() or "")
+
+
+def test_a_conversion_over_its_time_limit_is_killed_and_the_next_one_gets_a_new_libreoffice(conv, docx):
+    """The bound: past the limit LibreOffice (its whole process group) is killed at once, not waited for."""
+    conv.convert(for_libreoffice(docx), 60)  # warm: what follows times the conversion, not the start
+    pgid = conv.pid
+    assert pgid is not None
+    start = time.monotonic()
+    with pytest.raises(RenderError, match="超时"):
+        conv.convert(for_libreoffice(docx), 0.05)  # no report converts in 50 ms
+    assert time.monotonic() - start < 2
+    assert conv.pid is None and not _group_alive(pgid)
+    assert _printed(conv.convert(for_libreoffice(docx), 60)) and conv.starts == 2
+
+
+def test_restart_after_max_uses(docx):
+    assert SOFFICE is not None
+    c = converter.Converter(SOFFICE, child_env(), max_uses=1)
+    try:
+        c.convert(for_libreoffice(docx), 60)
+        first = c.pid
+        c.convert(for_libreoffice(docx), 60)
+        assert c.starts == 2 and first is not None and not _group_alive(first)
+    finally:
+        c.shutdown()
+
+
+def test_shutdown_leaves_no_process_and_no_profile(conv, docx):
+    conv.convert(for_libreoffice(docx), 60)
+    pgid, work = conv.pid, conv._work
+    assert pgid is not None and work is not None and (work / "profile").is_dir()
+    conv.shutdown()
+    assert not _group_alive(pgid) and not work.exists()
+
+
+def test_without_python3_uno_the_one_shot_path_converts(monkeypatch, docx):
+    """A Python without python3-uno (this venv's): the worker says so and docx_to_pdf uses soffice --convert-to."""
+    converter.shutdown()
+    monkeypatch.setattr(converter, "PYTHON_CANDIDATES", (sys.executable,))
+    try:
+        pdf = docx_to_pdf(docx)
+        shared = converter._shared
+        assert shared is not None and shared.starts == 1 and shared.pid is None
+        assert shared._unavailable == "python3-uno is not installed"
+        assert _printed(pdf)[0]
+    finally:
+        converter.shutdown()
+
+
+def test_the_cli_leaves_no_libreoffice_behind(tmp_path):
+    """`xlpy render --to pdf` in its own process: the PDF is written, and once the command has exited no
+    process of its LibreOffice is left and its profile directory is gone."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp))
+    example = ROOT / "workbook" / "examples" / "huaian-2024.json"
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "xlpy", "render", str(example), "-o", str(out), "--to", "pdf"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [p.suffix for p in out.iterdir()] == [".pdf"]
+    time.sleep(1)  # the worker's parent watch runs twice a second
+    assert _processes_mentioning(str(tmp)) == [] and list(tmp.iterdir()) == []
+
+
+def test_the_server_converts_warm_and_sigterm_leaves_no_libreoffice(tmp_path):
+    """`xlpy serve`: a PDF request is converted by a worker process's warm LibreOffice (the uno worker is
+    among the server's descendants); after SIGTERM none of those processes is left."""
+    import httpx
+
+    from tests.http_support import start_server
+    from tests.test_serve_shutdown import _alive, _descendants
+
+    proc, url = start_server()
+    try:
+        book = (ROOT / "workbook" / "examples" / "huaian-2024.xlsx").read_bytes()
+        r = httpx.post(url + "/api/render", files={"file": ("h.xlsx", book)}, data={"format": "pdf"}, timeout=60)
+        assert r.status_code == 200 and r.content.startswith(b"%PDF-"), r.text[:300]
+        children = _descendants(proc.pid)
+        cmdlines = [_cmdline(p) for p in children]
+        assert any("uno_worker.py" in c for c in cmdlines) and any("soffice" in c for c in cmdlines), cmdlines
+        proc.terminate()
+        proc.wait(30)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [_cmdline(p) for p in children if _alive(p)], "processes outlived the server"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
