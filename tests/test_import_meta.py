@@ -17,7 +17,7 @@ CORPUS = {
     "huaian-shi-2024.pdf": (
         "淮安市人民政府",
         "淮安市人民政府",
-        "淮安市人民政府2024 年政府信息公开工作年度报告",
+        "淮安市人民政府2024年政府信息公开工作年度报告",  # the PDF's autospace gap is no typed space
         2024,
         "2025-02-25",
         "inferred",  # no date line: the PDF's creation date

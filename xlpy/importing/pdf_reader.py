@@ -15,6 +15,30 @@ MAX_PAGES = 200  # a report is a few pages; more is not one (bounded time)
 INDENT = 1.5  # a line starting this many character widths right of the margin starts a paragraph
 
 
+# CJK ideographs and CJK/full-width punctuation: next to a digit or a Latin letter, a small gap is the typesetter's
+# spacing between scripts (LibreOffice's and Word's autospace, about a quarter em), not a typed space.
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+GAP_TOLERANCE = 3.0  # points, pdfplumber's default x_tolerance: a wider gap between characters is a space
+SCRIPT_GAP = 0.5  # … except between a CJK character and a digit/letter, where it must be wider than this many ems
+
+
+def line_text(chars: list[dict[str, Any]]) -> str:
+    """A text line from its characters: typed spaces kept (they are characters), gaps read as spaces except the
+    typesetter's spacing between CJK and digits (「2024年」 is printed 「2024 年」 but was typed without a space)."""
+    out: list[str] = []
+    prev: dict[str, Any] | None = None
+    for c in chars:
+        ch = c["text"]
+        if prev is not None and not ch.isspace() and not prev["text"].isspace():
+            gap = c["x0"] - prev["x1"]
+            mixed = bool(_CJK.match(prev["text"])) != bool(_CJK.match(ch))
+            if gap > GAP_TOLERANCE and (not mixed or gap > SCRIPT_GAP * float(c.get("size") or 0)):
+                out.append(" ")
+        out.append(ch)
+        prev = c
+    return "".join(out)
+
+
 def read_pdf(data: bytes, name: str) -> Document:
     try:
         import pdfplumber
@@ -69,7 +93,8 @@ def read_pdf(data: bytes, name: str) -> Document:
                 return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
             text_page = page.filter(outside) if boxes else page
-            for line in text_page.extract_text_lines(keep_blank_chars=False):
+            for line in text_page.extract_text_lines(keep_blank_chars=True):
+                line["text"] = line_text(line["chars"])
                 items.append((line["top"], 0, line))
             items.sort(key=lambda it: (it[0], it[1]))
             margin = min((it[2]["x0"] for it in items if it[1] == 0), default=0.0)
