@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from xlpy.narrative import lexicon
-from xlpy.narrative.claims import CASE_UNITS, COMPARE, Claim, Statement, rolled_up
+from xlpy.narrative import grammar, lexicon
+from xlpy.narrative.claims import CASE_UNITS, Claim, Statement
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
@@ -15,28 +15,14 @@ REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "af
 BOTH = "review_and_litigation"  # a combined figure: 行政复议 + 行政诉讼
 RESULTS = ("total", "upheld", "corrected", "other", "pending")
 
-_TOPIC = re.compile(
-    r"(?P<direct>(?:未经(?:行政)?复议)?直接(?:提起)?(?:行政)?(?:起诉|诉讼))"
-    r"|(?P<after_review>经?(?:行政)?复议后(?:提起)?(?:行政)?(?:起诉|诉讼))"
-    r"|(?P<review>行政复议)"
-    r"|(?P<litigation>行政诉讼|行政应诉|(?<!民事)(?<!刑事)诉讼(?!费))"  # "行政复议1件，诉讼2件": 诉讼 alone too
-)
-_RESULT = re.compile(
-    r"(?P<upheld>(?:结果)?维持(?:原(?:行政)?(?:行为|决定))?)"
-    r"|(?P<corrected>(?:结果)?(?:被)?纠正|被纠错)"
-    r"|(?P<other>其他结果)"
-    r"|(?P<pending>尚未审结|未审结|正在审理|仍在审理|审理中)"
-)
-_KEYWORD = re.compile(_TOPIC.pattern + "|" + _RESULT.pattern)
-_AFTER_RESULT = re.compile(r"^(?:案件)?(?:均|已|被)?" + "(?:" + _RESULT.pattern + ")")
-# "行政复议和(行政)诉讼", "行政诉讼、行政复议": the other topic joined right before the last one.
-_JOINED_TOPIC = re.compile(r"(?:行政复议|行政诉讼|行政应诉)(?:案件)?\s*(?:和|及|以及|与|、|或)\s*$")
+_TOPICS = (DIRECT, AFTER_REVIEW, REVIEW, LITIGATION)
+_TOPIC = grammar.triggers("s4", _TOPICS)
 _FILLER = lexicon.filler("case_fillers")
 # The reviewer's or the court's side of a case, not this agency as respondent.
 _REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办理|作出")
-_NEGATED = ("不", "未", "没有", "无")
+_NEGATED = lexicon.words("case_negations")
 # "上年度结转的行政诉讼 1 件": a case of an earlier year (表四 counts the report year's cases).
-_EARLIER = re.compile(r"结转|上一?年度?|去年|往年|以前年度|历年")
+_EARLIER = lexicon.pattern("earlier_case_words")
 
 _ALL_UPHELD = re.compile(r"(?:均|全部|全)(?:获|被|予以|得到|为|已)?(?:依法)?维持")
 _NO_LOSS = re.compile(
@@ -115,25 +101,23 @@ def _case_sentence(s: Sentence, year: int | None) -> tuple[CaseClaim, ...]:
 
 def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
     before = s.before(n)
-    if COMPARE.search(before) or rolled_up(s, n) or _EARLIER.search(before):
+    if grammar.qualified(s, n, before) or _EARLIER.search(before):
         return None
-    matches = list(_KEYWORD.finditer(before))
-    if matches:
-        m = matches[-1]
-        if not _FILLER.fullmatch(before[m.end() :]) or before[: m.start()].endswith(_NEGATED):
+    r = grammar.read(s, n, "s4", before)
+    if r is not None:
+        if not _FILLER.fullmatch(before[r.start + len(r.word) :]) or r.lead.endswith(_NEGATED):
             return None
-        if _REVIEWER.search(before[: m.start()]):
+        if _REVIEWER.search(r.lead):
             return None
-        if m.lastgroup == REVIEW and "申请" in before[m.end() :] and re.search(r"收到|接到|受理", before[: m.start()]):
+        if r.group == REVIEW and "申请" in before[r.start :] and re.search(r"收到|接到|受理", r.lead):
             return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
-        group = m.lastgroup or ""
-        if group in (REVIEW, LITIGATION) and _JOINED_TOPIC.search(before[: m.start()]):
+        if r.group in (REVIEW, LITIGATION) and grammar.joined(r.lead, "s4", (REVIEW, LITIGATION)):
             return BOTH, "total", ()  # "行政复议和行政诉讼共74件": the two totals together
-        if group in (REVIEW, LITIGATION, DIRECT, AFTER_REVIEW):
-            return group, "total", ()
-        pos = n.num_start - len(before) + m.start()  # where the result word stands in the sentence
+        if r.group in _TOPICS:
+            return r.group, "total", ()
+        group, pos = r.group, n.num_start - len(before) + r.start  # where the result word stands in the sentence
     else:
-        a = _AFTER_RESULT.match(s.after(n))
+        a = grammar.read_after(s, n, "s4")
         if a is None:
             return None
         group, pos = a.lastgroup or "", n.num_start
@@ -145,12 +129,12 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
     last_start, _, topic = topics[-1]
     if _REVIEWER.search(s.norm[:last_start][-6:]):
         return None
-    kinds = {t[2] for t in topics}
+    found = {t[2] for t in topics}
     also: tuple[str, ...] = ()
-    if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in kinds:
+    if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in found:
         also = (LITIGATION,)
-    elif topic == LITIGATION and kinds & {DIRECT, AFTER_REVIEW}:
-        also = tuple(sorted(kinds & {DIRECT, AFTER_REVIEW}))
+    elif topic == LITIGATION and found & {DIRECT, AFTER_REVIEW}:
+        also = tuple(sorted(found & {DIRECT, AFTER_REVIEW}))
     return topic, group, also
 
 

@@ -44,6 +44,28 @@ def candidates(kind: str) -> tuple[str, ...]:
     return tuple(_data()["candidates"].get(kind, [kind]))
 
 
+def triggers(family: str) -> dict[str, Any]:
+    """The trigger word groups of a claim family (s2, s3, s4), read by grammar.py."""
+    return _data()["triggers"][family]  # type: ignore[no-any-return]
+
+
+@cache
+def outcomes() -> dict[str, str]:
+    """Outcome word as clerks write it (予以公开, 同意公开, …) → its claim kind (s3.granted, …)."""
+    return {w: kind for kind, ws in _data()["outcomes"].items() if kind != "$comment" for w in ws}
+
+
+@cache
+def rows() -> dict[str, str]:
+    """A row of 三、本年度办理结果 as clerks quote it (属于国家秘密) → the row under s3.results."""
+    return {label: row for label, row in _data()["rows"].items() if label != "$comment"}
+
+
+def word_list(name: str) -> tuple[str, ...]:
+    """The words of "outcomes" or "rows" (a trigger form's "@outcomes", "@rows")."""
+    return tuple(outcomes() if name == "outcomes" else rows())
+
+
 @cache
 def quantities(version: str) -> dict[str, Quantity]:
     """Claim kind → the figure it states, labelled with the schema's own titles for this format version."""

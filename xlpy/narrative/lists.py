@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from xlpy.narrative import lexicon
+from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
@@ -20,7 +20,7 @@ _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # Channels overlap (one item is posted on the site and on WeChat; one applicant writes twice): lists by
 # channel need not add up.
 _CHANNEL = lexicon.pattern("channel_words")
-_OUTCOME = lexicon.pattern("outcome_words")
+_OUTCOME = grammar.triggers("s3", ("outcome",))
 _CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
 
 
