@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from xlpy.narrative import grammar, lexicon
-from xlpy.narrative.claims import CASE_UNITS, Claim, Statement
+from xlpy.narrative.claims import CASE_UNITS
+from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
 
@@ -63,13 +64,10 @@ def _mentions_cases(text: str) -> bool:
 
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
-    out = []
-    prev_info = always
-    for s in sentences(text):
-        info = always or _about_disclosure(s.norm)
-        out.append((s, (info or prev_info) and bool(_topic_words(s.norm) or "败诉" in s.norm)))
-        prev_info = info
-    return out
+    return [
+        (s, (info or prev) and bool(_topic_words(s.norm) or "败诉" in s.norm))
+        for s, info, prev in _disclosure(text, always)
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -204,34 +202,32 @@ _NO_CASES_MID = lexicon.filler("no_case_fillers")
 _NO_CASES_TAIL = re.compile(r"(?:案件|情况|事项|的情况)?\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class NoCases:
-    """ "未发生政府信息公开行政复议、行政诉讼案件": the totals of those topics are 0."""
-
-    statement: Statement
-    topics: tuple[str, ...]
-
-
 @lru_cache(maxsize=256)
-def no_cases(text: str, year: int | None, always: bool = False) -> tuple[NoCases, ...]:
-    """Statements that no review / litigation about 政府信息公开 happened in the report year."""
-    out: list[NoCases] = []
+def no_cases(text: str, year: int | None, always: bool = False) -> tuple[tuple[Statement, tuple[str, ...]], ...]:
+    """ "未发生政府信息公开行政复议、行政诉讼案件" in the report year, with the topics whose totals it says are 0."""
     if "复议" not in text and "诉讼" not in text and "应诉" not in text:
         return ()
-    prev_info = always
+    about = [s for s, info, prev_info in _disclosure(text, always) if info or prev_info]
+    found = grammar.statements(about, year, _NO_CASES, _no_cases)
+    return tuple((st, _topics_named(st.words)) for st in found)
+
+
+def _no_cases(s: Sentence, m: re.Match[str]) -> bool:
+    return bool(_NO_CASES_MID.fullmatch(m.group("mid")) and _NO_CASES_TAIL.fullmatch(m.group("tail")))
+
+
+def _topics_named(words: str) -> tuple[str, ...]:
+    return tuple(
+        t for t, named in ((REVIEW, "复议" in words), (LITIGATION, "诉讼" in words or "应诉" in words)) if named
+    )
+
+
+def _disclosure(text: str, always: bool) -> list[tuple[Sentence, bool, bool]]:
+    """Each sentence, whether it names 政府信息公开, and whether the one before did."""
+    out = []
+    prev = always
     for s in sentences(text):
         info = always or _about_disclosure(s.norm)
-        if info or prev_info:
-            for m in _NO_CASES.finditer(s.norm):
-                if not (_NO_CASES_MID.fullmatch(m.group("mid")) and _NO_CASES_TAIL.fullmatch(m.group("tail"))):
-                    continue
-                if not s.about_year(m.start(), year):
-                    continue
-                t = m.group("topics")
-                topics = tuple(
-                    x for x, present in ((REVIEW, "复议" in t), (LITIGATION, "诉讼" in t or "应诉" in t)) if present
-                )
-                frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
-                out.append(NoCases(Statement(s, frag, m.start()), topics))
-        prev_info = info
-    return tuple(out)
+        out.append((s, info, prev))
+        prev = info
+    return out

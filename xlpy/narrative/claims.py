@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 
 from xlpy.narrative import grammar, kinds, lexicon
+from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, per_sentence, sentences
 
@@ -60,21 +59,6 @@ def one_applicant_type(words: str) -> bool:
     persons = any(w in words for w in _PERSONS)
     bodies = any(w in words for w in _BODIES)
     return persons != bodies
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A number in the text read as a statement about one table quantity."""
-
-    kind: str
-    value: Decimal
-    number: Number
-    sentence: Sentence
-    fragment: str  # the clause as written, for the message
-
-    @property
-    def decimals(self) -> int:
-        return self.number.decimals
 
 
 def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sentence, bool]]:
@@ -211,33 +195,19 @@ _NONE_RECEIVED = re.compile(
 _NONE_TAIL = re.compile(r"(?:事项|情况|的情况|件|数量)?\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """A sentence-level statement without a number (e.g. "未收到政府信息公开申请")."""
-
-    sentence: Sentence
-    fragment: str
-    start: int  # offset in the sentence
-
-
 @lru_cache(maxsize=256)
 def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
     """Statements that no 政府信息公开申请 was received in the report year."""
-    out: list[Statement] = []
     if "申请" not in text:
         return ()  # every pattern ends in 申请 or 依申请公开
-    for s in sentences(text):
-        for m in _NONE_RECEIVED.finditer(s.norm):
-            mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
-            tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3")) if t is not None), "")
-            if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail) or one_applicant_type(mid):
-                continue
-            if _OTHER_POPULATION.search(s.norm[s.clause_start(m.start()) : m.end()]) or grammar.SUBUNITS.search(
-                s.norm[: m.start()]
-            ):
-                continue  # another population, or subordinate bodies ("镇属各单位均未收到…")
-            if not s.about_year(m.start(), year):
-                continue
-            frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
-            out.append(Statement(s, frag, m.start()))
-    return tuple(out)
+    return tuple(grammar.statements(sentences(text), year, _NONE_RECEIVED, _none_received))
+
+
+def _none_received(s: Sentence, m: re.Match[str]) -> bool:
+    mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
+    tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3")) if t is not None), "")
+    if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail) or one_applicant_type(mid):
+        return False
+    # Another population, or subordinate bodies ("镇属各单位均未收到…").
+    clause = s.norm[s.clause_start(m.start()) : m.end()]
+    return not (_OTHER_POPULATION.search(clause) or grammar.SUBUNITS.search(s.norm[: m.start()]))

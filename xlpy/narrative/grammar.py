@@ -10,7 +10,9 @@ claim kind a number is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 from typing import Any
 
@@ -72,6 +74,46 @@ SUBUNITS = re.compile(  # sub-populations of a government's report (the table co
 # "…共 215 件，其中县政府办公室（本级）5 件": the total is a roll-up and the agency's own share follows.
 _OWN = lexicon.alternation("own_share_words")
 _OWN_SHARE = re.compile(f"其中[^，,。；;\\d]{{0,12}}?(?:{_OWN})")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A number in the text read as a statement about one table quantity."""
+
+    kind: str
+    value: Decimal
+    number: Number
+    sentence: Sentence
+    fragment: str  # the clause as written, for the message
+
+    @property
+    def decimals(self) -> int:
+        return self.number.decimals
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A sentence-level statement without a number (e.g. "未收到政府信息公开申请")."""
+
+    sentence: Sentence
+    fragment: str
+    start: int  # offset in the sentence
+    words: str = ""  # the statement itself ("未发生行政复议、行政诉讼")
+
+
+def statements(
+    found: Iterable[Sentence],
+    year: int | None,
+    pattern: re.Pattern[str],
+    keep: Callable[[Sentence, re.Match[str]], bool],
+) -> Iterator[Statement]:
+    """The matches of a statement pattern ("未收到…申请", "所有申请均已办结") that keep accepts and that speak of
+    the report year, each quoted by its clause."""
+    for s in found:
+        for m in pattern.finditer(s.norm):
+            if keep(s, m) and s.about_year(m.start(), year):
+                frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
+                yield Statement(s, frag, m.start(), m.group())
 
 
 @dataclass(frozen=True, slots=True)

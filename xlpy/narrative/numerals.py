@@ -14,58 +14,20 @@ from xlpy.narrative import lexicon
 _WIDTH = str.maketrans("０１２３４５６７８９％．\u3000\u00a0", "0123456789%.  ")
 
 CN_DIGITS = {
-    "零": 0,
+    **{ch: i for i, ch in enumerate("零一二三四五六七八九")},
+    **{ch: i + 1 for i, ch in enumerate("壹贰叁肆伍陆柒捌玖")},  # 大写 (financial) numerals
     "〇": 0,
-    "一": 1,
-    "二": 2,
     "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "壹": 1,
-    "贰": 2,
-    "叁": 3,
-    "肆": 4,
-    "伍": 5,
-    "陆": 6,
-    "柒": 7,
-    "捌": 8,
-    "玖": 9,
 }
 CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
 
-# Counting units of the reports. Longest first so "人次" is not read as "人".
-UNITS = (
-    "个百分点",
-    "万元",
-    "件次",
-    "人次",
-    "元",
-    "件",
-    "条",
-    "个",
-    "篇",
-    "次",
-    "项",
-    "宗",
-    "起",
-    "期",
-    "场",
-    "份",
-    "部",
-    "家",
-    "人",
-    "%",
-)
-COUNT_UNITS = frozenset(u for u in UNITS if u not in ("个百分点", "万元", "元", "%"))
+# Counting units of the reports, and the units of money and shares (longest first so "人次" is not read as "人").
+COUNT_UNITS = frozenset(lexicon.words("count_units"))
+UNITS = (*lexicon.words("measure_units"), *COUNT_UNITS)
+_UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
-_UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 # A Chinese numeral counts only with a unit after it (or as "为零"): the lookahead leaves the words
 # (一是, 进一步, 统一) to the regex engine instead of a Python loop.
 # The leading lookahead lets the regex engine skip to a digit or numeral character quickly (5× faster on
@@ -85,23 +47,10 @@ _AFTER = re.compile(
 _YEAR_AFTER = re.compile(r"\s*年")
 # Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
 _APPROX_BEFORE = lexicon.words("approximation_before")
-_APPROX_BEFORE_CN = lexicon.words(
-    "approximation_before_chinese"
-)  # 上千件, 数百条, 几十件 — only before Chinese numerals
+# 上千件, 数百条, 几十件 — only before Chinese numerals.
+_APPROX_BEFORE_CN = lexicon.words("approximation_before_chinese")
 # Fixed expressions that contain a numeral and a unit but state no count.
-_IDIOMS = (
-    "一件事",
-    "一次性",
-    "一条龙",
-    "一站式",
-    "一个窗口",
-    "一次办",
-    "一件件",
-    "一条条",
-    "一项项",
-    "两个维护",
-    "一批次",
-)
+_IDIOMS = lexicon.words("numeral_idioms")
 _IDIOMS_LEAD = tuple(i for i in _IDIOMS if i[0] not in _CN)  # matched from the character before the numeral
 
 

@@ -22,6 +22,7 @@ from xlpy.rules.checkers.narrative_common import (
     report_year,
     row_quantity,
     s3_quantities,
+    says_zero,
     table_value,
     text_fields,
 )
@@ -200,20 +201,13 @@ def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Cl
 @checker("N-7")
 def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "未收到/未接到 … 政府信息公开申请" only when 一 总计 = 0."""
-    year = report_year(ctx)
     new = s3_quantities(ctx.version)[cl.NEW]
-    value = table_value(ctx, new.paths)
-    if value == 0:
-        return
+    if table_value(ctx, new.paths) == 0:
+        return  # nothing to contradict: the text is not even read
     for field in text_fields(ctx):
-        for st in cl.none_received(field.text, year):
-            if value is None:
-                ctx.cannot_decide(rule.id, blank_reason(ctx, st.fragment, new))
-                continue
-            message = rule.message.format(
-                fragment=st.fragment, label=new.label, value=value, cells=located(ctx, new.paths)
-            )
-            yield finding(ctx, rule, field, message, new.paths, lhs=0, rhs=value, diff=-value)
+        for st in cl.none_received(field.text, report_year(ctx)):
+            if f := says_zero(ctx, rule, field, st, new):
+                yield f
 
 
 _NAMES_CARRIED_OVER = re.compile(r"(?:上一?年度?|去年)的?结转")

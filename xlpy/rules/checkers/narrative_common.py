@@ -11,6 +11,7 @@ from xlpy.cell import Cell
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
 from xlpy.narrative import kinds
+from xlpy.narrative.grammar import Statement
 from xlpy.narrative.kinds import Quantity
 from xlpy.rules.context import RuleContext
 
@@ -181,3 +182,18 @@ def mismatch(
         diff=fmt(claim.value - v),
     )
     return finding(ctx, rule, field, message, q.paths, lhs=stated, rhs=v, diff=stated - v)
+
+
+def says_zero(
+    ctx: RuleContext, rule: Any, field: TextField, st: Statement, q: Quantity, message: str | None = None
+) -> Finding | None:
+    """A statement that a figure is 0 ("未收到申请", "所有申请均已办结") against the table: a finding when the cells
+    hold more, not assessable when one is blank."""
+    v = table_value(ctx, q.paths)
+    if v is None:
+        ctx.cannot_decide(rule.id, blank_reason(ctx, st.fragment, q))
+        return None
+    if v == 0:
+        return None
+    text = (message or rule.message).format(fragment=st.fragment, label=q.label, value=v, cells=located(ctx, q.paths))
+    return finding(ctx, rule, field, text, q.paths, lhs=0, rhs=v, diff=-v)

@@ -17,6 +17,7 @@ from xlpy.rules.checkers.narrative_common import (
     located,
     mismatch,
     report_year,
+    says_zero,
     table_value,
     text_fields,
 )
@@ -73,17 +74,10 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             f = mismatch(ctx, rule, field, c.claim, candidates)
             if f is not None:
                 yield f
-        for st in cs.no_cases(field.text, year, field.path == "text.s4_lead"):
-            for topic in st.topics:
-                q = quantity(topic, "total")
-                v = table_value(ctx, q.paths)
-                if v is None:
-                    ctx.cannot_decide(rule.id, blank_reason(ctx, st.statement.fragment, q))
-                if v:
-                    message = rule.messages["no_cases"].format(
-                        fragment=st.statement.fragment, label=q.label, value=v, cells=located(ctx, q.paths)
-                    )
-                    yield finding(ctx, rule, field, message, q.paths, lhs=0, rhs=v, diff=-v)
+        for st, topics in cs.no_cases(field.text, year, field.path == "text.s4_lead"):
+            for topic in topics:
+                if f := says_zero(ctx, rule, field, st, quantity(topic, "total"), rule.messages["no_cases"]):
+                    yield f
 
 
 @checker("N-6")

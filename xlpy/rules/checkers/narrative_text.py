@@ -8,22 +8,18 @@ from functools import cache
 from typing import Any
 
 from xlpy.model import Finding
-from xlpy.narrative import lexicon
-from xlpy.narrative.sentences import sentences
+from xlpy.narrative import grammar, lexicon
+from xlpy.narrative.sentences import Sentence, sentences
 from xlpy.rules.checkers.narrative_common import (
-    Quantity,
     TextField,
-    blank_reason,
     finding,
-    located,
     report_year,
+    s3_quantities,
+    says_zero,
     table_value,
     text_fields,
 )
 from xlpy.rules.context import RuleContext, checker
-
-_CARRIED_FORWARD = ("s3.carried_forward.total",)
-_CARRIED_FORWARD_LABEL = "表三“四、结转下年度继续办理”总计"
 
 
 @cache
@@ -38,29 +34,23 @@ def _all_done() -> re.Pattern[str]:
 @checker("N-11")
 def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "所有申请均已办结 / 办结率100%" only when 四、结转下年度继续办理 is 0."""
-    value = table_value(ctx, _CARRIED_FORWARD)
-    if value == 0:
+    carried_forward = s3_quantities(ctx.version)["s3.carried_forward"]
+    if table_value(ctx, carried_forward.paths) == 0:
         return
     year = report_year(ctx)
-    blockers = lexicon.words("all_done_blockers")
     for field in text_fields(ctx, titles=False):
         if "办" not in field.text and "答复" not in field.text and "处理" not in field.text:
             continue
-        for s in sentences(field.text):
-            m = _all_done().search(s.norm)
-            if m is None or not s.about_year(m.start(), year):
-                continue
-            if any(b in s.norm for b in blockers):
-                continue  # "除结转下年度的1件以外，其余均已办结"
-            fragment = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
-            if value is None:
-                q = Quantity(_CARRIED_FORWARD_LABEL, _CARRIED_FORWARD)
-                ctx.cannot_decide(rule.id, blank_reason(ctx, fragment, q))
-                continue
-            message = rule.message.format(
-                fragment=fragment, label=_CARRIED_FORWARD_LABEL, value=value, cells=located(ctx, _CARRIED_FORWARD)
-            )
-            yield finding(ctx, rule, field, message, _CARRIED_FORWARD, lhs=0, rhs=value, diff=-value)
+        for st in grammar.statements(sentences(field.text), year, _all_done(), _no_blocker):
+            if f := says_zero(ctx, rule, field, st, carried_forward):
+                yield f
+
+
+def _no_blocker(s: Sentence, m: re.Match[str]) -> bool:
+    """Not "除结转下年度的1件以外，其余均已办结"; only the first claim of a sentence counts."""
+    return m.start() == _all_done().search(s.norm).start() and not any(  # type: ignore[union-attr]
+        b in s.norm for b in lexicon.words("all_done_blockers")
+    )
 
 
 @checker("N-13")
