@@ -28,16 +28,33 @@ def test_labels_follow_the_format_version() -> None:
     assert kinds.quantities("2019")["s3.other"].label == "表三“（六）其他处理”总计"
     assert kinds.quantities("2021")["s3.other"].label == "表三“（六）其他处理”各项总计之和"
     assert kinds.quantities("2021")["s3.answered"].label == "表三“三、本年度办理结果”的“（七）总计”"
-    made19 = kinds.document_quantity("2019", "normative", "made")
-    made21 = kinds.document_quantity("2021", "normative", "made")
+    made19 = kinds.quantity("2019", "s2.normative.made")
+    made21 = kinds.quantity("2021", "s2.normative.made")
     assert made19 is not None and made19.label == "表二“规范性文件”的“本年新制作数量”"
     assert made21 is not None and made21.label == "表二“行政规范性文件”的“本年制发件数”"
-    assert kinds.document_quantity("2019", "normative", "in_force") is None  # no such column in 2019
+    assert kinds.quantity("2019", "s2.normative.in_force") is None  # no such column in 2019
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("s4.review.corrected", "表四行政复议“结果纠正”"),
+        ("s4.direct.upheld", "表四行政诉讼“未经复议直接起诉”“结果维持”"),
+        ("s4.litigation.total", "表四行政诉讼“未经复议直接起诉”与“复议后起诉”的“总计”之和"),
+        ("s4.review_and_litigation.total", "表四行政复议与行政诉讼（两类起诉）的“总计”之和"),
+        ("s3.row.withheld.state_secret", "表三“（三）不予公开 1.属于国家秘密”总计"),
+        ("s2.rules.made", "表二“规章”的“本年制发件数”"),
+    ],
+)
+def test_every_claim_kind_has_one_quantity_labelled_from_the_schema(kind: str, label: str) -> None:
+    q = kinds.quantity("2021", kind)
+    assert q is not None and q.label == label and all(p in schema.fields("2021") for p in q.paths)
 
 
 def test_rules_and_candidates_name_known_kinds() -> None:
     known = set(kinds.quantities("2021"))
-    for rid in ("N-1", "N-2", "N-3", "N-4"):
-        assert set(kinds.rule_kinds(rid)) <= known
+    for rid in ("N-1", "N-2", "N-3", "N-4"):  # a kind, or a family of kinds (s3.row.…, s3.combined.…)
+        assert all(k in known or k in ("s3.row", "s3.combined") for k in kinds.rule_kinds(rid)), rid
+    assert kinds.rule_kinds("N-5") == ("s4",) and kinds.rule_kinds("N-10") == ("s2",)
     for kind in known:
         assert set(kinds.candidates(kind)) <= known

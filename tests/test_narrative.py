@@ -221,8 +221,8 @@ def test_huaian_figures_are_read_not_skipped():
     ctx = _example("huaian-2024.json")
     texts = [p["body"] for p in ctx.instance["text"]["overview"]["parts"]]
     s3 = {(c.kind, int(c.value)) for t in texts for c in s3_claims(t, 2024)}
-    s4 = {(c.claim.kind, int(c.claim.value)) for t in texts for c in case_claims(t, 2024)}
-    s2 = {(c.claim.kind, int(c.claim.value)) for t in texts for c in document_claims(t, 2024)}
+    s4 = {(c.kind, int(c.value)) for t in texts for c in case_claims(t, 2024)}
+    s2 = {(c.kind, int(c.value)) for t in texts for c in document_claims(t, 2024)}
     assert s3 == {("s3.new", 3119), ("s3.answered", 3050), ("s3.carried_over", 34), ("s3.carried_forward", 103)}
     assert {
         ("s4.review.total", 351),

@@ -34,16 +34,6 @@ _REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
 
 
 @dataclass(frozen=True, slots=True)
-class CaseClaim:
-    """A number read as a 表四 figure; `also` lists other topics the sentence makes plausible."""
-
-    claim: Claim
-    topic: str  # review | litigation | direct | after_review
-    result: str  # total | upheld | corrected | other | pending
-    also: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class OutcomeStatement:
     """ "均获维持" (mode upheld) or "无败诉 / 未被纠错" (mode not_lost) about review, litigation or both."""
 
@@ -71,9 +61,9 @@ def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
 
 
 @lru_cache(maxsize=256)
-def case_claims(text: str, year: int | None, always: bool = False) -> tuple[CaseClaim, ...]:
-    """Claims about 表四 figures in a paragraph."""
-    out: list[CaseClaim] = []
+def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim, ...]:
+    """Claims about 表四 figures in a paragraph ("s4.<topic>.<result>")."""
+    out: list[Claim] = []
     if not _mentions_cases(text):
         return ()
     for s, topical in _topical(text, always):
@@ -83,9 +73,9 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Case
 
 
 @per_sentence
-def _case_sentence(s: Sentence, year: int | None) -> tuple[CaseClaim, ...]:
+def _case_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
     """The 表四 claims of one sentence about review or litigation."""
-    out: list[CaseClaim] = []
+    out: list[Claim] = []
     blanked = blank_parens(s.norm)
     for n in s.numbers:
         if n.unit not in CASE_UNITS or n.approx:
@@ -93,7 +83,8 @@ def _case_sentence(s: Sentence, year: int | None) -> tuple[CaseClaim, ...]:
         read = _read(s, n, blanked)
         if read is not None and s.about_year(n.num_start, year):
             topic, result, also = read
-            out.append(CaseClaim(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n)), topic, result, also))
+            others = tuple(f"s4.{t}.{result}" for t in also)
+            out.append(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n), others))
     return tuple(out)
 
 

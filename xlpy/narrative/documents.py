@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from xlpy.narrative import grammar, lexicon
-from xlpy.narrative.claims import Claim
+from xlpy.narrative.grammar import Claim
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, sentences
 
@@ -21,20 +20,16 @@ _MID = re.compile(r"[^，。；;：:、\d]{0,12}")  # between the verb and the n
 _UNITS = frozenset({"件", "部", "个", "份", "项"})
 
 
-@dataclass(frozen=True, slots=True)
-class DocumentClaim:
-    claim: Claim
-    noun: str  # rules | normative
-    column: str  # made | published | repealed | in_force
-    verb: str
+# Where 新制作 and 新公开 are separate columns (2019), a clerk's "新增" may mean either.
+_ALSO = {MADE: PUBLISHED, PUBLISHED: MADE}
 
 
 @lru_cache(maxsize=256)
-def document_claims(text: str, year: int | None) -> tuple[DocumentClaim, ...]:
-    """Numbers stated for 规章 / 行政规范性文件 made, published, repealed or in force."""
-    out: list[DocumentClaim] = []
+def document_claims(text: str, year: int | None) -> tuple[Claim, ...]:
+    """Numbers stated for 规章 / 行政规范性文件 made, published, repealed or in force ("s2.<noun>.<column>")."""
+    out: list[Claim] = []
     if "规章" not in text and "规范性文件" not in text:
-        return ()  # every pattern names one of them
+        return ()  # every form names one of them
     for s in sentences(text):
         if "规章" not in s.norm and "规范性文件" not in s.norm:
             continue
@@ -46,13 +41,13 @@ def document_claims(text: str, year: int | None) -> tuple[DocumentClaim, ...]:
                 continue
             read = _read(s, n, before)
             if read is not None and s.about_year(n.num_start, year):
-                noun, column, verb = read
-                claim = Claim(f"s2.{noun}.{column}", n.value, n, s, s.fragment(n))
-                out.append(DocumentClaim(claim, noun, column, verb))
+                noun, column = read
+                also = (f"s2.{noun}.{_ALSO[column]}",) if column in _ALSO else ()
+                out.append(Claim(f"s2.{noun}.{column}", n.value, n, s, s.fragment(n), also))
     return tuple(out)
 
 
-def _read(s: Sentence, n: Number, before: str) -> tuple[str, str, str] | None:
+def _read(s: Sentence, n: Number, before: str) -> tuple[str, str] | None:
     """ "制发规章 3 件" / "废止…规范性文件 2 件" / "现行有效规章 20 件" / "规章现行有效 20 件"."""
     last = grammar.read(s, n, "s2", before)
     if last is None or not _TAIL.fullmatch(before[last.start + len(last.word) :]):
@@ -71,4 +66,4 @@ def _read(s: Sentence, n: Number, before: str) -> tuple[str, str, str] | None:
     column = verb.group
     if column == MADE and "公开" in verb.word or verb.word in ("发布", "公布"):
         column = PUBLISHED  # “新增公开/发布 规章”: 2019 has its own column; 2021 counts it as 制发
-    return RULES if noun.word == "规章" else NORMATIVE, column, verb.word
+    return RULES if noun.word == "规章" else NORMATIVE, column

@@ -85,6 +85,7 @@ class Claim:
     number: Number
     sentence: Sentence
     fragment: str  # the clause as written, for the message
+    also: tuple[str, ...] = ()  # other kinds the words make plausible ("新增规章" in 2019: 新制作 or 新公开)
 
     @property
     def decimals(self) -> int:

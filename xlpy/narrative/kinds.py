@@ -99,12 +99,43 @@ def _label(fields: dict[str, Any], paths: tuple[str, ...]) -> str:
     return f"{_table(paths[0])}“{rows[0]}”{column}"
 
 
-def document_quantity(version: str, noun: str, column: str) -> Quantity | None:
-    """表二 第二十条第（一）项: the figure of 规章 / 行政规范性文件 for made, published, repealed or in force."""
-    docs = _data()["documents"]
-    leaf = docs["columns"].get(version, {}).get(column)
-    if leaf is None:
+def quantity(version: str, kind: str) -> Quantity | None:
+    """The table figure any claim kind states in this format version (None when the version has no such cells):
+    表三 kinds, "s3.row.<row>", "s3.combined.<kind>+<kind>", "s4.<topic>.<result>", "s2.<noun>.<column>"."""
+    family, _, rest = kind.partition(".")
+    if family == "s3" and kind in quantities(version):
+        return quantities(version)[kind]
+    if kind.startswith("s3.row."):
+        return _titled(version, (f"s3.results.{rest[4:]}.total",))
+    if kind.startswith("s3.combined."):
+        parts = [quantities(version)[k] for k in rest[9:].split("+")]
+        return Quantity("与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths))
+    if family == "s4":
+        topic, result = rest.split(".")
+        return _titled(version, tuple(f"{p}.{result}" for p in _data()["s4_topics"][topic]))
+    if family == "s2":
+        docs = _data()["documents"]
+        noun, column = rest.split(".")
+        leaf = docs["columns"].get(version, {}).get(column)
+        return None if leaf is None else _titled(version, (f"{docs['nouns'][noun]}.{leaf}",))
+    return None
+
+
+def _titled(version: str, paths: tuple[str, ...]) -> Quantity | None:
+    """表三“三、本年度办理结果 1.属于国家秘密”总计; 表四行政复议“结果纠正”; 表四行政诉讼“未经复议直接起诉”与“复议后起诉”
+    的“总计”之和; 表二“规章”的“本年制发件数”: labels from the schema's titles."""
+    fields = schema.fields(version)
+    if any(p not in fields for p in paths):
         return None
-    path = f"{docs['nouns'][noun]}.{leaf}"
-    titles = schema.fields(version)[path].titles
-    return Quantity(f"表二“{titles[-2]}”的“{titles[-1]}”", (path,))
+    titles = [fields[p].titles for p in paths]
+    table, column = _table(paths[0]), titles[0][-1]
+    if table == "表三":
+        return Quantity(f"表三“{titles[0][-3]} {titles[0][-2]}”总计", paths)
+    if table == "表二":
+        return Quantity(f"表二“{titles[0][-2]}”的“{column}”", paths)
+    groups = list(dict.fromkeys(t[1] for t in titles))
+    if len(paths) == 1:
+        return Quantity(f"表四{groups[0]}" + "".join(f"“{t}”" for t in titles[0][2:]), paths)
+    if len(groups) == 1:
+        return Quantity(f"表四{groups[0]}" + "与".join(f"“{t[2]}”" for t in titles) + f"的“{column}”之和", paths)
+    return Quantity(f"表四{'与'.join(groups)}（两类起诉）的“{column}”之和", paths)

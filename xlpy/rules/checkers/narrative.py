@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from itertools import groupby
 from typing import Any
 
 from xlpy.model import Finding
@@ -14,13 +15,13 @@ from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
     blank_reason,
+    compare,
     exact,
     finding,
     fmt,
     located,
-    mismatch,
+    report_claims,
     report_year,
-    row_quantity,
     s3_quantities,
     says_zero,
     table_value,
@@ -28,64 +29,16 @@ from xlpy.rules.checkers.narrative_common import (
 )
 from xlpy.rules.context import RuleContext, checker
 
-# Which figures a claim may mean and which kinds each rule checks: schemas/narrative/claims.json.
-_N1, _N2, _N3 = kinds.rule_kinds("N-1"), kinds.rule_kinds("N-2"), kinds.rule_kinds("N-3")
 # Denominators a share may be computed on: （七）总计 (the rule), or 一 / 一+二 (seen in real reports).
 _DENOMINATORS = kinds.rule_kinds("N-4")
+# N-1 (收到/受理/新收；共办理 = 一 + 二), N-2 (答复/办结；上年结转；结转下年度), N-3 (办理结果 and quoted rows),
+# N-5 (表四), N-10 (表二): one generic checker; which claim kinds each rule checks is data (claims.json "rules").
+for _rule in ("N-1", "N-2", "N-3"):
+    checker(_rule)(compare)
 
 
-def _claims(ctx: RuleContext) -> tuple[tuple[TextField, cl.Claim], ...]:
-    """The 表三 claims of the whole text, read once per report and shared by N-1 … N-4."""
-
-    def read() -> tuple[tuple[TextField, cl.Claim], ...]:
-        year = report_year(ctx)
-        return tuple(
-            (field, claim)
-            for field in text_fields(ctx)
-            for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead")
-        )
-
-    return ctx.memoized("s3_claims", read)  # type: ignore[no-any-return]
-
-
-def _compare(ctx: RuleContext, rule: Any, checked: tuple[str, ...]) -> Iterator[Finding]:
-    quantities = s3_quantities(ctx.version)
-    for field, claim in _claims(ctx):
-        if claim.kind.startswith(cl.ROW) and checked == _N3:
-            row = row_quantity(ctx.version, claim.kind)
-            f = mismatch(ctx, rule, field, claim, [row]) if row is not None else None
-            if f is not None:
-                yield f
-        elif claim.kind.startswith(cl.COMBINED) and checked == _N3:
-            parts = [quantities[k] for k in claim.kind[len(cl.COMBINED) :].split("+")]
-            combined = Quantity("与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths))
-            f = mismatch(ctx, rule, field, claim, [combined])
-            if f is not None:
-                yield f
-        elif claim.kind in checked:
-            candidates = [quantities[k] for k in kinds.candidates(claim.kind)]
-            f = mismatch(ctx, rule, field, claim, candidates)
-            if f is not None:
-                yield f
-
-
-@checker("N-1")
-def received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """ "收到/受理/新收 … 申请 X 件" = 一 总计; "共办理 … X 件" = 一 + 二."""
-    yield from _compare(ctx, rule, _N1)
-
-
-@checker("N-2")
-def answered(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """ "答复/办结 Y 件" = （七）总计; "上年结转 Z 件" = 二; "结转/顺延下年度 W 件" = 四."""
-    yield from _compare(ctx, rule, _N2)
-
-
-@checker("N-3")
-def outcomes(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """予以公开 / 部分公开 / 不予公开 / 无法提供 / 不予处理 / 其他处理 counts = the 总计 of their group (a row
-    quoted by its label, e.g. "本机关不掌握相关政府信息769件", = that row's 总计)."""
-    yield from _compare(ctx, rule, _N3)
+def _s3_claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
+    return ((f, c) for f, c in report_claims(ctx) if c.kind.startswith(("s3.", cl.PERCENT)))
 
 
 @checker("N-4")
@@ -94,7 +47,7 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     quantities = s3_quantities(ctx.version)
     by_sentence: dict[tuple[str, int], list[cl.Claim]] = {}
     fields: dict[str, TextField] = {}
-    for field, claim in _claims(ctx):
+    for field, claim in _s3_claims(ctx):
         if not claim.kind.startswith(cl.PERCENT):
             continue
         fields[field.path] = field
@@ -112,19 +65,19 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 def _breakdowns(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "答复 Y 件 … 予以公开 A 件、部分公开 B 件 … 其他处理 F 件": when all six outcomes are listed, A+…+F = Y."""
-    year = report_year(ctx)
-    for field in text_fields(ctx):
+    outcomes = set(kinds.outcomes().values())
+    for field, claims in groupby(_s3_claims(ctx), key=lambda fc: fc[0]):
         total: cl.Claim | None = None
         listed: dict[str, cl.Claim] = {}
-        for claim in cl.s3_claims(field.text, year, field.path == "text.s3_lead"):
+        for _, claim in claims:
             if claim.kind == cl.ANSWERED:
                 total, listed = claim, {}
-            elif claim.kind in _N3 and total is not None:
+            elif claim.kind in outcomes and total is not None:
                 if claim.kind in listed:
                     total = None  # an outcome named twice: not a plain breakdown
                     continue
                 listed[claim.kind] = claim
-                if len(listed) == len(_N3):
+                if len(listed) == len(outcomes):
                     f = _breakdown(ctx, rule, field, total, list(listed.values()))
                     if f is not None:
                         yield f
@@ -222,7 +175,7 @@ def received_with_carried_over(ctx: RuleContext, rule: Any) -> Iterator[Finding]
     new, over = table_value(ctx, new_q.paths), table_value(ctx, over_q.paths)
     if new is None or not over:
         return
-    for field, claim in _claims(ctx):
+    for field, claim in _s3_claims(ctx):
         if claim.kind != cl.NEW or claim.value != new + over:
             continue
         if _NAMES_CARRIED_OVER.search(claim.sentence.norm):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from xlpy import schema
 from xlpy.cell import Cell
 from xlpy.model import Finding
+from xlpy.narrative import cases as cs
 from xlpy.narrative import claims as cl
-from xlpy.narrative import kinds
-from xlpy.narrative.grammar import Statement
+from xlpy.narrative import documents as dc
+from xlpy.narrative import kinds, lexicon
+from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.kinds import Quantity
 from xlpy.rules.context import RuleContext
 
@@ -83,14 +85,50 @@ def s3_quantities(version: str) -> dict[str, Quantity]:
     return kinds.quantities(version)
 
 
-def row_quantity(version: str, kind: str) -> Quantity | None:
-    """The 总计 cell of one row of 三、本年度办理结果 ("s3.row.withheld.state_secret"), if the version has it."""
-    path = f"s3.results.{kind[len(cl.ROW) :]}.total"
-    field = schema.fields(version).get(path)
-    if field is None:
-        return None
-    group, row = field.titles[-3], field.titles[-2]
-    return Quantity(f"表三“{group} {row}”总计", (path,))
+# A paragraph naming none of these cannot state a 表四 figure; skipping it saves most of N-5/N-6's time.
+_CASE_HINT = lexicon.pattern("case_hints")
+
+
+def case_fields(ctx: RuleContext) -> tuple[TextField, ...]:
+    return ctx.memoized("case_fields", lambda: tuple(f for f in text_fields(ctx) if _CASE_HINT.search(f.text)))  # type: ignore[no-any-return]
+
+
+def report_claims(ctx: RuleContext) -> tuple[tuple[TextField, Claim], ...]:
+    """Every claim of the report's text about 表三, 表四 and 表二, read once per report and shared by all rules."""
+
+    def read() -> tuple[tuple[TextField, Claim], ...]:
+        year = report_year(ctx)
+        cased = set(case_fields(ctx))
+        out: list[tuple[TextField, Claim]] = []
+        for field in text_fields(ctx):
+            found = [*cl.s3_claims(field.text, year, field.path == "text.s3_lead")]
+            if field in cased:
+                found += cs.case_claims(field.text, year, field.path == "text.s4_lead")
+            found += dc.document_claims(field.text, year)
+            out += ((field, c) for c in found)
+        return tuple(out)
+
+    return ctx.memoized("claims", read)  # type: ignore[no-any-return]
+
+
+def compare(ctx: RuleContext, rule: Any, skip: Callable[[RuleContext, Claim], bool] | None = None) -> Iterator[Finding]:
+    """The one claim checker: every claim of the rule's kinds (claims.json "rules") against the figures it may
+    mean — its kind's, its candidates' and those its words make plausible; the first is the one cited."""
+    wanted = kinds.rule_kinds(rule.id)
+    for field, claim in report_claims(ctx):
+        if not any(claim.kind == w or claim.kind.startswith(w + ".") for w in wanted):
+            continue
+        if skip is not None and skip(ctx, claim):
+            continue
+        if kinds.quantity(ctx.version, claim.kind) is None:
+            continue  # the version has no cells for what the claim states (2019: no 现行有效 column)
+        found: dict[tuple[str, ...], Quantity] = {}
+        for kind in (claim.kind, *claim.also):
+            for q in (kinds.quantity(ctx.version, k) for k in kinds.candidates(kind)):
+                if q is not None:
+                    found.setdefault(q.paths, q)  # 2021 counts 新制作 and 新公开 in one column
+        if f := mismatch(ctx, rule, field, claim, list(found.values())):
+            yield f
 
 
 def cells_text(ctx: RuleContext, paths: tuple[str, ...]) -> str:
@@ -160,9 +198,7 @@ def blank_reason(ctx: RuleContext, fragment: str, q: Quantity) -> str:
     return f"文字“{fragment}”所述的{q.label}有未填写的单元格（{where}），无法核对"
 
 
-def mismatch(
-    ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, candidates: list[Quantity]
-) -> Finding | None:
+def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: Claim, candidates: list[Quantity]) -> Finding | None:
     """A finding when the stated number equals none of the candidate figures (the first one is cited)."""
     values = [(q, table_value(ctx, q.paths)) for q in candidates]
     q, v = values[0]
