@@ -14,7 +14,6 @@ from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sente
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
 BOTH = "review_and_litigation"  # a combined figure: 行政复议 + 行政诉讼
-RESULTS = ("total", "upheld", "corrected", "other", "pending")
 
 _TOPICS = (DIRECT, AFTER_REVIEW, REVIEW, LITIGATION)
 _TOPIC = grammar.triggers("s4", _TOPICS)

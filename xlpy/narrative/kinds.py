@@ -99,6 +99,7 @@ def _label(fields: dict[str, Any], paths: tuple[str, ...]) -> str:
     return f"{_table(paths[0])}“{rows[0]}”{column}"
 
 
+@cache
 def quantity(version: str, kind: str) -> Quantity | None:
     """The table figure any claim kind states in this format version (None when the version has no such cells):
     表三 kinds, "s3.row.<row>", "s3.combined.<kind>+<kind>", "s4.<topic>.<result>", "s2.<noun>.<column>"."""
@@ -139,3 +140,21 @@ def _titled(version: str, paths: tuple[str, ...]) -> Quantity | None:
     if len(groups) == 1:
         return Quantity(f"表四{groups[0]}" + "与".join(f"“{t[2]}”" for t in titles) + f"的“{column}”之和", paths)
     return Quantity(f"表四{'与'.join(groups)}（两类起诉）的“{column}”之和", paths)
+
+
+@cache
+def checked_by(rule_id: str, kind: str) -> bool:
+    """Whether a rule checks claims of this kind: the kind, or a family of kinds ("s4", "s3.row"), is listed."""
+    return any(kind == k or kind.startswith(k + ".") for k in rule_kinds(rule_id))
+
+
+@cache
+def figures(version: str, kind: str, also: tuple[str, ...]) -> tuple[Quantity, ...]:
+    """The figures a claim may mean, the stated kind's first; empty when the version has no cells for it."""
+    if quantity(version, kind) is None:
+        return ()  # 2019: no 现行有效 column
+    found: dict[tuple[str, ...], Quantity] = {}
+    for k in (c for one in (kind, *also) for c in candidates(one)):
+        if (q := quantity(version, k)) is not None:
+            found.setdefault(q.paths, q)  # 2021 counts 新制作 and 新公开 in one column
+    return tuple(found.values())

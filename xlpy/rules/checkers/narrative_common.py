@@ -114,20 +114,11 @@ def report_claims(ctx: RuleContext) -> tuple[tuple[TextField, Claim], ...]:
 def compare(ctx: RuleContext, rule: Any, skip: Callable[[RuleContext, Claim], bool] | None = None) -> Iterator[Finding]:
     """The one claim checker: every claim of the rule's kinds (claims.json "rules") against the figures it may
     mean — its kind's, its candidates' and those its words make plausible; the first is the one cited."""
-    wanted = kinds.rule_kinds(rule.id)
     for field, claim in report_claims(ctx):
-        if not any(claim.kind == w or claim.kind.startswith(w + ".") for w in wanted):
+        if not kinds.checked_by(rule.id, claim.kind) or (skip is not None and skip(ctx, claim)):
             continue
-        if skip is not None and skip(ctx, claim):
-            continue
-        if kinds.quantity(ctx.version, claim.kind) is None:
-            continue  # the version has no cells for what the claim states (2019: no 现行有效 column)
-        found: dict[tuple[str, ...], Quantity] = {}
-        for kind in (claim.kind, *claim.also):
-            for q in (kinds.quantity(ctx.version, k) for k in kinds.candidates(kind)):
-                if q is not None:
-                    found.setdefault(q.paths, q)  # 2021 counts 新制作 and 新公开 in one column
-        if f := mismatch(ctx, rule, field, claim, list(found.values())):
+        found = kinds.figures(ctx.version, claim.kind, claim.also)
+        if found and (f := mismatch(ctx, rule, field, claim, list(found))):
             yield f
 
 
