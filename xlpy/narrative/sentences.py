@@ -219,14 +219,15 @@ _PER_SENTENCE_MAX = 4096
 
 
 def per_sentence(fn: Callable[..., _T]) -> Callable[..., _T]:
-    """Cache fn(sentence, *args) by the sentence's text and place: a paragraph edited in one sentence
-    (the usual re-check) re-reads only that sentence. Sentences are values (text, start and index
-    decide the rest), so a cached result equals a fresh one."""
+    """Cache fn(sentence, *args) by the sentence's text: what a reader finds depends on the words only (a
+    sentence's numbers and offsets are its own), so a sentence is read once per report whichever rule asks,
+    a paragraph edited in one sentence re-reads only that sentence, and a sentence repeated (pasted text,
+    the next report) is not read again. A cached result's `sentence` is the first one of that text."""
     cache: dict[tuple[Any, ...], _T] = {}
 
     @wraps(fn)
     def wrapper(s: Sentence, *args: Any) -> _T:
-        key = (s.text, s.start, s.index, *args)
+        key = (s.text, *args)
         try:
             return cache[key]
         except KeyError:
