@@ -21,12 +21,14 @@ def _text(el: Any) -> str:
 
 
 def read_html(data: bytes, name: str) -> Document:
-    import lxml.html
     from lxml import etree
 
     try:
-        root = lxml.html.document_fromstring(data)
-    except (etree.ParserError, ValueError) as exc:
+        # lxml's plain HTML parser (lxml.html's element classes cost a lookup per element visited, ~⅓ of the time).
+        root = etree.fromstring(data, etree.HTMLParser())
+        if root is None:
+            raise ValueError("空文档")
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise InputError(f"{name}：无法解析 HTML（{exc}）。", code="not_report") from exc
     doc = Document(name, "html")
     metas = knowledge()["html_meta"]

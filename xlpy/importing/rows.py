@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r"-?\d+(?:\.\d+)?")
 
+_FIGURE = re.compile(r"[-\d.\s]+")  # a cell of figures only (no row label)
+
 _LEADING_NUMBERS = re.compile(r"^[\s:：]*((?:-?\d+(?:\.\d+)?[ \t\u3000\xa0]*)+)")
 
 
@@ -32,6 +34,20 @@ class RowFound:
     note: str = ""  # how it was placed, when not by its own label (orphans.py)
 
 
+def label_cells(section_lines: list[Line]) -> list[tuple[Block, int, str]]:
+    """(table row, cell index, text) of every cell that may be a row label: figures, most cells, are not."""
+    out = []
+    for ln in section_lines:
+        b = ln.block
+        if b.cells is None:
+            continue
+        for j, cell in enumerate(b.cells):
+            text = cell.text.strip()
+            if text and not _FIGURE.fullmatch(text):
+                out.append((b, j, text))
+    return out
+
+
 def labelled_row(
     section_lines: list[Line],
     spec: lab.RowSpec,
@@ -39,28 +55,28 @@ def labelled_row(
     check: Any,
     version: str,
     specs: tuple[lab.RowSpec, ...],
+    cells: list[tuple[Block, int, str]] | None = None,
 ) -> RowFound | None:
-    """The first place the row's label is printed with figures after it (a table row, or run-together text)."""
+    """The first place the row's label is printed with figures after it (a table row, or run-together text).
+
+    `cells`: label_cells(section_lines), when the caller looks for several rows in the same lines.
+    """
     first_seen: RowFound | None = None
     cell_rx = lab.cell_regex(version, spec.path)
     # Table rows first: a sentence before the table ("其中予以公开1362件") names rows too.
-    for ln in section_lines:
-        b = ln.block
-        if not b.is_row:
+    for b, j, text in cells if cells is not None else label_cells(section_lines):
+        if not cell_rx.fullmatch(text):
             continue
         assert b.cells is not None
-        for j, cell in enumerate(b.cells):
-            if not cell_rx.fullmatch(cell.text.strip()):
-                continue
-            data = b.cells[j + 1 :]
-            got = from_cells([c.text for c in data], kinds, check)
-            row = RowFound(f"{b.where}", " | ".join(c.text for c in data), *got, block=id(b))
-            official = re.sub(r"\s", "", lab.strip_ordinal(spec.labels[0]))
-            if official not in re.sub(r"\s", "", cell.text):
-                row.label = cell.text.strip()
-            if row.options or any(c.text.strip() for c in data):
-                return row
-            first_seen = first_seen or row
+        data = b.cells[j + 1 :]
+        got = from_cells([c.text for c in data], kinds, check)
+        row = RowFound(f"{b.where}", " | ".join(c.text for c in data), *got, block=id(b))
+        official = re.sub(r"\s", "", lab.strip_ordinal(spec.labels[0]))
+        if official not in re.sub(r"\s", "", text):
+            row.label = text
+        if row.options or any(c.text.strip() for c in data):
+            return row
+        first_seen = first_seen or row
     for ln in section_lines:
         b = ln.block
         if b.is_row:

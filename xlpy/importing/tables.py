@@ -10,7 +10,7 @@ from xlpy import schema
 from xlpy.importing import labels as lab
 from xlpy.importing.orphans import place_orphans
 from xlpy.importing.record import BLANK, INFERRED, READ, SPLIT, ImportRecord
-from xlpy.importing.rows import RowFound, labelled_row, unlabelled_row
+from xlpy.importing.rows import RowFound, label_cells, labelled_row, unlabelled_row
 from xlpy.importing.sections import Line, heading_title
 from xlpy.importing.split import Number, total_check
 from xlpy.importing.sums import column_equations, holds
@@ -27,6 +27,7 @@ def map_tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, versi
     by_section: dict[str, list[Line]] = {}
     for ln in lines:
         by_section.setdefault(ln.section, []).append(ln)
+    cells = {section: label_cells(section_lines) for section, section_lines in by_section.items()}
     for spec in specs:
         section_lines = by_section.get(spec.section, [])
         keys = [f.path.rsplit(".", 1)[1] for f in spec.leaves]
@@ -35,7 +36,9 @@ def map_tables(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, versi
         if spec.regex is None:
             found[spec.path] = unlabelled_row(section_lines, spec, kinds, check, version)
         else:
-            found[spec.path] = labelled_row(section_lines, spec, kinds, check, version, specs)
+            found[spec.path] = labelled_row(
+                section_lines, spec, kinds, check, version, specs, cells.get(spec.section, [])
+            )
     _misplaced(found, by_section, specs, rec, version)
     _column_labels(by_section, rec)
     place_orphans(found, by_section, specs)
