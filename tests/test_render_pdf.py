@@ -37,7 +37,14 @@ def report(request) -> dict[str, Any]:
         pages = [_lines(p) for p in pdf.pages]
         sizes = [(p.width / MM, p.height / MM) for p in pdf.pages]
         tables = [[row for t in p.extract_tables() for row in t] for p in pdf.pages]
-    return {"instance": instance, "version": request.param, "pages": pages, "sizes": sizes, "tables": tables}
+    return {
+        "instance": instance,
+        "version": request.param,
+        "pages": pages,
+        "sizes": sizes,
+        "tables": tables,
+        "pdf": out["pdf"],
+    }
 
 
 def _lines(page: Any) -> list[dict[str, Any]]:
@@ -221,6 +228,75 @@ def test_no_page_ends_with_a_caption_or_a_heading(report):
         assert not re.match(r"^[一二三四五六]、", last) or text[-1]["size"] != 16.0 or len(last) > 20, (
             f"page {n + 1} ends with the heading {last}"
         )
+
+
+def _face(family: str) -> tuple[str, int, str]:
+    """(file, index in the collection, family) of the face templates/pdf/fonts.conf picks for `family`."""
+    import subprocess
+
+    from xlpy.render.pdf import child_env
+
+    fc = subprocess.run(
+        ["fc-match", "-f", "%{file}|%{index}|%{family[0]}", family],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    file, index, name = fc.stdout.split("|")
+    return file, int(index), name
+
+
+def _printed_glyphs(pdf_bytes: bytes) -> dict[str, dict[str, int]]:
+    """Per embedded font (subset prefix dropped): each printed character -> the CID of its glyph.
+
+    LibreOffice embeds a CJK subset as a Type 1 font whose glyph names are the CIDs of the source font
+    (/cid45042), and maps codes to text with a ToUnicode CMap."""
+    from pdfminer.pdftypes import resolve1
+
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages:
+            for ref in resolve1(page.page_obj.resources["Font"]).values():
+                font = resolve1(ref)
+                descriptor = resolve1(font.get("FontDescriptor"))
+                if descriptor is None or "FontFile" not in descriptor or "ToUnicode" not in font:
+                    continue
+                program = resolve1(descriptor["FontFile"]).get_data().decode("latin-1")
+                names = {int(code): int(cid) for code, cid in re.findall(r"dup (\d+) /cid(\d+) put", program)}
+                cmap = resolve1(font["ToUnicode"]).get_data().decode("latin-1")
+                name = font["BaseFont"].name.split("+", 1)[-1]
+                for code, text in re.findall(r"<([0-9A-Fa-f]{2})>\s*<([0-9A-Fa-f]{4})>", cmap):
+                    if int(code, 16) in names:
+                        out[name][chr(int(text, 16))] = names[int(code, 16)]
+    return out
+
+
+def test_chinese_is_printed_in_the_simplified_chinese_faces(report):
+    """仿宋/楷体/小标宋 print in Noto Serif CJK SC, 黑体 in Noto Sans CJK SC — the SC glyph forms, not JP.
+
+    The embedded name says "NotoSerifCJKjp-Regular-VKana" whichever face is used: the five faces of the
+    Noto CJK collection share one CFF table, which carries the JP name. What differs is the cmap, so the
+    check is per character: the glyph printed is the one the SC face maps it to, and for hundreds of the
+    characters the JP face would have printed another glyph."""
+    from fontTools.ttLib import TTCollection
+
+    glyphs = _printed_glyphs(report["pdf"])
+    kinds = {"NotoSerifCJK": _face("仿宋_GB2312"), "NotoSansCJK": _face("黑体")}
+    assert _face("楷体_GB2312") == _face("方正小标宋简体") == kinds["NotoSerifCJK"]
+    assert [f[2] for f in kinds.values()] == ["Noto Serif CJK SC", "Noto Sans CJK SC"]
+    assert glyphs and all(any(name.startswith(k) for k in kinds) for name in glyphs), sorted(glyphs)
+    for prefix, (file, index, _family) in kinds.items():
+        faces = TTCollection(file, lazy=True).fonts
+        sc = {ch: int(g.removeprefix("cid")) for ch, g in ((chr(u), g) for u, g in faces[index].getBestCmap().items())}
+        jp_face = next(f for f in faces if f["name"].getDebugName(1).endswith(" JP"))
+        jp = {chr(u): int(g.removeprefix("cid")) for u, g in jp_face.getBestCmap().items()}
+        printed = {ch: cid for name, chars in glyphs.items() if name.startswith(prefix) for ch, cid in chars.items()}
+        assert printed, f"no {prefix} font in the PDF"
+        wrong = {ch: cid for ch, cid in printed.items() if sc.get(ch) != cid}
+        assert not wrong, f"{prefix}: not the SC glyph for {''.join(wrong)[:40]}"
+        differ = [ch for ch in printed if jp.get(ch) != sc.get(ch)]
+        assert len(differ) > (50 if prefix == "NotoSerifCJK" else 10), differ
 
 
 def test_api_renders_pdf(client, books):
