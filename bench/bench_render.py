@@ -21,18 +21,20 @@ TARGETS_MS = {"md+html": 5.0, "docx": 15.0}
 PDF_TARGETS_S = {"cold": 3.0, "warm": 1.5}
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> float:
-    """Median wall time in ms over `repeat` warm calls (the first call, which compiles, is discarded)."""
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Median wall and process-CPU time in ms over `repeat` warm calls (the first call, which compiles,
+    is discarded). On a loaded machine the wall time includes waiting for a core; the CPU time less so."""
     fn()
-    samples = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(samples)
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def main(repeat: int = 50) -> int:
+def main(repeat: int = 50, with_pdf: bool = True) -> int:
     rows = []
     for label, name in EXAMPLES.items():
         inst = json.loads((ROOT / "workbook" / "examples" / name).read_text(encoding="utf-8"))
@@ -40,15 +42,20 @@ def main(repeat: int = 50) -> int:
         text = timed(lambda inst=inst: render(inst, ("md", "html")), repeat)
         word = timed(lambda inst=inst: render(inst, ("docx",)), repeat)
         rows.append((label, base, text, word))
-    print(f"{'report':<22}{'json.dumps ms':>14}{'md+html ms':>12}{'×base':>8}{'docx ms':>10}{'×base':>8}")
+    print(f"{'report':<22}{'json.dumps ms':>14}{'md+html ms':>12}{'×base':>8}{'docx ms':>10}{'×base':>8}  (wall; cpu)")
     ok = True
     for label, base, text, word in rows:
-        print(f"{label:<22}{base:>14.3f}{text:>12.2f}{text / base:>8.0f}{word:>10.2f}{word / base:>8.0f}")
-        ok = ok and text <= TARGETS_MS["md+html"] and word <= TARGETS_MS["docx"]
+        for kind, i in (("wall", 0), ("cpu", 1)):
+            print(
+                f"{label + ' ' + kind:<22}{base[i]:>14.3f}{text[i]:>12.2f}{text[i] / base[i]:>8.0f}"
+                f"{word[i]:>10.2f}{word[i] / base[i]:>8.0f}"
+            )
+        ok = ok and text[0] <= TARGETS_MS["md+html"] and word[0] <= TARGETS_MS["docx"]
     print(
-        f"targets: md+html ≤ {TARGETS_MS['md+html']:g} ms, docx ≤ {TARGETS_MS['docx']:g} ms — {'met' if ok else 'MISSED'}"
+        f"targets (wall): md+html ≤ {TARGETS_MS['md+html']:g} ms, docx ≤ {TARGETS_MS['docx']:g} ms — "
+        f"{'met' if ok else 'MISSED'}"
     )
-    return 0 if pdf() and ok else 1
+    return 0 if (not with_pdf or pdf()) and ok else 1
 
 
 def pdf(repeat: int = 3) -> bool:
@@ -106,4 +113,6 @@ def pdf(repeat: int = 3) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 50))
+    # bench_render.py [REPEAT] [--no-pdf]
+    args = [a for a in sys.argv[1:] if a != "--no-pdf"]
+    sys.exit(main(int(args[0]) if args else 50, with_pdf="--no-pdf" not in sys.argv))

@@ -44,8 +44,14 @@ _MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _MD_NEWLINE = re.compile(r"\s*\n\s*")
 
 
+# Any character one of the rules above acts on; most strings (every figure) have none and skip them.
+_MD_ANY = re.compile(r"[\\<&\n\]{|]")
+
+
 def md_escape(text: str, *, cell: bool = False) -> str:
     """Clerk text as literal Markdown on one line (paragraphs are split before this)."""
+    if not _MD_ANY.search(text):
+        return text
     text = _MD_BACKSLASH.sub(r"\\\\", _MD_NEWLINE.sub(" ", text))
     text = _MD_TAG.sub("&lt;", _MD_ENTITY.sub("&amp;", text))
     text = text.replace("]", "\\]").replace("{", "\\{")
@@ -58,25 +64,29 @@ def md_context(value: Any) -> Any:
 
     from xlpy.render.tables import MdTable, Table
 
-    if isinstance(value, str):
-        return md_escape(value)
-    if isinstance(value, dict):
-        return {k: md_context(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [md_context(v) for v in value]
-    if isinstance(value, Table):
+    def cell(text: str) -> str:
+        # A figure (all digits, or blank) has nothing to escape: most cells of a table, skipped in C.
+        return text if not text or text.isdigit() else md_escape(text, cell=True)
 
-        def cell(text: str) -> str:
-            return md_escape(text, cell=True)
+    # Recursion in a closure: the imports above then run once per report, not once per value.
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return md_escape(value)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, Table):
+            return replace(
+                value,
+                md=[
+                    MdTable(cell(m.caption), [cell(h) for h in m.header], [[cell(c) for c in row] for row in m.rows])
+                    for m in value.md
+                ],
+            )
+        return value
 
-        return replace(
-            value,
-            md=[
-                MdTable(cell(m.caption), [cell(h) for h in m.header], [[cell(c) for c in row] for row in m.rows])
-                for m in value.md
-            ],
-        )
-    return value
+    return walk(value)
 
 
 def _docx(context: dict[str, Any], env: Any, override: bool) -> bytes:

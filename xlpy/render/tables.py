@@ -17,7 +17,11 @@ MM = 1440 / 25.4  # twips per millimetre
 
 @dataclass(slots=True)
 class Cell:
-    """One cell as the reader sees it; `rowspan`/`colspan` > 1 for merged cells."""
+    """One cell as the reader sees it; `rowspan`/`colspan` > 1 for merged cells.
+
+    The label and header cells of 表三 are built once per version and shared by every report: no one
+    changes a cell after it is made (not frozen: a frozen dataclass is slower to create, and a report
+    creates ~250 figure cells)."""
 
     text: str
     kind: str  # corner | caption | col (column header) | group (merged row label) | row (row label) | value
@@ -274,8 +278,22 @@ def section2(version: str, instance: dict[str, Any]) -> Table:
     return Table("s2", ncols, [], body, _widths(spec["label_mm"], ncols), md, keep)
 
 
-def section3(version: str, instance: dict[str, Any]) -> Table:
-    """三: the corner note over three label columns, 申请人情况 over 7 figure columns, grouped rows."""
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What 表三 looks like for a format version, independent of any report: built once (see section3)."""
+
+    head: list[list[Cell]]
+    labels: list[list[Cell]]  # per data row: the group cells that start on it, then its row label
+    rows: list[tuple[tuple[str, ...], list[tuple[str, str]]]]  # per data row: its path split, (key, path) per figure
+    md_labels: list[str]
+    md_header: list[str]
+    ncols: int
+    widths: list[int]
+    keep: list[bool]
+
+
+@cache
+def _s3_shape(version: str) -> _Shape:
     spec = _spec("s3")
     nodes = _col_tree_from_spec(version, spec["columns"], f"s3.{spec['column_titles_from']}")
     leaves = [k for k, _ in _leaves(nodes)]
@@ -287,8 +305,9 @@ def section3(version: str, instance: dict[str, Any]) -> Table:
     for _, _, chain in plan:
         for gpath, _ in chain:
             group_rows[gpath] = group_rows.get(gpath, 0) + 1
-    body: list[list[Cell]] = []
-    md_rows: list[list[str]] = []
+    labels: list[list[Cell]] = []
+    rows: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = []
+    md_labels: list[str] = []
     started: set[str] = set()
     for path, title, chain in plan:
         row: list[Cell] = []
@@ -297,10 +316,9 @@ def section3(version: str, instance: dict[str, Any]) -> Table:
                 started.add(gpath)
                 row.append(Cell(gtitle, "group", rowspan=group_rows[gpath]))
         row.append(Cell(title, "row", colspan=nlabels - len(chain)))
-        values = [_value(instance, f"{path}.{k}") for k in leaves]
-        body.append(row + values)
-        md_rows.append([" ".join([t for _, t in chain] + [title])] + [v.text for v in values])
-    md = [MdTable("", [spec["corner"]] + _md_col_labels(nodes), md_rows)]
+        labels.append(row)
+        rows.append((tuple(path.split(".")), [(k, f"{path}.{k}") for k in leaves]))
+        md_labels.append(" ".join([t for _, t in chain] + [title]))
     ncols = nlabels + len(leaves)
     # Page breaks only before the rows and groups the data file names: a row keeps with the next unless
     # the next row is the first row of one of them.
@@ -315,7 +333,35 @@ def section3(version: str, instance: dict[str, Any]) -> Table:
         )
 
     keep = [True] * len(head) + [i + 1 < len(paths) and not opens(i + 1) for i in range(len(paths))]
-    return Table("s3", ncols, head, body, _widths(spec["label_mm"], ncols), md, keep)
+    md_header = [spec["corner"]] + _md_col_labels(nodes)
+    return _Shape(head, labels, rows, md_labels, md_header, ncols, _widths(spec["label_mm"], ncols), keep)
+
+
+def section3(version: str, instance: dict[str, Any]) -> Table:
+    """三: the corner note over three label columns, 申请人情况 over 7 figure columns, grouped rows.
+
+    Everything but the figures is the version's (_s3_shape, cached): a report only reads its ~180
+    figures. The shared rows and cells are never changed."""
+    shape = _s3_shape(version)
+    body: list[list[Cell]] = []
+    md_rows: list[list[str]] = []
+    for labels, (row_parts, figures), md_label in zip(shape.labels, shape.rows, shape.md_labels, strict=True):
+        node = _get_parts(instance, row_parts)
+        row = node if isinstance(node, dict) else {}
+        values = [Cell(fmt_number(row.get(key)), "value", 1, 1, path) for key, path in figures]
+        body.append(labels + values)
+        md_rows.append([md_label] + [v.text for v in values])
+    md = [MdTable("", shape.md_header, md_rows)]
+    return Table("s3", shape.ncols, shape.head, body, shape.widths, md, shape.keep)
+
+
+def _get_parts(instance: dict[str, Any], parts: tuple[str, ...]) -> Any:
+    node: Any = instance
+    for part in parts:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
 
 
 def section4(version: str, instance: dict[str, Any]) -> Table:
