@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -43,6 +44,41 @@ def timeit(fn: Callable[[], Any], *, repeat: int = 50, warmup: int = 5) -> float
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def timeit_together(fns: dict[str, Callable[[], Any]], *, repeat: int = 50, warmup: int = 3) -> dict[str, float]:
+    """Median wall time of each function, measured in turns (a, b, c, a, b, c …).
+
+    On a shared machine a burst of load then slows the baseline and the measured step alike, so
+    their ratio holds even when the absolute times do not.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeat):
+        for key, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+RECORD = "XLPY_BENCH_RECORD"  # bench/readme_table.py sets it: headline figures go to that file as JSON lines
+
+
+def headline(what: str, figure: str, baseline: str, target: str) -> None:
+    """One row of README's performance table (what, figure, baseline / ratio, target and verdict).
+
+    Printed as a line too, so a plain run shows it; bench/readme_table.py collects the rows of every
+    bench and prints the table.
+    """
+    print(f"headline: {what} | {figure} | {baseline} | {target}")
+    path = os.environ.get(RECORD)
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            row = {"what": what, "figure": figure, "baseline": baseline, "target": target}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def ms(seconds: float) -> str:

@@ -229,3 +229,68 @@ def test_formatted_empty_cell_far_away_is_no_reason_to_refuse() -> None:
     for tag in ('<c r="XFD1048576" s="3"/>', "<c r='XFD1048576' s='3' />"):
         data = with_cell(f'<row r="1048576">{tag}</row>')
         check_sheets(zipfile.ZipFile(io.BytesIO(data)), "x.xlsx")
+
+
+FAKE_END = {
+    # The last "</sheetData" text is not a real end tag, and the real one never comes: calamine must
+    # reach the end of the part inside sheetData and refuse the sheet, never place the far cell.
+    "in an attribute": f'<row r="7"><c r="A7" x="</sheetData>"/></row>{FAR}',
+    "in a comment": f"<!-- </sheetData> -->{FAR}",
+}
+
+
+@pytest.mark.parametrize("trick", FAKE_END.values(), ids=FAKE_END.keys())
+def test_a_fake_end_tag_cannot_hide_a_far_cell(trick: str, tmp_path: Path) -> None:
+    def unclosed(s: str) -> str:
+        return s[: s.index("</sheetData>")] + trick  # no real end tag, nothing after it
+
+    done = read_in_child(patched(SHEET, unclosed), tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() in ("too_large", "corrupt")
+
+
+def test_a_far_cell_after_a_fake_end_tag_before_the_real_one_is_seen() -> None:
+    # calamine ends the sheet at the real </sheetData>: a commented one before it hides nothing.
+    data = with_cell(f"<!-- </sheetData> -->{FAR}")
+    with pytest.raises(InputError) as err:
+        check_sheets(zipfile.ZipFile(io.BytesIO(data)), "x.xlsx")
+    assert err.value.code == "too_large"
+
+
+@pytest.mark.parametrize(
+    "cell, refused",
+    [
+        ('<c r="ZZ9999"><v>1</v></c>', False),  # the largest reference the byte-count proof admits
+        ('<c r="AAA9999"><v>1</v></c>', False),  # measured exactly: 703 × 9,999 cells, under the limit
+        ('<c r="XFD9999"><v>1</v></c>', True),  # measured exactly: 16,384 × 9,999, over it
+        ('<c r="ZZ99999"><v>1</v></c>', True),  # 702 × 99,999
+        ('<x:c r="XFD1048576"><v>1</v></x:c>', True),  # a prefix the counts do not admit
+        ('<c r="A1" xr="XFD1048576"><v>1</v></c>', False),  # another attribute ending in r: calamine ignores it
+    ],
+)
+def test_the_fast_proof_and_the_exact_measure_agree(cell: str, refused: bool) -> None:
+    data = with_cell(f'<row r="9999">{cell}</row>')
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    if refused:
+        with pytest.raises(InputError) as err:
+            check_sheets(zf, "x.xlsx")
+        assert err.value.code == "too_large"
+    else:
+        check_sheets(zf, "x.xlsx")
+
+
+def test_a_utf16_sheet_is_scanned_as_text() -> None:
+    def utf16(s: str) -> str:
+        return s.replace("</sheetData>", FAR + "</sheetData>")
+
+    zin = zipfile.ZipFile(io.BytesIO(example("huaian-2024")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if info.filename == SHEET:
+                body = utf16(body.decode("utf-8")).encode("utf-16")  # with its byte order mark
+            z.writestr(info.filename, body)
+    with pytest.raises(InputError) as err:
+        check_sheets(zipfile.ZipFile(io.BytesIO(out.getvalue())), "x.xlsx")
+    assert err.value.code == "too_large"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def figures(instance: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(meta.get("year"), int) or not isinstance(version, str):
         return None
     _, _, vector, units = member("", instance, version)
-    paths = sorted({p for s in load_json("workspace.json")["indicators"] for p in s["numerator"] + s["denominator"]})
+    paths = _measure_paths()
     return {
         "version": version,
         "org_type": meta.get("org_type") if isinstance(meta.get("org_type"), str) else "",
@@ -39,6 +40,14 @@ def figures(instance: dict[str, Any]) -> dict[str, Any] | None:
         "units": units,
         "measures": {p: lookup(instance, p) for p in paths},
     }
+
+
+@cache
+def _measure_paths() -> tuple[str, ...]:
+    """The fields the indicators read (workspace.json), once per process rather than once per workbook."""
+    return tuple(
+        sorted({p for s in load_json("workspace.json")["indicators"] for p in s["numerator"] + s["denominator"]})
+    )
 
 
 def write(

@@ -81,10 +81,13 @@ class Package:
         self._order = [i.filename for i in self._zf.infolist()]
         self._new: dict[str, bytes] = {}
         self._removed: set[str] = set()
+        self._inflated: dict[str, bytes] = {}  # parts verify() kept, so reading them inflates nothing again
 
-    def verify(self) -> None:
-        """Inflate every part once (bounded): sizes and CRCs as declared, sheets within the cell limit."""
-        safety.check_parts(self._data, self._zf, self.name, self.limits)
+    def verify(self, keep: frozenset[str] = frozenset()) -> None:
+        """Inflate every part once (bounded): sizes and CRCs as declared, sheets within the cell limit.
+
+        The parts in `keep` stay inflated for later reads (small parts the caller reads anyway)."""
+        self._inflated = safety.check_parts(self._data, self._zf, self.name, self.limits, keep)
 
     # --- parts ------------------------------------------------------------------------------
 
@@ -99,6 +102,8 @@ class Package:
             return self._new[part]
         if part not in self or part not in self._infos:
             raise KeyError(part)
+        if part in self._inflated:
+            return self._inflated[part]
         return safety.inflate(self._data, self._infos[part], self.name, self.limits)
 
     def head(self, part: str, size: int = 64 * 1024) -> str:

@@ -46,6 +46,7 @@ class CalamineView:
         self._defined = defined
         self._zf = zf
         self.cache_key: str | None = None  # workbook.xml text, when names came from it
+        self._loaded: dict[str, Any] = {}  # calamine parses a sheet per get_sheet_by_name: once per view
         try:
             self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises several error types for broken parts
@@ -57,7 +58,10 @@ class CalamineView:
     def values(self, sheet: str, max_row: int) -> list[list[Any]]:
         try:
             # skip_empty_area=False keeps row 1/column A at index 0 whatever is empty.
-            grid = list(self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=max_row))
+            loaded = self._loaded.get(sheet)
+            if loaded is None:
+                loaded = self._loaded[sheet] = self._wb.get_sheet_by_name(sheet)
+            grid = list(loaded.to_python(skip_empty_area=False, nrows=max_row))
         except Exception as exc:
             raise library_error(self.name, exc, where=f"工作表「{sheet}」") from exc
         return grid
