@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from _common import example_bytes, example_data, table, verdict
+from _common import example_bytes, example_data, headline, table, verdict
 
 ORG_DIGITS = "000000"  # the variable part of each variant's 机关名称, replaced per copy
 
@@ -180,6 +180,7 @@ def main() -> None:
         paths = generate(inbox, max(sizes), distinct)
         loop = openpyxl_loop(paths[: args.openpyxl_sample])
         loop_rate = min(args.openpyxl_sample, len(paths)) / loop
+        alone = per_file(paths[: args.openpyxl_sample], tmp / "alone")
         for size in sizes:
             out = tmp / f"out-{size}"
             options = batch.Options(outdir=out)
@@ -240,6 +241,63 @@ def main() -> None:
         ),
     )
     print(f"\nstatuses at {results[-1][0]:,}: {results[-1][-1]}")
+    ideal = jobs / alone["check"]
+    table(
+        "Batch: per file, one process (baseline of the rates above)",
+        [
+            (
+                "read + validate (xlpy.verdict.check)",
+                f"{alone['check'] * 1000:.2f} ms",
+                f"{jobs} processes → {ideal:.0f} wb/s at most",
+            ),
+            (
+                "batch.process_one (+ roll-up figures, findings JSON written)",
+                f"{alone['process'] * 1000:.2f} ms",
+                f"+{(alone['process'] - alone['check']) * 1000:.2f} ms a file",
+            ),
+        ],
+        ("step", "per file", "what follows"),
+    )
+    size, validate_s, summary_s, _, _, _, _, peak, _ = results[-1]
+    rate = size / (validate_s + summary_s)
+    headline(
+        f"batch end to end, {size:,} workbooks, {jobs} processes",
+        f"{rate:.0f} wb/s",
+        f"read + validate alone {alone['check'] * 1000:.2f} ms a file → {ideal:.0f} wb/s at most on {jobs}",
+        f"≥ 250 wb/s {verdict(rate >= 250)}",
+    )
+    headline(
+        f"batch summary.csv + summary.xlsx, {size:,} rows", f"{summary_s:.2f} s", "", f"≤ 5 s {verdict(summary_s <= 5)}"
+    )
+    headline(
+        f"batch peak RSS of the process tree, {size:,} workbooks",
+        f"{peak / 2**20:.0f} MB",
+        "",
+        f"≤ 300 MB {verdict(peak <= 300 * 2**20)}",
+    )
+
+
+def per_file(paths: list[Path], outdir: Path) -> dict[str, float]:
+    """Seconds per file in this one process: read + validate alone, and all that batch does per file."""
+    from xlpy import batch
+    from xlpy.config import Config
+    from xlpy.verdict import check
+
+    options = batch.Options(outdir=outdir)
+    (outdir / "findings").mkdir(parents=True, exist_ok=True)
+    batch.init_worker(options)
+    for p in paths[:5]:
+        batch.process_one(p, p.stem, options)
+    t = time.perf_counter()
+    for p in paths:
+        check(p, config=Config())
+    checked = (time.perf_counter() - t) / len(paths)
+    t = time.perf_counter()
+    for p in paths:
+        batch.process_one(p, p.stem, options)
+    processed = (time.perf_counter() - t) / len(paths)
+    shutil.rmtree(outdir, ignore_errors=True)
+    return {"check": checked, "process": processed}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""HTTP /api/validate against `xlpy serve` (uvicorn) on loopback: p50/p99 latency and throughput at 1, 8, 32 clients."""
+"""HTTP /api/validate against `xlpy serve` (uvicorn) on loopback: p50/p99 latency and throughput at 1, 8, 32 clients.
+
+Baseline in the same run: the in-process job (`jobs.validate_job`, read + validate + JSON) timed in this
+process before and after the server runs. The per-request overhead is the 1-client p50 minus that
+time (upload parsing, the worker round trip, the response); the throughput target at 32 clients is
+0.8 × workers / (in-process time), with `--workers` = the number of cores by default.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import statistics
 import time
 import uuid
 
-from _common import example_bytes, table, verdict
+from _common import example_bytes, headline, ms, table, timeit, verdict
 from _server import ServerProcess
 
 
@@ -73,15 +79,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400, help="requests per concurrency level")
     parser.add_argument("--example", default="huaian-2024")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (xlpy serve --workers)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes (xlpy serve --workers)"
+    )
     args = parser.parse_args()
-    body, ctype = multipart(example_bytes(args.example), f"{args.example}.xlsx")
+    data = example_bytes(args.example)
+    body, ctype = multipart(data, f"{args.example}.xlsx")
+    before = in_process(data, f"{args.example}.xlsx")
     rows = []
+    p50_one = 0.0
+    rate_32 = 0.0
     with ServerProcess("--workers", str(args.workers)) as server:
         asyncio.run(load(server.url, body, ctype, 4, 40))  # warm-up: registers compiled, pools started
         for clients in (1, 8, 32):
             lat, errors, wall = asyncio.run(load(server.url, body, ctype, clients, args.requests))
             p99 = pct(lat, 0.99)
+            if clients == 1:
+                p50_one = statistics.median(lat)
+            if clients == 32:
+                rate_32 = len(lat) / wall
             target = (
                 f"p99 ≤ 50 ms, 0 errors {verdict(p99 <= 0.050 and errors == 0)}"
                 if clients == 32
@@ -99,12 +115,50 @@ def main() -> None:
                 )
             )
         rss = server.rss_mb()
+    job = (before + in_process(data, f"{args.example}.xlsx")) / 2
+    overhead = p50_one - job
+    wanted = 0.8 * args.workers / job
     table(
         f"HTTP POST /api/validate ({args.example}, uvicorn on loopback, {args.workers} worker(s), {os.cpu_count()} CPUs, client in the same machine)",
         rows,
         ("clients", "requests", "p50", "p99", "throughput", "errors", "target"),
     )
     print(f"\nserver RSS after the run: {rss:.0f} MB")
+    table(
+        "HTTP overhead and throughput against the in-process job (same run)",
+        [
+            ("in-process job (read + validate + JSON)", ms(job), "baseline"),
+            ("1 client p50 − in-process job", ms(overhead), f"≤ 2 ms {verdict(overhead <= 0.002)}"),
+            (
+                f"throughput at 32 clients, {args.workers} worker(s)",
+                f"{rate_32:.0f} req/s",
+                f"≥ 0.8 × {args.workers} / job = {wanted:.0f} req/s {verdict(rate_32 >= wanted)}",
+            ),
+        ],
+        ("figure", "value", "target"),
+    )
+    headline(
+        "HTTP /api/validate overhead per request (1 client p50 − in-process job)",
+        ms(overhead),
+        f"in-process job {ms(job)}; p50 {ms(p50_one)}",
+        f"≤ 2 ms {verdict(overhead <= 0.002)}",
+    )
+    headline(
+        f"HTTP /api/validate throughput, 32 clients, --workers {args.workers}",
+        f"{rate_32:.0f} req/s",
+        f"0.8 × {args.workers} / {ms(job)} = {wanted:.0f} req/s",
+        f"≥ {wanted:.0f} req/s {verdict(rate_32 >= wanted)}",
+    )
+
+
+def in_process(data: bytes, name: str) -> float:
+    """Median seconds of the job a worker runs for /api/validate, here in this process."""
+    from xlpy.server import jobs
+    from xlpy.server.settings import load_settings
+
+    settings = load_settings(environ={})
+    upload = jobs.Upload(name, data)
+    return timeit(lambda: jobs.validate_job(upload, None, settings), repeat=30)
 
 
 if __name__ == "__main__":
