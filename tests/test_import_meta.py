@@ -193,3 +193,18 @@ def test_org_type_of_the_dev_corpus() -> None:
     assert import_path(PUBLISHED / "huaian-shi-2024.pdf", fallback_org_type="其他机关、单位").instance["meta"][
         "org_type"
     ] == ("设区的市、自治州人民政府")
+
+
+@needs_corpus
+def test_import_command_counts_the_cells_placed_by_reading_order(tmp_path: Path) -> None:
+    import io
+
+    from xlpy.cli import run
+
+    assert PUBLISHED is not None
+    err = io.StringIO()
+    code = run(
+        ["import", str(PUBLISHED / "shanghai-shi-kewei-2024.md"), "-o", str(tmp_path / "d.json")], io.StringIO(), err
+    )
+    assert code == 0, err.getvalue()
+    assert "读出 199 个（其中按合计拆分 0 个、推断 70 个，见导入记录），空白 1 个" in err.getvalue()

@@ -64,12 +64,13 @@ def _write(path: Path, save) -> None:  # type: ignore[no-untyped-def]
 
 
 def _summary(name: str, result) -> str:  # type: ignore[no-untyped-def]
-    counts = result.record.counts()
     numbers = [s for p, s in result.record.fields.items() if p.startswith(("s2.", "s3.", "s4."))]
-    read = sum(1 for s in numbers if s.status in ("read", "split"))
+    by = {k: sum(1 for s in numbers if s.status == k) for k in ("read", "split", "inferred")}
+    read = sum(by.values())
+    how = f"其中按合计拆分 {by['split']} 个" + (f"、推断 {by['inferred']} 个，见导入记录" if by["inferred"] else "")
     lines = [
         f"已导入 {name}（{result.version} 年版格式）：表格单元格 {len(numbers)} 个，读出 {read} 个"
-        f"（其中按合计拆分 {counts.get('split', 0)} 个），空白 {len(numbers) - read} 个。"
+        f"（{how}），空白 {len(numbers) - read} 个。"
     ]
     for a in result.record.ambiguous:
         lines.append(f"  无法确定：{a['reason']}" + (f"（{a['where']}）" if a["where"] else ""))
