@@ -91,6 +91,8 @@ def test_title_and_metadata_of_each_published_report(name: str) -> None:
     outline = imported.record.outline["title"]
     assert (meta["org_name"], outline["org"], outline["text"], meta["year"]) == (org, printed, title, year)
     assert (meta["date"], imported.record.fields["meta.date"].status) == (date, how)
+    asked = imported.record.outline.get("asked", {})
+    assert ("meta.date" in asked) is (date is None)  # no date found: one clear message for M-1, not 未填写
     # The report text starts after the title and the page's own words, and ends before its download link.
     text = imported.instance["text"]
     assert not text["preamble"].startswith(("正文", "来源", "当前位置")), text["preamble"][:40]

@@ -195,7 +195,9 @@ def read_date(lines: list[Line], inst: dict[str, Any], rec: ImportRecord, doc: D
         rec.set("meta.date", INFERRED, source, published, f"文中没有成文日期，取{source}")
         return
     inst["meta"]["date"] = None
-    rec.set("meta.date", BLANK, note="没有找到成文日期")
+    note = lab.knowledge()["date_asked"]["message"]
+    rec.set("meta.date", BLANK, note=note)
+    rec.outline.setdefault("asked", {})["meta.date"] = note
 
 
 def _iso(groups: tuple[str, ...]) -> str:
