@@ -288,6 +288,17 @@ def test_downloads(browser: Any, server: str) -> None:
         with page.expect_download() as info:
             page.click("#btn-html")
         assert info.value.suggested_filename.endswith(".html")
+        with page.expect_download() as info:
+            page.click("#btn-md")
+        assert info.value.suggested_filename.endswith(".md")
+        assert Path(info.value.path()).read_text(encoding="utf-8").startswith("# ")
+        from xlpy.render.pdf import find_soffice
+
+        if find_soffice() is not None:  # the PDF button: LibreOffice on the server converts the DOCX
+            with page.expect_download(timeout=60_000) as info:
+                page.click("#btn-pdf")
+            assert info.value.suggested_filename.endswith(".pdf")
+            assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
     finally:
         context.close()
     assert refused == []

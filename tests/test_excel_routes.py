@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -189,12 +190,56 @@ def test_only_office_js_is_external() -> None:
         assert "innerHTML" not in js and "http://" not in js and "https://" not in js
 
 
-@pytest.mark.parametrize("fmt,magic", [("docx", b"PK"), ("html", b"<")])
+def _has_libreoffice() -> bool:
+    from xlpy.render.pdf import find_soffice
+
+    return find_soffice() is not None
+
+
+@pytest.mark.parametrize(
+    "fmt,magic",
+    [
+        ("docx", b"PK"),
+        ("html", b"<"),
+        ("md", b"# "),
+        pytest.param(
+            "pdf",
+            b"%PDF-",
+            marks=[pytest.mark.slow, pytest.mark.skipif(not _has_libreoffice(), reason="LibreOffice not installed")],
+        ),
+    ],
+)
 def test_render_from_payload(client: TestClient, fmt: str, magic: bytes) -> None:
+    """Every format the task pane offers (formats.ADDIN_FORMATS) renders from the pane's payload."""
+    from xlpy import formats
+
+    assert fmt in formats.ADDIN_FORMATS
     resp = client.post(f"/addin/render?format={fmt}", json=example_payload("huaian", "Office.js"))
     assert resp.status_code == 200, resp.text
     assert resp.content.lstrip()[: len(magic)] == magic
+    assert resp.headers["content-type"] == formats.get(fmt).media_type
     assert "attachment" in resp.headers["content-disposition"]
+
+
+def test_the_pane_offers_every_addin_format_from_the_registry(client: TestClient) -> None:
+    from xlpy import formats
+
+    page = client.get("/addin/taskpane.html").text
+    found = re.findall(r'<button type="button" id="btn-(\w+)" data-format="(\w+)" disabled>下载 ([^<]+)</button>', page)
+    assert [(a, b) for a, b, _ in found] == [(f, f) for f in formats.ADDIN_FORMATS]
+    assert [label for _, _, label in found] == [formats.get(f).label for f in formats.ADDIN_FORMATS]
+    assert set(formats.ADDIN_FORMATS) >= {"md", "html", "docx", "pdf"} and "xlpy:format-buttons" not in page
+
+
+def test_pdf_without_libreoffice_on_the_server_says_so_in_chinese(client: TestClient, monkeypatch, tmp_path) -> None:
+    """A server without LibreOffice: 503 in the one error shape, the message naming what to do instead."""
+    from xlpy.render import pdf as pdf_mod
+
+    monkeypatch.setattr(pdf_mod, "SOFFICE_CANDIDATES", (str(tmp_path / "no-soffice"),))
+    body = assert_error_shape(client.post("/addin/render?format=pdf", json=example_payload("huaian", "Office.js")), 503)
+    assert body["error"] == pdf_mod.MISSING_ON_SERVER and "服务器未安装 LibreOffice" in body["error"]
+    # the other formats are unaffected
+    assert client.post("/addin/render?format=docx", json=example_payload("huaian", "Office.js")).status_code == 200
 
 
 def test_render_blocked_report_and_draft(client: TestClient) -> None:
@@ -207,7 +252,7 @@ def test_render_blocked_report_and_draft(client: TestClient) -> None:
 
 
 def test_render_bad_format_and_payload(client: TestClient) -> None:
-    assert_error_shape(client.post("/addin/render?format=pdf", json=example_payload("huaian")), 422)
+    assert_error_shape(client.post("/addin/render?format=json", json=example_payload("huaian")), 422)
     assert_error_shape(client.post("/addin/render?format=docx", json={"a": 1}), 422)
 
 

@@ -32,8 +32,9 @@ REPORT_FORMATS: dict[str, Format] = {
 }
 # The HTTP API's extra "every format plus the findings" download.
 BUNDLE = Format("zip", "zip", "application/zip", "全部格式及校验结果（ZIP）")
-# What the Excel add-in's 生成报告 download offers (a clerk's choice between Word and a web page).
-ADDIN_FORMATS = ("docx", "html")
+# What the Excel add-in's task pane offers for download: every report format the server can produce,
+# in the order of its buttons (JSON is the data, not a report: the API has it).
+ADDIN_FORMATS = ("docx", "pdf", "html", "md")
 NAMES: tuple[str, ...] = tuple(REPORT_FORMATS)
 # What is written when no format is named: PDF needs LibreOffice and seconds, so it is asked for by name.
 DEFAULT_NAMES: tuple[str, ...] = ("md", "html", "docx", "json")

@@ -480,11 +480,20 @@
     });
   }
 
+  // The download buttons the server put in the page, one per format (data-format="docx" …).
+  function formatButtons() {
+    var list = root.document.querySelectorAll("button[data-format]");
+    var out = [];
+    for (var i = 0; i < list.length; i++) out.push(list[i]);
+    return out;
+  }
+
   function setButtons(on) {
-    ["btn-validate", "btn-generate", "btn-fill", "btn-docx", "btn-html"].forEach(function (id) {
+    ["btn-validate", "btn-generate", "btn-fill"].forEach(function (id) {
       var b = $(id);
       if (b) b.disabled = !on;
     });
+    formatButtons().forEach(function (b) { b.disabled = !on; });
   }
 
   function scriptButton(name, working) {
@@ -503,7 +512,8 @@
   function downloadButton(format) {
     return function () {
       return guard(function () {
-        setStatus("正在生成 " + format.toUpperCase() + " 报告……");
+        // A PDF is converted by LibreOffice on the server: seconds, not milliseconds.
+        setStatus("正在生成 " + format.toUpperCase() + " 报告……" + (format === "pdf" ? "（PDF 需要几秒钟）" : ""));
         return download(format, $("opt-draft") && $("opt-draft").checked).then(function (name) {
           setStatus("已生成：" + name, "ok");
         });
@@ -526,8 +536,7 @@
     $("btn-validate").onclick = scriptButton("validate", "正在校验……");
     $("btn-generate").onclick = scriptButton("generate", "正在生成报告……");
     $("btn-fill").onclick = scriptButton("fill_zeros", "正在填 0……");
-    $("btn-docx").onclick = downloadButton("docx");
-    $("btn-html").onclick = downloadButton("html");
+    formatButtons().forEach(function (b) { b.onclick = downloadButton(b.getAttribute("data-format")); });
     setButtons(true);
     setStatus("就绪。点击“校验”检查本工作簿。");
   }

@@ -31,6 +31,12 @@ MISSING = (
     "libreoffice-writer-nogui python3-uno fonts-noto-cjk，或 make pdf-deps），或改为生成 DOCX 后用 Word/WPS 另存为 PDF。"
 )
 
+# The same, as a clerk using a server's front end (the Excel add-in) reads it: the server lacks it.
+MISSING_ON_SERVER = (
+    "无法生成 PDF：服务器未安装 LibreOffice。请改为下载 Word（DOCX）后用 Word/WPS 另存为 PDF，"
+    "或请管理员在服务器上安装（make pdf-deps）。"
+)
+
 
 def find_soffice(candidates: tuple[str, ...] | None = None) -> str | None:
     """The first LibreOffice executable of `candidates` (default SOFFICE_CANDIDATES) that exists, or None."""

@@ -8,9 +8,10 @@ import copy
 import logging
 import os
 import uuid
+from enum import Enum
 from html import escape
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -219,6 +220,8 @@ async def addin_file(filename: str) -> Response:
         raise ApiError(404, f"加载项文件不存在：{filename}")
     headers = {"Cache-Control": "no-cache"}
     body = path.read_bytes()
+    if filename == "taskpane.html":
+        body = body.replace(FORMAT_BUTTONS_MARK, format_buttons())
     if filename.endswith(".html"):
         # Office.js is the one external script (or, with XLPY_OFFICE_JS_DIR, served from here too).
         from xlpy.server import office_js
@@ -227,10 +230,27 @@ async def addin_file(filename: str) -> Response:
     return Response(body, media_type=media, headers=headers)
 
 
-@router.post("/addin/render", summary="按当前工作簿生成报告（DOCX/HTML）")
+# Where taskpane.html takes one download button per format of formats.ADDIN_FORMATS (the one registry).
+FORMAT_BUTTONS_MARK = b"<!-- xlpy:format-buttons -->"
+# The `format` choices of /addin/render, from the registry.
+AddinFormat = Enum("AddinFormat", {name: name for name in formats.ADDIN_FORMATS}, type=str)  # type: ignore[misc]
+DEFAULT_ADDIN_FORMAT = AddinFormat(formats.ADDIN_FORMATS[0])
+
+
+def format_buttons() -> bytes:
+    """The task pane's download buttons: 下载 Word（DOCX）, 下载 PDF … (taskpane.js binds them by data-format)."""
+    return "".join(
+        f'<button type="button" id="btn-{name}" data-format="{name}" disabled>下载 {escape(formats.get(name).label)}</button>'
+        for name in formats.ADDIN_FORMATS
+    ).encode("utf-8")
+
+
+@router.post("/addin/render", summary="按当前工作簿生成报告（DOCX/PDF/HTML/Markdown）")
 async def addin_render(
     request: Request,
-    format: Annotated[Literal["docx", "html"], Query(description="docx 或 html（formats.ADDIN_FORMATS）")] = "docx",
+    format: Annotated[
+        AddinFormat, Query(description="报告格式（formats.ADDIN_FORMATS）；pdf 需服务器安装 LibreOffice")
+    ] = DEFAULT_ADDIN_FORMAT,
     draft: Annotated[bool, Query(description="存在问题时也生成（标注为草稿）")] = False,
 ) -> Response:
     """Render the report from the workbook the task pane posted (the xlwings payload shape).
@@ -239,11 +259,17 @@ async def addin_render(
     is among its protected paths.
     """
     state = request.app.state.xlpy
+    fmt = str(format.value)
+    if fmt == "pdf":
+        from xlpy.render.pdf import MISSING_ON_SERVER, find_soffice
+
+        if find_soffice() is None:  # said before the workbook is read: nothing the clerk can fix
+            raise ApiError(503, MISSING_ON_SERVER)
     payload = await _payload(request)
-    body, filename = await state.conversions.run(render_payload, payload, format, draft, state.settings)
+    body, filename = await state.conversions.run(render_payload, payload, fmt, draft, state.settings)
     from xlpy.server.api import _attachment
 
-    return Response(body, media_type=formats.get(format).media_type, headers=_attachment(filename))
+    return Response(body, media_type=formats.get(fmt).media_type, headers=_attachment(filename))
 
 
 def render_payload(payload: dict[str, Any], fmt: str, draft: bool, settings: Any) -> tuple[bytes, str]:
