@@ -35,7 +35,9 @@ class Title:
 
 
 def _title_regex() -> re.Pattern[str]:
-    suffix = lab.text_pattern(lab.knowledge()["title"]["suffix"])
+    # The official suffix first, then edited wordings (工作 left out…): such a title is read, O-4 reports it.
+    words = lab.knowledge()["title"]
+    suffix = "(?:" + "|".join(lab.text_pattern(w) for w in [words["suffix"], *words["suffix_variants"]]) + ")"
     return re.compile(
         rf"(?P<a>[^\s。，,：:；;#*|]{{0,40}}?)\s*(?P<y>20\d{{2}})\s*年\s*度?\s*(?P<b>[^\s。，,：:；;#*|]{{0,40}}?)\s*{suffix}"
     )

@@ -1,4 +1,4 @@
-"""The outline audit of a published report (O-1…O-4): title, official headings and table labels as printed."""
+"""The outline audit of a published report (O-1…O-5): title, official headings and table labels as printed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from xlpy.importing import labels as lab
+from xlpy.importing.meta import full_name
 from xlpy.model import Finding
 from xlpy.rules.context import RuleContext, checker
 
@@ -125,7 +126,7 @@ def _other_version_label(version: str, path: str, printed: str) -> str | None:
 
 @checker("O-4")
 def title_wording(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """The title names the agency and the report year, and reads 政府信息公开工作年度报告."""
+    """The title reads {机关名称}{年份}年政府信息公开工作年度报告: the full name, the report year, the official words."""
     if ctx.outline is None:
         return
     title = ctx.outline.get("title") or {}
@@ -133,14 +134,26 @@ def title_wording(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if not text:
         yield _finding(rule, rule.messages["no_title"], "")
         return
-    what = []
-    if not (title.get("org") or "").strip():
-        what.append("没有写明机关名称")
+    say = rule.messages
+    org = _NOISE.sub("", title.get("org") or "")
     year = ctx.value("meta.year")
+    what = []
+    if not org:
+        what.append(say["no_org"])
+    else:
+        full, how = full_name(org)
+        if how:
+            what.append(say["short_name"].format(printed=org, full=full))
+        if text.startswith(str(title.get("year"))) and not text.startswith(org):
+            what.append(say["year_first"].format(org=full, year=title.get("year")))
     if isinstance(year, int) and title.get("year") != year:
-        what.append(f"写的年份是 {title.get('year')} 年，报告年度为 {year} 年")
+        what.append(say["year"].format(printed=title.get("year"), year=year))
+    suffix = lab.knowledge()["title"]["suffix"]
+    if not text.endswith(suffix):
+        printed = next((w for w in lab.knowledge()["title"]["suffix_variants"] if text.endswith(w)), text)
+        what.append(say["wording"].format(printed=printed))
     if what:
-        msg = rule.message.format(title=text, where=title.get("where", ""), what="，".join(what))
+        msg = rule.message.format(title=text, where=title.get("where", ""), what="；".join(what))
         yield _finding(rule, msg, title.get("where", ""), title=text)
 
 
