@@ -36,6 +36,11 @@ def _data() -> dict[str, Any]:
     return data
 
 
+def rule_ids() -> tuple[str, ...]:
+    """The rules that compare claim kinds with the tables (claims.json "rules")."""
+    return tuple(_data()["rules"])
+
+
 def rule_kinds(rule_id: str) -> tuple[str, ...]:
     return tuple(_data()["rules"][rule_id])
 

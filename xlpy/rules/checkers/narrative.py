@@ -1,4 +1,4 @@
-"""N-1 … N-4, N-7: application figures in the clerk's text (收到、答复、结转、办理结果) against 表三."""
+"""N-1 … N-4, N-7, N-8: application figures in the clerk's text (收到、答复、结转、办理结果) against 表三."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
 from xlpy.narrative import kinds
+from xlpy.rules.checkers import narrative_lists, narrative_s4  # noqa: F401 (their own checkers first)
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
@@ -27,14 +28,10 @@ from xlpy.rules.checkers.narrative_common import (
     table_value,
     text_fields,
 )
-from xlpy.rules.context import RuleContext, checker
+from xlpy.rules.context import CHECKERS, RuleContext, checker
 
 # Denominators a share may be computed on: （七）总计 (the rule), or 一 / 一+二 (seen in real reports).
 _DENOMINATORS = kinds.rule_kinds("N-4")
-# N-1 (收到/受理/新收；共办理 = 一 + 二), N-2 (答复/办结；上年结转；结转下年度), N-3 (办理结果 and quoted rows),
-# N-5 (表四), N-10 (表二): one generic checker; which claim kinds each rule checks is data (claims.json "rules").
-for _rule in ("N-1", "N-2", "N-3"):
-    checker(_rule)(compare)
 
 
 def _s3_claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
@@ -189,3 +186,10 @@ def received_with_carried_over(ctx: RuleContext, rule: Any) -> Iterator[Finding]
             over_cells=located(ctx, over_q.paths),
         )
         yield finding(ctx, rule, field, message, new_q.paths + over_q.paths, lhs=exact(claim.value), rhs=new)
+
+
+# Every rule claims.json "rules" lists without a checker of its own (N-1, N-2, N-3) is the generic comparison of
+# its claim kinds with the tables: adding such a rule is a claims.json entry, a register entry and cases.
+for _rule in kinds.rule_ids():
+    if _rule not in CHECKERS:
+        checker(_rule)(compare)
