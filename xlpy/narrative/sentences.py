@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from xlpy.narrative.numerals import Number, normalise, numbers_in
 
@@ -51,13 +51,13 @@ class Sentence:
 
     def clause_start(self, pos: int) -> int:
         """Offset after the last major delimiter before pos."""
-        marks = _marks(self.norm)[0]
+        marks = _marks(self.norm).major
         i = bisect_left(marks, pos)
         return marks[i - 1] + 1 if i else 0
 
     def clause_end(self, pos: int) -> int:
         """Offset of the next delimiter (major or "、") at or after pos."""
-        marks = _marks(self.norm)[1]
+        marks = _marks(self.norm).minor
         i = bisect_left(marks, pos)
         return marks[i] if i < len(marks) else len(self.norm)
 
@@ -91,11 +91,11 @@ class Sentence:
     def about_year(self, pos: int, year: int | None) -> bool:
         """Whether the statement at pos talks about the report year (the nearest year word before it)."""
         marks = _marks(self.norm)
-        years, year_ends, part_ends = marks[2], marks[4], marks[5]
+        years, year_ends, part_ends = marks.years, marks.year_ends, marks.part_ends
         # The last year word ending at or before pos decides (one cut by pos is not one); found by
         # bisection, so a paragraph full of years and numbers stays n·log n.
         i = bisect_right(year_ends, pos)
-        major, compared = marks[0], marks[6]
+        major, compared = marks.major, marks.compared
         # "较去年回落12.3%，办结…140件": a compared-with year speaks for its own clause only.
         while i and compared[i - 1] and _delimiter_between(major, years[i - 1][1], pos):
             i -= 1
@@ -111,22 +111,19 @@ class Sentence:
         return verdict
 
 
+class _Marks(NamedTuple):
+    """Per sentence, once: where its delimiters, year words and parts of a year are."""
+
+    major: list[int]  # major delimiters
+    minor: list[int]  # all delimiters
+    years: tuple[tuple[int, int, bool | None], ...]  # start, end, verdict (None: a year number, decided later)
+    year_ends: tuple[int, ...]
+    part_ends: tuple[int, ...]  # "1至6月", "上半年"
+    compared: tuple[bool, ...]  # per year word: what a figure is compared with ("较去年")
+
+
 @lru_cache(maxsize=1024)
-def _marks(
-    norm: str,
-) -> tuple[
-    list[int],
-    list[int],
-    tuple[tuple[int, int, bool | None], ...],
-    tuple[tuple[int, int], ...],
-    tuple[int, ...],
-    tuple[int, ...],
-    tuple[bool, ...],
-]:
-    """Per sentence, once: positions of major delimiters, of all delimiters, the year words (start, end,
-    verdict — None for a year number, decided against the report year) and the parts of a year."""
-    major = [m.start() for m in _MAJOR_RE.finditer(norm)]
-    minor = [m.start() for m in _MINOR_RE.finditer(norm)]
+def _marks(norm: str) -> _Marks:
     years: list[tuple[int, int, bool | None]] = []
     prev_end = -1
     for m in _YEAR.finditer(norm):
@@ -139,18 +136,14 @@ def _marks(
             says = bool(m.group("this"))
         years.append((m.start(), m.end(), says))
         prev_end = m.end() if m.group("y") else -1
-    parts = (
-        tuple(m.span() for m in _PART_OF_YEAR.finditer(norm)) if "月" in norm or "季" in norm or "半年" in norm else ()
-    )
-    compared = tuple(bool(_COMPARED.search(norm, max(0, a - 3), a)) for a, _, _ in years)
-    return (
-        major,
-        minor,
+    parts = _PART_OF_YEAR.finditer(norm) if "月" in norm or "季" in norm or "半年" in norm else ()
+    return _Marks(
+        [m.start() for m in _MAJOR_RE.finditer(norm)],
+        [m.start() for m in _MINOR_RE.finditer(norm)],
         tuple(years),
-        parts,
         tuple(e for _, e, _ in years),
-        tuple(sorted(b for _, b in parts)),
-        compared,
+        tuple(sorted(m.end() for m in parts)),
+        tuple(bool(_COMPARED.search(norm, max(0, a - 3), a)) for a, _, _ in years),
     )
 
 
