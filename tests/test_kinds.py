@@ -58,3 +58,10 @@ def test_rules_and_candidates_name_known_kinds() -> None:
     assert kinds.rule_kinds("N-5") == ("s4",) and kinds.rule_kinds("N-10") == ("s2",)
     for kind in known:
         assert set(kinds.candidates(kind)) <= known
+
+
+@pytest.mark.parametrize("word", ["结转|顺延", "(?:办结)", r"\d+年", "申请.*件"])
+def test_trigger_words_refuse_regex_syntax(word: str) -> None:
+    data = load_json(kinds.CLAIMS)
+    data["triggers"]["s3"]["groups"]["new"]["forms"] = [[[word]]]
+    assert list(Draft202012Validator(load_json(kinds.META)).iter_errors(data))

@@ -54,7 +54,7 @@ def _mentions_cases(text: str) -> bool:
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
     return [
-        (s, (info or prev) and bool(_topic_words(s.norm) or "败诉" in s.norm))
+        (s, (info or prev) and _mentions_cases(s.norm) and bool(_topic_words(s.norm) or "败诉" in s.norm))
         for s, info, prev in _disclosure(text, always)
     ]
 

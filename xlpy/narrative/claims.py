@@ -41,6 +41,7 @@ _NOT_OWN = lexicon.pattern("not_own_words")
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
 _PART = lexicon.pattern("part_markers")
 _OTHER_POPULATION = lexicon.pattern("other_populations")
+_CARRIES = lexicon.pattern("application_topic_words")  # a sentence continuing the one before about applications
 _NOUN_LEAD = re.compile(grammar.forms(kinds.triggers("s3")["noun_lead"]))
 _SHARE_OF = re.compile(f"(?:{grammar.forms(kinds.triggers('s3')['share_of'])})")
 _PCT_NAMED = re.compile(
@@ -61,17 +62,18 @@ def one_applicant_type(words: str) -> bool:
     return persons != bodies
 
 
+def _other_population(norm: str) -> bool:
+    """Another population named outside the quoted row labels ("信访举报投诉类申请" is a row, not 信访)."""
+    return bool(_OTHER_POPULATION.search(norm)) and bool(_OTHER_POPULATION.search(_ROWS_RE.sub("", norm)))
+
+
 def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sentence, bool]]:
     """Each sentence with whether it talks about 政府信息公开申请 (or carries that topic from the one before)."""
     out = []
     prev = always
     for s in sentences(text):
         own = always or ("申请" in s.norm and "公开" in s.norm)
-        carried = (
-            prev
-            and not _OTHER_POPULATION.search(_ROWS_RE.sub("", s.norm))
-            and bool(re.search(r"公开|提供|处理|答复|办结|结转|顺延", s.norm))
-        )
+        carried = prev and bool(_CARRIES.search(s.norm)) and not _other_population(s.norm)
         topical = own or carried
         out.append((s, topical))
         # A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it.

@@ -154,8 +154,9 @@ def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     new = s3_quantities(ctx.version)[cl.NEW]
     if table_value(ctx, new.paths) == 0:
         return  # nothing to contradict: the text is not even read
+    year = report_year(ctx)
     for field in text_fields(ctx):
-        for st in cl.none_received(field.text, report_year(ctx)):
+        for st in cl.none_received(field.text, year):
             if f := says_zero(ctx, rule, field, st, new):
                 yield f
 

@@ -98,11 +98,11 @@ def report_claims(ctx: RuleContext) -> tuple[tuple[TextField, Claim], ...]:
 
     def read() -> tuple[tuple[TextField, Claim], ...]:
         year = report_year(ctx)
-        cased = set(case_fields(ctx))
+        cased = {f.path for f in case_fields(ctx)}
         out: list[tuple[TextField, Claim]] = []
         for field in text_fields(ctx):
             found = [*cl.s3_claims(field.text, year, field.path == "text.s3_lead")]
-            if field in cased:
+            if field.path in cased:
                 found += cs.case_claims(field.text, year, field.path == "text.s4_lead")
             found += dc.document_claims(field.text, year)
             out += ((field, c) for c in found)
