@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from xlpy.cell import Cell
@@ -90,7 +91,12 @@ _CASE_HINT = lexicon.pattern("case_hints")
 
 
 def case_fields(ctx: RuleContext) -> tuple[TextField, ...]:
-    return ctx.memoized("case_fields", lambda: tuple(f for f in text_fields(ctx) if _CASE_HINT.search(f.text)))  # type: ignore[no-any-return]
+    return ctx.memoized("case_fields", lambda: tuple(f for f in text_fields(ctx) if _about_cases(f.text)))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=512)
+def _about_cases(text: str) -> bool:
+    return bool(_CASE_HINT.search(text))
 
 
 def report_claims(ctx: RuleContext) -> tuple[tuple[TextField, Claim], ...]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import grammar, lexicon
+from xlpy.narrative.grammar import Statement
 from xlpy.narrative.sentences import Sentence, sentences
 from xlpy.rules.checkers.narrative_common import (
     TextField,
@@ -39,11 +40,16 @@ def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         return
     year = report_year(ctx)
     for field in text_fields(ctx, titles=False):
-        if "办" not in field.text and "答复" not in field.text and "处理" not in field.text:
-            continue
-        for st in grammar.statements(sentences(field.text), year, _all_done(), _no_blocker):
+        for st in _all_done_statements(field.text, year):
             if f := says_zero(ctx, rule, field, st, carried_forward):
                 yield f
+
+
+@lru_cache(maxsize=256)
+def _all_done_statements(text: str, year: int | None) -> tuple[Statement, ...]:
+    if "办" not in text and "答复" not in text and "处理" not in text:
+        return ()  # every subject, predicate and rate names one of them
+    return tuple(grammar.statements(sentences(text), year, _all_done(), _no_blocker))
 
 
 def _no_blocker(s: Sentence, m: re.Match[str]) -> bool:
@@ -57,19 +63,25 @@ def _no_blocker(s: Sentence, m: re.Match[str]) -> bool:
 def legal_basis(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """The repealed 2008 《条例》 (国务院令第492号) or a 2008-era section name is cited."""
     for field in text_fields(ctx, titles=True):
-        for name, why in (
-            ("legal_basis_repealed", "已废止的 2008 年《条例》（国务院令第492号）"),
-            ("legal_basis_old_sections", "2008 年格式的章节名（现行格式已无此节）"),
-        ):
-            if not any(w in field.text for w in lexicon.words(name)):
-                continue  # substring tests run in C: most fields name none of the words, skip the regex
-            m = lexicon.pattern(name).search(field.text)
-            if m is None:
-                continue
-            s = next(s for s in sentences(field.text) if s.start <= m.start() < s.start + len(s.text) + 1)
-            local = m.start() - s.start
-            fragment = s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip()
+        for fragment, why in _outdated(field.text):
             yield finding(ctx, rule, field, rule.message.format(fragment=fragment, why=why))
+
+
+@lru_cache(maxsize=512)
+def _outdated(text: str) -> tuple[tuple[str, str], ...]:
+    """The first citation of each outdated kind in a text, quoted by its clause."""
+    out = []
+    for name, why in (
+        ("legal_basis_repealed", "已废止的 2008 年《条例》（国务院令第492号）"),
+        ("legal_basis_old_sections", "2008 年格式的章节名（现行格式已无此节）"),
+    ):
+        if not any(w in text for w in lexicon.words(name)):
+            continue  # substring tests run in C: most fields name none of the words, skip the regex
+        if m := lexicon.pattern(name).search(text):
+            s = next(s for s in sentences(text) if s.start <= m.start() < s.start + len(s.text) + 1)
+            local = m.start() - s.start
+            out.append((s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip(), why))
+    return tuple(out)
 
 
 _NUMBERED = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
@@ -105,32 +117,38 @@ _CJK = re.compile(r"[\u4e00-\u9fff“”《》、，。]")
 @checker("N-15")
 def text_quality(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """A word written twice ("资金资金"); ASCII punctuation between Chinese characters."""
-    allowed = set(lexicon.words("doubled_allowed"))
-    ascii_marks = frozenset(lexicon.words("ascii_punctuation"))
     for field in text_fields(ctx, titles=True):
-        text = field.text
-        doubled = [m for m in _DOUBLED.finditer(text) if m.group() not in allowed]
-        if doubled:
-            quoted = "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3])
-            yield finding(ctx, rule, field, rule.message.format(what=f"词语重复：{quoted}", fix="请删去重复的字词"))
-        marks = [m.start() for m in _ascii_marks(ascii_marks).finditer(text) if _between_chinese(text, m.start())]
-        if marks:
-            quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
-            more = f"等 {len(marks)} 处" if len(marks) > 3 else ""
-            yield finding(
-                ctx, rule, field, rule.message.format(what=f"中文中用了半角标点：{quoted}{more}", fix="请改为全角标点")
-            )
+        for what, fix in _faults(field.text):
+            yield finding(ctx, rule, field, rule.message.format(what=what, fix=fix))
+
+
+@lru_cache(maxsize=512)
+def _faults(text: str) -> tuple[tuple[str, str], ...]:
+    """What N-15 says about one text, found once per text (a re-check reads the same paragraphs)."""
+    out = []
+    allowed = lexicon.words("doubled_allowed")
+    doubled = [m for m in _DOUBLED.finditer(text) if m.group() not in allowed]
+    if doubled:
+        quoted = "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3])
+        out.append((f"词语重复：{quoted}", "请删去重复的字词"))
+    marks = [m.start() for m in _ascii_marks(lexicon.words("ascii_punctuation")).finditer(text)]
+    marks = [i for i in marks if _between_chinese(text, i)]
+    if marks:
+        quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
+        more = f"等 {len(marks)} 处" if len(marks) > 3 else ""
+        out.append((f"中文中用了半角标点：{quoted}{more}", "请改为全角标点"))
+    return tuple(out)
 
 
 @cache
-def _ascii_marks(marks: frozenset[str]) -> re.Pattern[str]:
+def _ascii_marks(marks: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("[" + re.escape("".join(sorted(marks))) + "]")
 
 
 def _between_chinese(text: str, i: int) -> bool:
     """Whether the mark at i has Chinese text on one side (spaces skipped): "六部分, 并附" but not "https://"."""
-    before = text[:i].rstrip()[-1:]
-    after = text[i + 1 :].lstrip()[:1]
+    before = text[max(0, i - 16) : i].rstrip()[-1:]  # a window, not text[:i]: many marks must not cost n²
+    after = text[i + 1 : i + 17].lstrip()[:1]
     return bool(_CJK.match(before) or _CJK.match(after))
 
 
