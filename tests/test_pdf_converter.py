@@ -164,7 +164,35 @@ def test_the_cli_leaves_no_libreoffice_behind(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert [p.suffix for p in out.iterdir()] == [".pdf"]
     time.sleep(1)  # the worker's parent watch runs twice a second
-    assert _processes_mentioning(str(tmp)) == [] and list(tmp.iterdir()) == []
+    assert _processes_mentioning(str(tmp)) == []
+    # only the machine's seed profile is left (render/profile_seed.py), made from this run's profile
+    assert [p.name.startswith("xlpy-lo-seed-") for p in tmp.iterdir()] == [True]
+
+
+def test_a_seed_profile_is_made_once_and_copied_into_each_new_converter(monkeypatch, tmp_path, docx):
+    import tempfile
+
+    from xlpy.render import profile_seed
+
+    assert SOFFICE is not None
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this test's own seed
+    seed = profile_seed.seed_dir(SOFFICE)
+    first = converter.Converter(SOFFICE, child_env())
+    first.convert(for_libreoffice(docx), 60)
+    assert not first._seeded and not seed.exists()
+    first.shutdown()  # a profile that has converted a report becomes the seed
+    assert (seed / "user" / "registrymodifications.xcu").is_file() and not (seed / ".lock").exists()
+    assert seed.stat().st_mode & 0o077 == 0
+    second = converter.Converter(SOFFICE, child_env())
+    try:
+        pdf = second.convert(for_libreoffice(docx), 60)
+        assert second._seeded and second._work is not None and (second._work / "profile" / "user").is_dir()
+        assert _printed(pdf)[0]
+    finally:
+        second.shutdown()
+    # a seed others could write to is not trusted
+    seed.chmod(0o777)
+    assert not profile_seed.copy_into(SOFFICE, tmp_path / "p") and not (tmp_path / "p").exists()
 
 
 def test_the_server_converts_warm_and_sigterm_leaves_no_libreoffice(tmp_path):

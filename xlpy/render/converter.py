@@ -5,7 +5,8 @@ LibreOffice running behind a small UNO worker (uno_worker.py, run by Debian's py
 
 Bounds:
 - one LibreOffice per process (the server's worker processes each have their own), with its own
-  profile and work directory, deleted when it stops;
+  profile (a copy of the machine's seed profile, profile_seed.py) and work directory, deleted when it
+  stops;
 - one conversion at a time (a lock; waiting for it counts against the caller's time limit);
 - a conversion still running at its time limit has LibreOffice killed (its whole process group) and
   the next conversion starts a new one; so does any error, and every MAX_USES conversions;
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from xlpy.errors import RenderError
+from xlpy.render import profile_seed
 
 WORKER = Path(__file__).with_name("uno_worker.py")
 # Debian's python3-uno belongs to the system interpreter; the core does not read PATH, so it is named.
@@ -57,6 +59,8 @@ class Converter:
         self._work: Path | None = None
         self._buffer = b""
         self._uses = 0
+        self._converted = 0  # by the LibreOffice now running
+        self._seeded = False  # its profile is a copy of the machine's seed (profile_seed.py)
         self._unavailable: str | None = None
 
     @property
@@ -103,6 +107,8 @@ class Converter:
             self._unavailable = "no system python3 for python3-uno"
             raise Unavailable(self._unavailable)
         self._work = Path(tempfile.mkdtemp(prefix="xlpy-lo-"))
+        self._seeded = profile_seed.copy_into(self.soffice, self._work / "profile")
+        self._converted = 0
         env = dict(self.env, HOME=str(self._work), TMPDIR=str(self._work))
         pipe = f"xlpy-pdf-{os.getpid()}-{id(self):x}-{self.starts}"
         self._proc = subprocess.Popen(
@@ -126,6 +132,8 @@ class Converter:
             self._unavailable = "python3-uno is not installed"
             raise Unavailable(self._unavailable)
         if not reply.get("ready"):
+            if self._seeded:
+                profile_seed.discard(self.soffice)  # the next start makes a fresh profile
             self._stop()
             raise RenderError(f"LibreOffice 未能启动，无法生成 PDF：{reply.get('error', '')}")
         return True
@@ -145,6 +153,7 @@ class Converter:
             reply = self._reply(deadline, timeout)
             if not reply.get("ok") or not dst.is_file():
                 raise RenderError(f"LibreOffice 未能把报告转换为 PDF：{reply.get('error', '')}")
+            self._converted += 1
             return dst.read_bytes()
         finally:
             shutil.rmtree(job, ignore_errors=True)
@@ -183,6 +192,8 @@ class Converter:
                     stream.close()
             proc.wait()
         if work is not None:
+            if self._converted and not self._seeded:  # a profile that has converted a report: the seed
+                profile_seed.keep(self.soffice, work / "profile")
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -86,12 +86,15 @@ def child_env() -> dict[str, str]:
 def one_shot(docx: bytes, exe: str, timeout: float = TIMEOUT_S) -> bytes:
     """The PDF of `docx` (already prepared by for_libreoffice) from a fresh `soffice --convert-to`.
 
-    Bounds: one child per call, killed with its process group after `timeout` seconds; a fresh
-    profile directory (-env:UserInstallation) and working directory, deleted afterwards, so calls
-    share no state and may run side by side.
+    Bounds: one child per call, killed with its process group after `timeout` seconds; its own
+    profile directory (-env:UserInstallation; a copy of the seed, profile_seed.py) and working
+    directory, deleted afterwards, so calls share no state and may run side by side.
     """
+    from xlpy.render import profile_seed
+
     work = Path(tempfile.mkdtemp(prefix="xlpy-pdf-"))
     try:
+        seeded = profile_seed.copy_into(exe, work / "profile")  # saves LibreOffice making a profile
         src = work / "report.docx"
         src.write_bytes(docx)
         env = dict(child_env(), HOME=str(work), TMPDIR=str(work))
@@ -125,8 +128,12 @@ def one_shot(docx: bytes, exe: str, timeout: float = TIMEOUT_S) -> bytes:
             _kill_group(proc)  # a soffice.bin left behind by a crashed wrapper
         pdf = work / "out" / "report.pdf"
         if proc.returncode != 0 or not pdf.is_file():
+            if seeded:
+                profile_seed.discard(exe)
             tail = output.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise RenderError(f"LibreOffice 未能把报告转换为 PDF（退出码 {proc.returncode}）：{' '.join(tail)}")
+        if not seeded:
+            profile_seed.keep(exe, work / "profile")
         return pdf.read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)
