@@ -133,13 +133,19 @@ def _topic_words(text: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def _inside_parens(s: str, pos: int) -> bool:
-    if "（" not in s and "(" not in s:
-        return False
+    return ("（" in s or "(" in s) and _open_before(s)[pos] > 0
+
+
+@lru_cache(maxsize=1024)
+def _open_before(s: str) -> bytes:
+    """For each offset, whether a parenthesis is open before it: one pass per sentence, not one per number."""
+    out = bytearray(len(s) + 1)
     depth = 0
-    for ch in s[:pos]:
+    for i, ch in enumerate(s):
         depth += ch in "（("
         depth -= ch in "）)" and depth > 0
-    return depth > 0
+        out[i + 1] = depth > 0
+    return bytes(out)
 
 
 @lru_cache(maxsize=256)

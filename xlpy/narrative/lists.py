@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -86,6 +87,7 @@ def _closing(text: str, start: int) -> int | None:
 
 def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
     numbers = [n for n in s.numbers if blanked[n.num_start] != " "]  # numbers inside （…） are asides
+    starts = [n.num_start for n in numbers]  # segments find their numbers by bisection, not by a scan each
     before = [n for n in numbers if n.end <= m.start()]
     if not before:
         return None
@@ -105,7 +107,7 @@ def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
         seg_start, seg_end = pos, pos + len(seg)
         sep = parts[k + 1] if k + 1 < len(parts) else "。"
         pos = seg_end + len(sep)
-        inside = [n for n in numbers if seg_start <= n.num_start < seg_end]
+        inside = numbers[bisect_left(starts, seg_start) : bisect_left(starts, seg_end)]
         if not inside and sep == "、" and list_rank is not None and list_rank > _RANK["、"] and k + 2 < len(parts):
             parts[k + 2] = seg + sep + parts[k + 2]  # "、" inside an item label of a "，" list: one item
             pos = seg_start
