@@ -46,7 +46,7 @@ def test_migrations_match_the_tables(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    assert current_revision(store.engine) == "0002"
+    assert current_revision(store.engine) == "0003"
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
 
@@ -55,7 +55,7 @@ def test_reopening_migrates_nothing_and_keeps_data(db_url: str, store: Store) ->
     submit(store, "A", huaian())
     again = Store(open_database(db_url))
     try:
-        assert len(again.submissions("A")) == 1 and current_revision(again.engine) == "0002"
+        assert len(again.submissions("A")) == 1 and current_revision(again.engine) == "0003"
     finally:
         again.engine.dispose()
 

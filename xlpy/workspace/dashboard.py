@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -26,9 +27,11 @@ def region(
     """
     options = options or Options()
     today = today or date.today()
-    by_id = {r["id"]: r for r in store.region_rows(year, measures=with_indicators)}
-    ids = region_of(((r["id"], r["parent_id"]) for r in by_id.values()), root)
+    found = store.region_rows(year, indicators=with_indicators)
+    by_id = {r["id"]: r for r in found}
+    ids = region_of(((r["id"], r["parent_id"]) for r in found), root)
     held = status.latest_decisions(store.decisions(year, ids))
+    decided = {key[0] for key in held}  # only these agencies' open warnings are decoded
     specs = options.indicator_specs()
     labels = status.labels()
     deadlines: dict[str, date | None] = {}
@@ -37,27 +40,29 @@ def region(
         a = by_id[aid]
         sub = None
         if a["submission_id"] is not None:
-            sub = {"id": a["submission_id"], "agency_id": aid, "errors": a["errors"]}
-            sub["open_warnings"], sub["final_ok"] = a["open_warnings"], a["final_ok"]
+            opened = json.loads(a["open_warnings"]) if aid in decided else None
+            sub = {"id": a["submission_id"], "agency_id": aid, "errors": a["errors"], "warnings": a["warnings"]}
+            sub["open_warnings"], sub["final_ok"] = opened, bool(a["final_ok"])
         state, counts = status.status_of(sub, held)
-        if a["org_type"] not in deadlines:
-            deadlines[a["org_type"]] = _deadline(a["org_type"], year, config)
-        deadline = deadlines[a["org_type"]]
+        org_type = a["org_type"]
+        if org_type not in deadlines:
+            deadlines[org_type] = _deadline(org_type, year, config)
+        deadline = deadlines[org_type]
         rows.append(
             {
                 "id": aid,
                 "name": a["name"],
-                "org_type": a["org_type"],
+                "org_type": org_type,
                 "parent_id": a["parent_id"],
                 "status": state,
                 "status_label": labels[state],
                 **counts,
                 "submission_id": a["submission_id"],
-                "submitted_at": a["submitted_at"].isoformat() if sub else None,
+                "submitted_at": _iso(a["submitted_at"]) if sub else None,
                 "submitted_by": a["submitted_by"],
                 "deadline": deadline.isoformat() if deadline else None,
                 "days_left": (deadline - today).days if deadline else None,
-                "indicators": indicators.compute(a["measures"], specs) if sub and with_indicators else {},
+                "indicators": indicators.from_terms(a, specs) if sub and with_indicators else {},
             }
         )
     if with_indicators:
@@ -75,6 +80,11 @@ def region(
         "indicator_specs": [{k: s[k] for k in ("id", "label", "description", "better")} for s in specs],
         "agencies": rows,
     }
+
+
+def _iso(value: str) -> str:
+    """A stored UTC timestamp ("YYYY-MM-DD HH:MM:SS.ffffff", Store.region_rows) in ISO 8601."""
+    return value.replace(" ", "T", 1) + "+00:00"
 
 
 def _deadline(org_type: str, year: int, config: Any) -> date | None:

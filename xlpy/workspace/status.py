@@ -26,13 +26,20 @@ def latest_decisions(decisions: list[dict[str, Any]]) -> dict[tuple[str, str, st
 def status_of(
     current: dict[str, Any] | None, held: dict[tuple[str, str, str], dict[str, Any]]
 ) -> tuple[str, dict[str, int]]:
-    """(status id, counts) where counts = errors, open warnings, accepted (驳回), confirmed (确认)."""
+    """(status id, counts) where counts = errors, open warnings, accepted (驳回), confirmed (确认).
+
+    `current["open_warnings"]` may be None when no decision concerns the agency (the dashboard then skips
+    decoding the list): its `warnings` count is all that matters.
+    """
     counts = {"errors": 0, "warnings": 0, "accepted": 0, "confirmed": 0}
     if current is None:
         return "not_submitted", counts
     agency = current["agency_id"]
     counts["errors"] = current["errors"]
-    for rule, location in current["open_warnings"]:
+    opened = current["open_warnings"]
+    if opened is None:
+        counts["warnings"] = current["warnings"]
+    for rule, location in opened or ():
         verdict = held.get((agency, rule, location), {}).get("verdict")
         key = {ACCEPT: "accepted", CONFIRM: "confirmed"}.get(verdict or "", "warnings")
         counts[key] += 1
@@ -46,4 +53,4 @@ def status_of(
 
 def _usable(current: dict[str, Any]) -> bool:
     # final_ok false with no error and no open warning: the report was incomplete (a rule crashed).
-    return bool(current["final_ok"]) or bool(current["errors"] or current["open_warnings"])
+    return bool(current["final_ok"]) or bool(current["errors"] or current["open_warnings"] or current.get("warnings"))
