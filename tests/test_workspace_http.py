@@ -209,6 +209,19 @@ def test_rollup_json_and_workbook(ws: Workspace) -> None:
     assert ws.get("A*", "/rollup", year=2024).json()["included"] == ["T"]
 
 
+def test_hierarchy_findings_of_the_region(ws: Workspace) -> None:
+    ws.submit("A", "good")
+    ws.submit("T", "good")  # the very file A handed in: H-3; B has not submitted: H-2
+    body = ws.get("C*", "/hierarchy", year=2024).json()
+    assert body["counts"] == {"H-2": 1, "H-3": 1}
+    assert [(f["rule"], f["agencies"], f["section"]) for f in body["findings"]] == [
+        ("H-2", ["B"], "汇总"),
+        ("H-3", ["A", "T"], "汇总"),
+    ]
+    assert body["findings"][0]["message"] == "清江浦区人民政府（B）2024 年度尚未提交年报，汇总中未计入"
+    assert ws.get("A*", "/hierarchy", year=2024).json()["counts"] == {}  # below A: T alone, nothing to compare
+
+
 def test_export_neutralises_formulas(ws: Workspace) -> None:
     ws.store.save_agencies([{**REGION[2], "name": '=HYPERLINK("http://x","点我")'}])
     ws.submit("A", "good")
@@ -268,6 +281,7 @@ def _attempts(ws: Workspace, other: int) -> dict[tuple[str, str], Any]:
             headers=h,
         ),
         ("GET", "/workspace/api/rollup"): lambda: c.get("/workspace/api/rollup?year=2024&agency_id=B", headers=h),
+        ("GET", "/workspace/api/hierarchy"): lambda: c.get("/workspace/api/hierarchy?year=2024&agency_id=B", headers=h),
         ("GET", "/workspace/api/export"): lambda: c.get("/workspace/api/export?year=2024&format=csv", headers=h),
     }
 
@@ -306,3 +320,4 @@ def test_a_district_supervisor_sees_only_its_region(ws: Workspace) -> None:
     assert_error_shape(ws.get("A*", f"/submissions/{other}"), 403)
     assert_error_shape(ws.get("A*", "/agencies/B"), 403)
     assert_error_shape(ws.get("A*", "/rollup", year=2024, agency_id="C"), 403)
+    assert_error_shape(ws.get("A*", "/hierarchy", year=2024, agency_id="C"), 403)

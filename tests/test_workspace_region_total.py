@@ -57,8 +57,8 @@ def test_a_declared_total_off_the_sum_is_named_per_count(store: Store) -> None:
     own["s3"]["new_received"]["total"] += 3
     submit(store, "C", own)
     found = _h1(rollup.collect(store, PARENT, 2024, Options(region_totals=("C",))))
-    assert sorted(h["path"] for h in found) == ["s3.new_received.natural_person", "s3.new_received.total"]
-    total = next(h for h in found if h["path"] == "s3.new_received.total")
+    assert sorted(h["paths"][0] for h in found) == ["s3.new_received.natural_person", "s3.new_received.total"]
+    total = next(h for h in found if h["paths"][0] == "s3.new_received.total")
     expected = own["s3"]["new_received"]["total"]
     assert total["severity"] == "warning" and total["agencies"] == ["C"]
     assert "淮安市人民政府（C）的年报声明为辖区汇总" in total["message"]

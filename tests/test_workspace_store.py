@@ -140,9 +140,15 @@ def test_rollup_sums_children_and_applies_the_arithmetic_rules(store: Store) -> 
     submit(store, "B", broken)
     result = rollup.collect(store, REGION[0], 2024)
     findings = result.findings
-    # H-3: A and T hand in the very same file (B's differs); H-2: nobody is missing any more.
-    assert [(h["rule"], h["agencies"]) for h in result.hierarchy] == [("H-3", ["A", "T"])]
-    assert "淮安区人民政府（A）、淮安区车桥镇人民政府（T） 的当前版本是同一个文件" in result.hierarchy[0]["message"]
+    # H-3: A and T hand in the very same file; B's differs but states the same 机关名称 as theirs (all three
+    # are the example's 淮安市人民政府). H-2: nobody is missing any more.
+    assert [(h["rule"], h["agencies"]) for h in result.hierarchy] == [("H-3", ["A", "B", "T"]), ("H-3", ["A", "T"])]
+    assert result.hierarchy[0]["message"].startswith(
+        "淮安区人民政府（A）、清江浦区人民政府（B）、淮安区车桥镇人民政府（T）是"
+    )
+    assert "所填机关名称均为“淮安市人民政府”" in result.hierarchy[0]["message"]
+    assert "淮安区人民政府（A）、淮安区车桥镇人民政府（T）是同一机构同一年度" in result.hierarchy[1]["message"]
+    assert result.hierarchy[1]["section"] == "汇总" and result.hierarchy[1]["severity"] == "warning"
     own = {f.rule for f in validate(read_json(broken)).findings if f.section in ("二", "三", "四")}
     assert {f["rule"] for f in findings} == own == {"R-S3-1", "R-S3-3"}
 

@@ -98,13 +98,22 @@ def _write_rollup(
     parent = {"id": "batch", "name": ROLLUP_NAME, "org_type": known[0] if len(known) == 1 else ""}
     result = build(parent, year, version, found)
     files = {m[0] for m in found}
-    body = {**result.to_dict(), "duplicates": [list(g) for g in duplicates if set(g) & files]}
+    groups = [list(g) for g in duplicates if set(g) & files]
+    body = {**result.to_dict(), "duplicates": groups}
+    body["hierarchy"] = [_h3(group, year, version) for group in groups]  # H-3: one agency's year summed twice
     body.pop("agency_id")
     json_path = outdir / f"汇总-{year}.json"
     json_path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
     xlsx_path = outdir / f"汇总-{year}.xlsx"
     build_workbook(year, data=result.instance).save(xlsx_path)
     return json_path, xlsx_path
+
+
+def _h3(group: list[str], year: int, version: str) -> dict[str, Any]:
+    from xlpy.workspace.rollup import finding
+
+    listed = "、".join(Path(f).name for f in group)
+    return finding("H-3", version, {"names": listed, "reason": f"机关名称和年度（{year}）相同的工作簿"}, group)
 
 
 def header(specs: list[dict[str, Any]]) -> list[str]:

@@ -81,7 +81,7 @@ def run(
             by_config = config is not None and rule.id in config.rules
             skipped.append(skip(rule.id, DISABLED if by_config or rule.enabled else OFF_BY_DEFAULT))
             continue
-        if rule.kind in ("schema", "pipeline"):  # reported by the schema check / by validate.py itself
+        if rule.kind in ("schema", "pipeline", "rollup"):  # the schema check / validate.py / a roll-up reports it
             continue
         # Rules that say which report the last-year data is (C-0 year, C-6 agency) run whenever it is
         # given; the year-on-year comparisons only when it is the report of year − 1.

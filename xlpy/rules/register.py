@@ -51,7 +51,7 @@ class Rule:
     versions: tuple[str, ...]
     scope: str
     section: str
-    kind: str  # arithmetic | schema | checker | pipeline (made by validate.py from the other findings)
+    kind: str  # arithmetic | schema | checker | pipeline (made by validate.py from the other findings) | rollup (H-)
     message: str | None = None
     messages: dict[str, str] = field(default_factory=dict)  # further named templates (a checker's other wordings)
     description: str = ""
@@ -353,7 +353,7 @@ def declared_params(rule_id: str) -> set[str]:
     return names
 
 
-_PREFIX = ["F", "M", "D", "R", "N", "X", "C", "L"]  # the order of rules.md: format, metadata, tables, text, years
+_PREFIX = ["F", "M", "D", "R", "N", "X", "C", "L", "H"]  # rules.md's order: format … years, locality, hierarchy
 
 
 def rule_order(rid: str) -> tuple[Any, ...]:

@@ -346,6 +346,25 @@ async def get_rollup(
     )
 
 
+@router.get("/hierarchy", summary="层级检查：辖区汇总的 H-1、H-2、H-3 警告（规则登记表 schemas/rules/hierarchy.yaml）")
+async def get_hierarchy(
+    request: Request,
+    who: Who,
+    year: Annotated[int, Query(ge=2019, le=2100)],
+    agency_id: Annotated[str | None, Query()] = None,
+) -> Response:
+    store = _store(request)
+    _supervisor(who)
+    root = agency_id or who.agency_id
+    parent = await run_in_threadpool(_agency, store, root)
+    await run_in_threadpool(_allowed, store, who, root)
+    result = await run_in_threadpool(_rollup, store, parent, year, _options(request))
+    counts: dict[str, int] = {}
+    for f in result.hierarchy:
+        counts[f["rule"]] = counts.get(f["rule"], 0) + 1
+    return _json({"agency_id": root, "year": year, "counts": counts, "findings": result.hierarchy})
+
+
 def _rollup(store: Store, parent: dict[str, Any], year: int, options: Options) -> rollup.Rollup:
     try:
         return rollup.collect(store, parent, year, options)

@@ -36,7 +36,7 @@ class Rollup:
     other_version: list[str] = field(default_factory=list)  # submissions of another format version, not summed
     gaps: list[dict[str, str]] = field(default_factory=list)  # blank or non-numeric cells left out of a sum
     findings: list[dict[str, Any]] = field(default_factory=list)  # arithmetic findings on the sums
-    hierarchy: list[dict[str, Any]] = field(default_factory=list)  # H-2 (no report), H-3 (one file, two agencies)
+    hierarchy: list[dict[str, Any]] = field(default_factory=list)  # H-1, H-2, H-3 findings (rollup.finding)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,7 +191,7 @@ def collect(store: Any, parent: dict[str, Any], year: int, options: Any = None) 
     stale = [a for a, row in stored.items() if row["plan"] != plan_key(row["format_version"])]
     refreshed = store.current_figures(year, stale) if stale else {}
     result = build(parent, year, version, _members(below, stored, refreshed))
-    result.hierarchy = hierarchy(store, below, stored, year)
+    result.hierarchy = hierarchy(store, below, stored, year, version)
     if options is not None and parent["id"] in options.region_totals:
         result.hierarchy = region_total(store, parent, year, result, options.region_total_tolerance) + result.hierarchy
     return result
@@ -211,40 +211,62 @@ def region_total(store: Any, parent: dict[str, Any], year: int, result: Rollup, 
     refreshed = store.current_figures(year, [parent["id"]]) if stale else {}
     mine_all = _members([parent["id"]], {parent["id"]: row}, refreshed)[0][2] or []
     theirs = vector(result.instance, result.version)
-    spec = load_json("workspace.json")["hierarchy"]["H-1"]
     leaves = fields(result.version)
     out = []
     for (segments, kind, _), mine, summed in zip(plan(result.version), mine_all, theirs, strict=False):
         if kind == MONEY or mine is None or summed is None or abs(mine - summed) <= tolerance:
             continue
         path = ".".join(segments)
-        text = spec["message"].format(
-            name=parent["name"], id=parent["id"], label=leaves[path].label, own=mine, sum=summed,
-            diff=mine - summed, tolerance=tolerance,
-        )  # fmt: skip
-        out.append(
-            {"rule": "H-1", "severity": spec["severity"], "message": text, "agencies": [parent["id"]], "path": path}
-        )
+        values = {
+            "name": parent["name"], "id": parent["id"], "label": leaves[path].label, "own": mine, "sum": summed,
+            "diff": mine - summed, "tolerance": tolerance,
+        }  # fmt: skip
+        out.append(finding("H-1", result.version, values, [parent["id"]], path))
     return out
 
 
-def hierarchy(store: Any, below: list[str], stored: dict[str, Any], year: int) -> list[dict[str, Any]]:
-    """H-2: agencies of the region without a report; H-3: one file current for two agencies (wording in data)."""
-    spec = load_json("workspace.json")["hierarchy"]
+def finding(
+    rule_id: str, version: str, values: dict[str, Any], agencies: list[str], path: str | None = None
+) -> dict[str, Any]:
+    """A hierarchy finding in the one findings model (xlpy.model.Finding's JSON) plus the agencies it names;
+    grade, section and wording come from the register (schemas/rules/hierarchy.yaml)."""
+    from xlpy.model import Finding
+    from xlpy.rules.register import load_register
+
+    rule = load_register(version).by_id[rule_id]
+    text = (rule.message or "").format(**values)
+    found = Finding(rule_id, rule.severity, text, paths=[path] if path else [], section=rule.section, values=values)
+    return {**found.to_dict(), "agencies": agencies}
+
+
+def hierarchy(store: Any, below: list[str], stored: dict[str, Any], year: int, version: str) -> list[dict[str, Any]]:
+    """H-2: agencies of the region without a report; H-3: two current reports of one agency (one file, or one
+    机关名称, current for two registry agencies). Wording and grade from the register."""
+    from xlpy.batch import agency_key
+
     names = {a["id"]: a["name"] for a in store.agencies()}
     out = []
     for aid in below:
         if aid not in stored:
-            text = spec["H-2"]["message"].format(name=names.get(aid, aid), id=aid, year=year)
-            out.append({"rule": "H-2", "severity": spec["H-2"]["severity"], "message": text, "agencies": [aid]})
-    by_file: dict[str, list[str]] = {}
-    for aid, row in store.current_files(year, list(stored)).items():
-        by_file.setdefault(row["sha256"], []).append(aid)
+            out.append(finding("H-2", version, {"name": names.get(aid, aid), "id": aid, "year": year}, [aid]))
+    current = store.current_files(year, list(stored))
+    by_file: dict[str, set[str]] = {}
+    by_name: dict[str, set[str]] = {}
+    for aid, row in current.items():
+        by_file.setdefault(row["sha256"], set()).add(aid)
+        if agency_key(row["org_name"]):
+            by_name.setdefault(agency_key(row["org_name"]), set()).add(aid)
+    groups: dict[tuple[str, ...], str] = {}
     for sha, aids in sorted(by_file.items()):
         if len(aids) > 1:
-            listed = "、".join(f"{names.get(a, a)}（{a}）" for a in sorted(aids))
-            text = spec["H-3"]["message"].format(names=listed, sha=sha[:12])
-            out.append({"rule": "H-3", "severity": spec["H-3"]["severity"], "message": text, "agencies": sorted(aids)})
+            groups[tuple(sorted(aids))] = f"同一个文件 {sha[:12]}…"
+    for aids in by_name.values():
+        key = tuple(sorted(aids))
+        if len(aids) > 1 and key not in groups:
+            groups[key] = f"所填机关名称均为“{current[key[0]]['org_name']}”"
+    for aids_, reason in sorted(groups.items()):
+        listed = "、".join(f"{names.get(a, a)}（{a}）" for a in aids_)
+        out.append(finding("H-3", version, {"names": listed, "reason": reason}, list(aids_)))
     return out
 
 

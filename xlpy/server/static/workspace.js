@@ -144,6 +144,26 @@
     fillSelect("f-type", types.map((t) => [t, t]));
     $("ws-agency").replaceChildren(...board.agencies.map((a) => el("option", { value: a.id }, a.name + "（" + a.id + "）")));
     renderRows();
+    showHierarchy();  // not awaited: the roll-up behind it must not hold up the status table
+  }
+
+  // H-1/H-2/H-3 of the region's roll-up (wording from the rule register), the first 50 listed.
+  async function showHierarchy() {
+    let body;
+    try {
+      body = await api("/hierarchy?year=" + year());
+    } catch (exc) {
+      $("hierarchy").hidden = true;
+      return;
+    }
+    const parts = Object.entries(body.counts).map(([rule, n]) => rule + " " + n + " 条");
+    $("hierarchy-summary").textContent = "层级检查：" + (parts.length ? parts.join("，") : "没有问题");
+    $("hierarchy-list").replaceChildren(
+      ...body.findings.slice(0, 50).map((f) =>
+        el("li", { class: f.severity, "data-rule": f.rule }, el("b", {}, f.rule + " " + (SEVERITY[f.severity] || "")), " ", f.message)
+      )
+    );
+    $("hierarchy").hidden = false;
   }
 
   function fillSelect(id, pairs) {
