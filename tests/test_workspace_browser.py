@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,10 @@ def test_upload_as_clerk_decide_as_supervisor_clerk_sees_the_decision(browser: A
     boss.select_option("#f-status", "not_submitted")
     assert boss.locator("#agencies tbody tr").count() == 3
     boss.select_option("#f-status", "")
+    # The region's hierarchy findings (H-2: T and B have not reported), worded by the rule register.
+    boss.wait_for_selector("#hierarchy:not([hidden])")
+    assert boss.inner_text("#hierarchy-summary") == "层级检查：H-2 2 条"
+    assert boss.evaluate("() => window.__xss") is None  # B's hostile name in an H-2 message is text too
 
     # 3. … opens the agency, accepts the warning with a note.
     boss.click("#agencies a[data-agency='A']")
@@ -127,6 +132,29 @@ def test_upload_as_clerk_decide_as_supervisor_clerk_sees_the_decision(browser: A
     clerk.wait_for_selector("#findings-table div[data-verdict='驳回']")
     text = clerk.inner_text("#findings-table div[data-verdict='驳回']")
     assert text.startswith("驳回（市政务公开办，") and text.endswith("：叙述中为全市口径，接受")
+    # … and on the stateless upload page, with the clerk's workspace token: the same decision on the finding,
+    # and the accepted warning no longer blocks the final report. Nothing is stored from there.
+    upload = clerk.context.new_page()
+    upload.goto(site["url"] + "/")
+    upload.fill("#ws-token", site["tokens"]["clerk"])
+    upload.set_input_files("#file", str(site["book"]))
+    upload.click("#validate-btn")
+    upload.wait_for_selector("#findings div.decision[data-verdict='驳回']")
+    note = upload.inner_text("#findings div.decision[data-verdict='驳回'] >> nth=0")
+    assert note.startswith("审核驳回（接受现状，不再阻止定稿），市政务公开办，") and note.endswith(
+        "：叙述中为全市口径，接受"
+    )
+    assert upload.inner_text("#status") == "校验完成：通过。"
+    with upload.expect_download() as download:
+        upload.click("#dl-annotate")
+    assert download.value.suggested_filename.endswith("-校验结果.xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["校验结果"]
+    assert "审核驳回（市政务公开办）：叙述中为全市口径，接受" in " ".join(
+        str(c.value) for r in sheet.iter_rows() for c in r if c.value
+    )
+    upload.close()
     # Downloads: the export for the supervisor, the annotated copy for the clerk.
     with boss.expect_download() as download:
         boss.click("[data-export='xlsx']")

@@ -117,6 +117,57 @@ def test_clerk_submits_supervisor_decides_clerk_sees_it(ws: Workspace) -> None:
     assert {a["id"]: a["status"] for a in ws.get("C*", "/dashboard", year=2024).json()["agencies"]}["A"] == "published"
 
 
+def _check(ws: Workspace, who: str, path: str = "/check", **form: str) -> Any:
+    """The upload page's request with a workspace token: the workbook is checked, nothing is stored."""
+    files = {"file": ("淮安区-2024.xlsx", book("warned"), XLSX)}
+    return ws.client.post("/workspace/api" + path, files=files, data=form, headers=ws.h(who))
+
+
+def test_upload_page_check_carries_the_supervisors_decisions(ws: Workspace) -> None:
+    from openpyxl import load_workbook
+
+    before = _check(ws, "A").json()  # no decision yet: exactly /api/validate's verdict
+    assert before["final_ok"] is False and before["decisions_applied"] == 0
+    assert [f["rule"] for f in before["findings"] if f["severity"] == "warning"] == ["N-5", "N-5"]
+    assert not any("decision" in f for f in before["findings"])
+    sub = ws.submit("A", "warned").json()["submission"]
+    rule, location = sub["open_warnings"][0]
+    decided = {"submission_id": sub["id"], "rule": rule, "location": location, "verdict": "驳回", "note": "口径为全市"}
+    assert ws.post("C*", "/decisions", decided).status_code == 200
+    kept = len(ws.store.submissions("A"))
+    body = _check(ws, "A").json()
+    # 驳回 (accepted) stops blocking like a 说明: the same workbook now passes, each warning says who decided.
+    assert body["final_ok"] is True and body["status"] == "通过" and body["decisions_applied"] == 2
+    for f in (f for f in body["findings"] if f["rule"] == rule):
+        assert f["explained"] is True and f["explanation"] == "审核驳回（市政务公开办）：口径为全市"
+        assert (f["decision"]["verdict"], f["decision"]["note"], f["decision"]["decided_by"]) == (
+            "驳回",
+            "口径为全市",
+            "市政务公开办",
+        )
+        assert f["decision"]["decided_at"].startswith("20")
+    annotated = _check(ws, "A", "/annotate")
+    assert annotated.status_code == 200 and annotated.headers["content-type"] == XLSX
+    assert "%E6%A0%A1%E9%AA%8C%E7%BB%93%E6%9E%9C.xlsx" in annotated.headers["content-disposition"]  # …-校验结果.xlsx
+    sheet = load_workbook(io.BytesIO(annotated.content))["校验结果"]
+    texts = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    assert "审核驳回（市政务公开办）：口径为全市" in texts
+    assert len(ws.store.submissions("A")) == kept  # the upload page stores nothing
+    # 确认 (must be fixed) blocks again and says so in the message.
+    assert ws.post("C*", "/decisions", {**decided, "verdict": "确认", "note": "请改叙述"}).status_code == 200
+    body = _check(ws, "A").json()
+    assert body["final_ok"] is False
+    assert (
+        "（审核确认须修改，市政务公开办：请改叙述）"
+        in next(f for f in body["findings"] if f["rule"] == rule)["message"]
+    )
+    # Another agency's clerk sees none of A's decisions; a supervisor names the agency.
+    assert _check(ws, "B").json()["decisions_applied"] == 0
+    assert "请指定机构编号" in assert_error_shape(_check(ws, "C*"), 422)["error"]
+    assert _check(ws, "C*", agency_id="A").json()["decisions_applied"] == 2
+    assert_error_shape(_check(ws, "A*", agency_id="B"), 403)
+
+
 def test_versions_history_diff_and_original_file(ws: Workspace) -> None:
     first = ws.submit("A", "good").json()["submission"]
     second = ws.submit("A", "warned").json()["submission"]
@@ -282,6 +333,15 @@ def _attempts(ws: Workspace, other: int) -> dict[tuple[str, str], Any]:
         ),
         ("GET", "/workspace/api/rollup"): lambda: c.get("/workspace/api/rollup?year=2024&agency_id=B", headers=h),
         ("GET", "/workspace/api/hierarchy"): lambda: c.get("/workspace/api/hierarchy?year=2024&agency_id=B", headers=h),
+        ("POST", "/workspace/api/check"): lambda: c.post(
+            "/workspace/api/check", files={"file": ("b.xlsx", book("good"), XLSX)}, data={"agency_id": "B"}, headers=h
+        ),
+        ("POST", "/workspace/api/annotate"): lambda: c.post(
+            "/workspace/api/annotate",
+            files={"file": ("b.xlsx", book("good"), XLSX)},
+            data={"agency_id": "B"},
+            headers=h,
+        ),
         ("GET", "/workspace/api/export"): lambda: c.get("/workspace/api/export?year=2024&format=csv", headers=h),
     }
 

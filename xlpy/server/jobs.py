@@ -89,6 +89,12 @@ def render_job(
 
 def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -> bytes:
     """The annotated workbook for /api/annotate."""
+    annotatable(upload)
+    return annotate(usable(check(upload, last_year, settings)), upload, settings)
+
+
+def annotatable(upload: Upload) -> None:
+    """The 4xx for an upload that has no workbook to mark (a published report, JSON data)."""
     from xlpy.file_kinds import is_published
 
     if is_published(upload.name):
@@ -105,7 +111,6 @@ def annotate_job(upload: Upload, last_year: Upload | None, settings: Settings) -
                 code="not_workbook",
             )
         )
-    return annotate(usable(check(upload, last_year, settings)), upload, settings)
 
 
 def fill_zeros_job(upload: Upload, settings: Settings) -> tuple[bytes, int]:

@@ -100,19 +100,62 @@ def submission_job(upload: jobs.Upload, settings: Settings) -> tuple[dict[str, A
     return instance, verdict.to_dict()
 
 
-def annotated_job(upload: jobs.Upload, settings: Settings, held: dict[str, dict[str, str]]) -> bytes:
-    """The annotated copy of a stored upload with the reviewer's decisions written into its findings."""
-    verdict = jobs.usable(jobs.check(upload, None, settings))
-    for f in verdict.report.findings:
+Held = dict[str, dict[str, Any]]  # "rule|location" → the reviewer decision that holds
+
+
+def apply_decisions(verdict: Any, held: Held) -> dict[int, dict[str, Any]]:
+    """Write the reviewer's decisions into the verdict's warnings: a 驳回 (accepted) warning counts as explained,
+    so it stops blocking as a 说明 does; a 确认 one says it must be fixed. Returns {finding index: decision}."""
+    matched = {}
+    for i, f in enumerate(verdict.report.findings):
         decision = held.get(f"{f.rule}|{f.location}")
         if decision is None or f.severity != "warning":
             continue
-        if decision["verdict"] == status.ACCEPT:
+        matched[i] = decision
+        if decision["verdict"] == status.ACCEPT and not f.explained:
             f.explained = True
             f.explanation = f"审核驳回（{decision['decided_by']}）：{decision['note'] or '接受现状'}"
         elif decision["verdict"] == status.CONFIRM:
             f.message += f"（审核确认须修改，{decision['decided_by']}：{decision['note'] or '请修改'}）"
+    return matched
+
+
+def annotated_job(upload: jobs.Upload, settings: Settings, held: Held) -> bytes:
+    """The annotated copy of a stored upload with the reviewer's decisions written into its findings."""
+    verdict = jobs.usable(jobs.check(upload, None, settings))
+    apply_decisions(verdict, held)
     return jobs.annotate(verdict, upload, settings)
+
+
+def check_job(upload: jobs.Upload, last: jobs.Upload | None, settings: Settings, held: dict[int, Held]) -> bytes:
+    """/api/validate's JSON with the decisions of the report's year applied, each beside its finding."""
+    verdict = jobs.usable(jobs.check(upload, last, settings))
+    matched = apply_decisions(verdict, held.get(verdict.report.year or 0, {}))
+    body = verdict.to_dict()
+    for i, decision in matched.items():
+        body["findings"][i]["decision"] = {k: decision[k] for k in ("verdict", "note", "decided_by", "decided_at")}
+    body["decisions_applied"] = len(matched)
+    return json.dumps(body, ensure_ascii=False, default=_default).encode("utf-8")
+
+
+def annotate_upload_job(
+    upload: jobs.Upload, last: jobs.Upload | None, settings: Settings, held: dict[int, Held]
+) -> bytes:
+    """/api/annotate's copy with the decisions of the report's year written into its findings."""
+    jobs.annotatable(upload)
+    verdict = jobs.usable(jobs.check(upload, last, settings))
+    apply_decisions(verdict, held.get(verdict.report.year or 0, {}))
+    return jobs.annotate(verdict, upload, settings)
+
+
+def _held_by_year(store: Store, agency_id: str) -> dict[int, Held]:
+    """Every year's decisions that hold for an agency, keyed as apply_decisions reads them."""
+    out: dict[int, Held] = {}
+    for year in store.years():
+        held = status.latest_decisions(store.decisions(year, [agency_id]))
+        if held:
+            out[year] = {f"{rule}|{loc}": d for (_, rule, loc), d in held.items()}
+    return out
 
 
 # ---------------------------------------------------------------------- routes
@@ -171,6 +214,57 @@ def _match_agency(store: Store, who: Principal, report: dict[str, Any]) -> ApiEr
         [{"code": "confirm_agency", "agency_id": match["id"], "name": match["name"]}],
         headers=NO_STORE,
     )
+
+
+async def _decided_upload(
+    request: Request, who: Principal, file: UploadFile, last_year: UploadFile | None, agency_id: str | None
+) -> tuple[jobs.Upload, jobs.Upload | None, dict[int, Held]]:
+    """The uploads and the target agency's decisions (a clerk's own agency; a supervisor names one below it)."""
+    from xlpy.server.api import _uploads
+
+    store = _store(request)
+    target = (agency_id or "").strip() or (who.agency_id if who.role == CLERK else "")
+    if not target:
+        raise ApiError(422, "审核人核对时请指定机构编号（agency_id）", headers=NO_STORE)
+    await run_in_threadpool(_agency, store, target)
+    await run_in_threadpool(_allowed, store, who, target)
+    main, last = await _uploads(file, last_year)
+    return main, last, await run_in_threadpool(_held_by_year, store, target)
+
+
+@router.post("/check", summary="校验工作簿并带上审核人的决定（上传页使用，不保存）")
+async def check_with_decisions(
+    request: Request,
+    who: Who,
+    file: Annotated[UploadFile, File(description="年报工作簿（.xlsx / .xlsm，或 JSON 数据）")],
+    last_year: Annotated[UploadFile | None, File(description="上年度工作簿（可选）")] = None,
+    agency_id: Annotated[str | None, Form(description="机构编号（审核人必填；填报人为本机构）")] = None,
+) -> Response:
+    """/api/validate's JSON, with each warning the supervisor decided carrying its `decision` (驳回 = explained)."""
+    main, last, held = await _decided_upload(request, who, file, last_year, agency_id)
+    state = request.app.state.xlpy
+    body = await state.conversions.run(check_job, main, last, state.settings, held)
+    return Response(body, media_type="application/json", headers=NO_STORE)
+
+
+@router.post("/annotate", summary="带校验结果和审核决定的工作簿副本（上传页使用，不保存）")
+async def annotate_with_decisions(
+    request: Request,
+    who: Who,
+    file: Annotated[UploadFile, File(description="年报工作簿（.xlsx / .xlsm）")],
+    last_year: Annotated[UploadFile | None, File(description="上年度工作簿（可选）")] = None,
+    agency_id: Annotated[str | None, Form(description="机构编号（审核人必填；填报人为本机构）")] = None,
+) -> Response:
+    main, last, held = await _decided_upload(request, who, file, last_year, agency_id)
+    state = request.app.state.xlpy
+    body = await state.conversions.run(annotate_upload_job, main, last, state.settings, held)
+    from xlpy.annotate import is_macro_workbook
+
+    is_xlsm = is_macro_workbook(main.data, main.name)  # as /api/annotate names it: the suffix matches the content
+    stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
+    filename = f"{stem}-校验结果.{'xlsm' if is_xlsm else 'xlsx'}"
+    media = jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE
+    return Response(body, media_type=media, headers={**NO_STORE, **_attachment(filename)})
 
 
 @router.get("/dashboard", summary="辖区各机构的状态（审核人）或本机构的状态（填报人）")

@@ -71,12 +71,23 @@
     return { error: "服务器返回了错误（" + response.status + "），请稍后再试或联系管理员。", errors: [] };
   }
 
+  // With a workspace token, validating and the annotated copy go to the workspace: the same check, with the
+  // supervisor's decisions on the warnings (nothing is stored). Other downloads stay on /api.
+  function workspaceToken() {
+    return $("ws-token").value.trim();
+  }
+
   async function call(url, options, statusId) {
     let response;
+    const auth = url.startsWith("/workspace/") ? { Authorization: "Bearer " + workspaceToken() } : headers();
     try {
-      response = await fetch(url, Object.assign({ headers: headers(), cache: "no-store" }, options));
+      response = await fetch(url, Object.assign({ headers: auth, cache: "no-store" }, options));
     } catch (e) {
       say(statusId, "无法连接服务器，请检查网络后重试。", "error");
+      return null;
+    }
+    if (response.status === 401 && url.startsWith("/workspace/")) {
+      say(statusId, "工作台令牌不正确或已失效：请核对上级政务公开办发给本单位的令牌，或清空该框后只做校验。", "error");
       return null;
     }
     if (response.status === 401) {
@@ -126,7 +137,8 @@
     button.disabled = true;
     say("status", "正在校验……");
     try {
-      const response = await call("/api/validate", { method: "POST", body: formData() }, "status");
+      const url = workspaceToken() ? "/workspace/api/check" : "/api/validate";
+      const response = await call(url, { method: "POST", body: formData() }, "status");
       if (!response) { $("results").hidden = true; return; }
       const report = await response.json();
       showReport(report);
@@ -167,7 +179,8 @@
       const body = el("tbody");
       for (const f of groups.get(key)) {
         const message = el("td", { class: "message" }, f.message);
-        if (f.explained) message.append(el("div", { class: "explained" }, "已说明：" + (f.explanation || "")));
+        if (f.decision) message.append(decisionNote(f.decision));
+        else if (f.explained) message.append(el("div", { class: "explained" }, "已说明：" + (f.explanation || "")));
         body.append(el("tr", { class: "finding sev-row-" + f.severity },
           el("td", { class: "sev sev-" + f.severity }, SEVERITY[f.severity] || f.severity),
           el("td", { class: "rule" }, f.rule),
@@ -180,6 +193,14 @@
     if (!order.length) box.append(el("p", { class: "status ok" }, "未发现问题。"));
     $("results").hidden = false;
     say("dl-status", "");
+  }
+
+  // A supervisor's decision on a warning (from /workspace/api/check): who, when, the verdict and the note.
+  function decisionNote(d) {
+    const what = d.verdict === "驳回" ? "审核驳回（接受现状，不再阻止定稿）" : "审核确认（须修改）";
+    const when = (d.decided_at || "").slice(0, 16).replace("T", " ");
+    return el("div", { class: d.verdict === "驳回" ? "explained decision" : "decision", "data-verdict": d.verdict },
+      what + "，" + d.decided_by + "，" + when + (d.note ? "：" + d.note : ""));
   }
 
   function cellsCell(cells) {
@@ -225,7 +246,8 @@
     button.disabled = true;
     say("dl-status", "正在生成……");
     try {
-      const response = await call("/api/" + kind, { method: "POST", body: formData(extra) }, "dl-status");
+      const url = kind === "annotate" && workspaceToken() ? "/workspace/api/annotate" : "/api/" + kind;
+      const response = await call(url, { method: "POST", body: formData(extra) }, "dl-status");
       if (!response) return;
       const fallback = { annotate: "校验结果.xlsx", "fill-zeros": "空白填0.xlsx" }[kind] || "报告." + extra.format;
       const filled = response.headers.get("X-Xlpy-Filled");
