@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 XLPY    = $(BIN)/xlpy
 export XLWINGS_LICENSE_KEY ?= noncommercial
 
-.PHONY: setup demo test test-deps pdf-deps workbooks bench check clean
+.PHONY: setup demo test test-deps pdf-deps workbooks bench bench-readme check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ workbooks: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# README's "## Performance" section, every figure from this run (paste it over the section).
+bench-readme: setup
+	$(BIN)/python bench/readme_table.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -54,14 +54,16 @@ def read_view(view: WorkbookView, *, by_layout: bool = False) -> ReadResult:
     sheets = view.sheet_names()
     version = _version(view, names, sheets, by_layout)
     lay = layout(version)
-    cells, max_rows = _locate(view.name, lay, names, tuple(sheets), by_layout, getattr(view, "cache_key", None))
+    cells, max_rows, refs = _locate(view.name, lay, names, tuple(sheets), by_layout, getattr(view, "cache_key", None))
     grids = {sheet: view.values(sheet, max_row) for sheet, max_row in max_rows.items()}
     raw: dict[str, Any] = {}
     blank_sheets: set[str] = set()
     numeric = _plan(version).numeric
     for path, (sheet, r, c, _) in cells.items():
-        grid = grids[sheet]
-        value = grid[r - 1][c - 1] if r - 1 < len(grid) and c - 1 < len(grid[r - 1]) else None
+        try:
+            value = grids[sheet][r - 1][c - 1]  # r, c ≥ 1: an index error means beyond the sheet's data
+        except IndexError:
+            value = None
         raw[path] = value
         if value == "" and path in numeric:
             blank_sheets.add(sheet)
@@ -73,11 +75,11 @@ def read_view(view: WorkbookView, *, by_layout: bool = False) -> ReadResult:
             for path, (s, r, c, _) in cells.items():
                 if (s, r, c) in found and raw[path] == "":
                     raw[path] = found[(s, r, c)]
-    instance, refs = _assemble(lay, raw, {p: c[3] for p, c in cells.items()})
+    instance, found_refs = _assemble(lay, raw, refs)
     template_version = raw.get("template_version")
     return ReadResult(
         instance,
-        refs,
+        found_refs,
         version,
         str(template_version) if template_version not in (None, "") else None,
         view.name,
@@ -147,7 +149,7 @@ def _version(view: WorkbookView, names: dict[str, tuple[str, str]], sheets: list
 Located = dict[str, tuple[str, int, int, str]]  # path -> (sheet, row, col, "表三!D8")
 # Workbooks filled from one template share workbook.xml byte for byte, so batch and HTTP runs
 # locate the fields once per template. Keyed by that XML text (bounded; cleared when full).
-_LOCATED: dict[tuple[str, str, tuple[str, ...]], tuple[Located, dict[str, int]]] = {}
+_LOCATED: dict[tuple[str, str, tuple[str, ...]], tuple[Located, dict[str, int], dict[str, str]]] = {}
 
 
 def _locate(
@@ -157,8 +159,8 @@ def _locate(
     sheets: tuple[str, ...],
     by_layout: bool,
     cache_key: str | None = None,
-) -> tuple[Located, dict[str, int]]:
-    """Every field's cell, and how many rows of each sheet to read."""
+) -> tuple[Located, dict[str, int], dict[str, str]]:
+    """Every field's cell, how many rows of each sheet to read, and each field's cell as shown ("表三!D8")."""
     key = (cache_key, lay.version, sheets) if cache_key is not None else None
     if key is not None and key in _LOCATED:
         return _LOCATED[key]
@@ -191,11 +193,12 @@ def _locate(
     max_rows: dict[str, int] = {}
     for sheet, r, _, _ in out.values():
         max_rows[sheet] = max(r, max_rows.get(sheet, 0))
+    refs = {p: c[3] for p, c in out.items()}
     if key is not None:
         if len(_LOCATED) >= 64:
             _LOCATED.clear()
-        _LOCATED[key] = (out, max_rows)
-    return out, max_rows
+        _LOCATED[key] = (out, max_rows, refs)
+    return out, max_rows, refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +209,7 @@ class _Plan:
     leaves: tuple[tuple[str, str, str, str], ...]  # (path, parent path, key, kind)
     slots: tuple[tuple[str, str, str, int, tuple[str, ...]], ...]  # (group, parent, key, slots, item keys)
     numeric: frozenset[str]  # paths of number cells (where a formula error may hide behind a blank)
+    slot_paths: tuple[tuple[tuple[str, ...], ...], ...]  # per slot group, per slot: its cells' paths by item key
 
 
 @cache
@@ -236,7 +240,10 @@ def _plan(version: str) -> _Plan:
         parent_of(path)  # its containers exist even if no cell shares them
     slots = tuple((group, *parent_of(group), lay.slots[group], tuple(keys)) for group, keys in slot_keys.items())
     numeric = frozenset(p for p, _, _, kind in leaves if kind in NUMERIC)
-    return _Plan(tuple(containers.values()), tuple(leaves), slots, numeric)
+    slot_paths = tuple(
+        tuple(tuple(f"{group}.{i}.{k}" for k in keys) for i in range(n)) for group, _, _, n, keys in slots
+    )
+    return _Plan(tuple(containers.values()), tuple(leaves), slots, numeric, slot_paths)
 
 
 def _assemble(lay: Layout, raw: dict[str, Any], refs: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -253,14 +260,14 @@ def _assemble(lay: Layout, raw: dict[str, Any], refs: dict[str, str]) -> tuple[d
         # A constant the template prints in a header (no cell): the workbook states it by its layout.
         parent, _, key = path.rpartition(".")
         nodes[parent][key] = value
-    for group, parent, gkey, n, keys in plan.slots:
+    for (_, parent, gkey, _, keys), by_slot in zip(plan.slots, plan.slot_paths, strict=True):
         items: list[dict[str, Any]] = []
-        for i in range(n):
-            item = {k: coerce(schema.TEXT, raw[f"{group}.{i}.{k}"]) for k in keys}
-            if any(item.values()):
-                for k in keys:
-                    cells[f"{group}.{len(items)}.{k}"] = refs[f"{group}.{i}.{k}"]
-                items.append(item)
+        for paths in by_slot:
+            values = [coerce(schema.TEXT, raw[p]) for p in paths]
+            if any(values):
+                for kept, path in zip(by_slot[len(items)], paths, strict=True):
+                    cells[kept] = refs[path]
+                items.append(dict(zip(keys, values, strict=True)))
         nodes[parent][gkey] = items
     return nodes[""], cells
 

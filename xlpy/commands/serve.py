@@ -88,10 +88,10 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _protocol(seconds: float, workers: int) -> Any:
-    from xlpy.server.protocol import REQUEST_TIMEOUT_SECONDS, protocol
+    from xlpy.server.protocol import REQUEST_TIMEOUT_SECONDS, default_protocol_name, protocol
 
     if workers > 1:  # worker processes import the protocol by name: the default deadline
-        return "xlpy.server.protocol:DeadlineH11Protocol" if seconds == REQUEST_TIMEOUT_SECONDS else protocol(seconds)
+        return default_protocol_name() if seconds == REQUEST_TIMEOUT_SECONDS else protocol(seconds)
     return protocol(seconds)
 
 

@@ -1,10 +1,13 @@
-"""uvicorn's h11 protocol with a deadline for the request itself: silent, slow-header and slow-body clients are closed.
+"""uvicorn's HTTP protocol with a deadline for the request itself: silent, slow-header and slow-body clients are closed.
 
 uvicorn closes an idle keep-alive connection, but a client that connects and sends nothing, or
 sends its header or upload a few bytes at a time, holds the connection (and a file descriptor)
 for as long as it likes. Here a request must have arrived completely within `request_timeout`
 seconds of the connection opening (or of the previous response): otherwise the connection is
 closed. No response can be sent then (the request never arrived), so there is no JSON body.
+
+httptools (uvicorn's C parser) when it is installed: h11 parses in pure Python, a share of every
+request's overhead beyond validation (bench/bench_http.py); h11 otherwise, with the same deadline.
 """
 
 from __future__ import annotations
@@ -49,6 +52,55 @@ class DeadlineH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
-def protocol(request_timeout: float) -> type[DeadlineH11Protocol]:
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # httptools not installed: h11 serves alone
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
+
+if HttpToolsProtocol is not None:
+
+    class DeadlineHttpToolsProtocol(HttpToolsProtocol):
+        """HttpToolsProtocol + the same per-request arrival deadline."""
+
+        request_timeout = REQUEST_TIMEOUT_SECONDS
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def _arm(self) -> None:
+            timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
+            if timer is not None:
+                timer.cancel()
+            self._arrival = self.loop.call_later(self.request_timeout, self._expire)
+
+        def _expire(self) -> None:
+            # Still arriving: no request since the last response (idle, or headers trickling in), or
+            # one whose body has not all come. A request being processed has the job deadline.
+            cycle = self.cycle
+            arriving = cycle is None or cycle.response_complete or cycle.more_body
+            if arriving and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_lost(self, exc: Any) -> None:
+            timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
+            if timer is not None:
+                timer.cancel()
+            super().connection_lost(exc)
+
+
+def protocol(request_timeout: float) -> type[asyncio.Protocol]:
     """The protocol class with this deadline (uvicorn takes a class, not an instance)."""
-    return type("XlpyH11Protocol", (DeadlineH11Protocol,), {"request_timeout": float(request_timeout)})
+    base: type[asyncio.Protocol] = DeadlineH11Protocol if HttpToolsProtocol is None else DeadlineHttpToolsProtocol
+    return type("XlpyProtocol", (base,), {"request_timeout": float(request_timeout)})
+
+
+def default_protocol_name() -> str:
+    """The import path worker processes load the protocol by (they cannot receive a class)."""
+    name = "DeadlineH11Protocol" if HttpToolsProtocol is None else "DeadlineHttpToolsProtocol"
+    return f"xlpy.server.protocol:{name}"
