@@ -10,7 +10,7 @@ from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.claims import CASE_UNITS
 from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
+from xlpy.narrative.sentences import Sentence, blank_parens, parens, per_sentence, sentences
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
 BOTH = "review_and_litigation"  # a combined figure: 行政复议 + 行政诉讼
@@ -110,7 +110,7 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
             return None
         group, pos = a.lastgroup or "", n.num_start
     # A result: its topic is the nearest one before it (parenthesised asides skipped when outside them).
-    text = s.norm if _inside_parens(s.norm, pos) else blanked
+    text = s.norm if parens(s.norm).open_before[pos] else blanked
     topics = [t for t in _topic_words(text) if t[1] <= pos]
     if not topics:
         return None
@@ -130,22 +130,6 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
 def _topic_words(text: str) -> tuple[tuple[int, int, str], ...]:
     """The 复议/诉讼 words of a sentence (start, end, topic), found once: _TOPIC is slow to scan."""
     return tuple((m.start(), m.end(), m.lastgroup or "") for m in _TOPIC.finditer(text))
-
-
-def _inside_parens(s: str, pos: int) -> bool:
-    return ("（" in s or "(" in s) and _open_before(s)[pos] > 0
-
-
-@lru_cache(maxsize=1024)
-def _open_before(s: str) -> bytes:
-    """For each offset, whether a parenthesis is open before it: one pass per sentence, not one per number."""
-    out = bytearray(len(s) + 1)
-    depth = 0
-    for i, ch in enumerate(s):
-        depth += ch in "（("
-        depth -= ch in "）)" and depth > 0
-        out[i + 1] = depth > 0
-    return bytes(out)
 
 
 @lru_cache(maxsize=256)

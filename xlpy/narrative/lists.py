@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, blank_parens, per_sentence, sentences
+from xlpy.narrative.sentences import Sentence, blank_parens, parens, per_sentence, sentences
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
 _MARKER = re.compile(r"(?P<part>其中)|(?P<full>具体包括|主要包括|类别包括|包括|包含|涵盖|分别为|分别是|具体为|具体是)")
@@ -60,7 +60,7 @@ def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
     out = [found for m in _MARKER.finditer(blanked) if (found := _list_at(s, blanked, m)) is not None]
     # "共公布政府信息2599条，（其中机构职能类信息25条，…）": a list that is itself the parenthesised aside.
     for m in _ASIDE.finditer(s.norm):
-        close = _closing(s.norm, m.start())
+        close = parens(s.norm).closing.get(m.start())
         if close is None:
             continue
         # Only this aside is read: its parentheses become spaces, everything after it is blanked.
@@ -72,17 +72,6 @@ def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
 
 
 _ASIDE = re.compile(r"[（(](?=其中|包括)")
-
-
-def _closing(text: str, start: int) -> int | None:
-    """The offset of the parenthesis closing the one at start (None when unclosed)."""
-    depth = 0
-    for i in range(start, len(text)):
-        depth += text[i] in "（("
-        depth -= text[i] in "）)"
-        if depth == 0:
-            return i
-    return None
 
 
 def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:

@@ -191,20 +191,35 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     return tuple(out)
 
 
-def blank_parens(s: str) -> str:
-    """The text with every closed （…） group replaced by spaces (offsets kept)."""
+class Parens(NamedTuple):
+    """The （…） groups of a sentence, found in one pass."""
+
+    blanked: str  # every closed outermost group replaced by spaces (offsets kept)
+    open_before: bytes  # per offset: 1 when a parenthesis is open before it
+    closing: dict[int, int]  # offset of an opening parenthesis → offset of the one closing it
+
+
+@lru_cache(maxsize=1024)
+def parens(s: str) -> Parens:
     if "（" not in s and "(" not in s:
-        return s
-    out = list(s)
+        return Parens(s, bytes(len(s) + 1), {})
+    out, flags, closing = list(s), bytearray(len(s) + 1), {}
     stack: list[int] = []
     for i, ch in enumerate(s):
         if ch in "（(":
             stack.append(i)
         elif ch in "）)" and stack:
             j = stack.pop()
+            closing[j] = i
             if not stack:
                 out[j : i + 1] = " " * (i + 1 - j)
-    return "".join(out)
+        flags[i + 1] = bool(stack)
+    return Parens("".join(out), bytes(flags), closing)
+
+
+def blank_parens(s: str) -> str:
+    """The text with every closed （…） group replaced by spaces (offsets kept)."""
+    return parens(s).blanked
 
 
 _T = TypeVar("_T")
