@@ -3,6 +3,8 @@ come from the schema's titles (no version branch in code)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -62,6 +64,6 @@ def test_rules_and_candidates_name_known_kinds() -> None:
 
 @pytest.mark.parametrize("word", ["结转|顺延", "(?:办结)", r"\d+年", "申请.*件"])
 def test_trigger_words_refuse_regex_syntax(word: str) -> None:
-    data = load_json(kinds.CLAIMS)
+    data = copy.deepcopy(load_json(kinds.CLAIMS))  # load_json's result is shared: never change it in place
     data["triggers"]["s3"]["groups"]["new"]["forms"] = [[[word]]]
     assert list(Draft202012Validator(load_json(kinds.META)).iter_errors(data))
