@@ -8,8 +8,7 @@ from functools import cache
 from typing import Any
 
 from xlpy import schema
-from xlpy.errors import RegisterError
-from xlpy.resources import load_json
+from xlpy.narrative import lexicon
 
 CLAIMS = "narrative/claims.json"
 META = "meta/narrative-claims.schema.json"
@@ -26,14 +25,7 @@ class Quantity:
 
 @cache
 def _data() -> dict[str, Any]:
-    from jsonschema import Draft202012Validator
-
-    data = load_json(CLAIMS)
-    errors = sorted(Draft202012Validator(load_json(META)).iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        where = ".".join(str(p) for p in errors[0].path)
-        raise RegisterError(f"说法类别 schemas/{CLAIMS}（{where}）：{errors[0].message}", file=CLAIMS)
-    return data
+    return lexicon.load_checked(CLAIMS, META, "说法类别")  # type: ignore[no-any-return]
 
 
 def rule_ids() -> tuple[str, ...]:

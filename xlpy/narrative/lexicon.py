@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from xlpy.errors import RegisterError
 from xlpy.resources import load_json
@@ -12,15 +13,21 @@ LEXICON = "narrative/lexicon.json"
 META = "meta/narrative-lexicon.schema.json"
 
 
-@cache
-def _lists() -> dict[str, tuple[str, ...]]:
+def load_checked(path: str, meta: str, what: str) -> Any:
+    """A data file of schemas/narrative/, validated by its meta-schema (the first error names the entry)."""
     from jsonschema import Draft202012Validator
 
-    data = load_json(LEXICON)
-    errors = sorted(Draft202012Validator(load_json(META)).iter_errors(data), key=lambda e: list(e.path))
+    data = load_json(path)
+    errors = sorted(Draft202012Validator(load_json(meta)).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         where = ".".join(str(p) for p in errors[0].path)
-        raise RegisterError(f"词表 schemas/{LEXICON}（{where}）：{errors[0].message}", file=LEXICON)
+        raise RegisterError(f"{what} schemas/{path}（{where}）：{errors[0].message}", file=path)
+    return data
+
+
+@cache
+def _lists() -> dict[str, tuple[str, ...]]:
+    data = load_checked(LEXICON, META, "词表")
     return {name: tuple(entry["words"]) for name, entry in data["lists"].items()}
 
 
