@@ -124,6 +124,22 @@ def test_restart_after_max_uses(docx):
         c.shutdown()
 
 
+def test_an_idle_libreoffice_is_stopped_and_the_next_conversion_starts_one(docx):
+    assert SOFFICE is not None
+    c = converter.Converter(SOFFICE, child_env(), idle=1.0)
+    try:
+        c.convert(for_libreoffice(docx), 60)
+        pgid = c.pid
+        assert pgid is not None
+        deadline = time.monotonic() + 10
+        while c.pid is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert c.pid is None and not _group_alive(pgid)
+        assert _printed(c.convert(for_libreoffice(docx), 60)) and c.starts == 2
+    finally:
+        c.shutdown()
+
+
 def test_shutdown_leaves_no_process_and_no_profile(conv, docx):
     conv.convert(for_libreoffice(docx), 60)
     pgid, work = conv.pid, conv._work

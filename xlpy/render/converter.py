@@ -10,6 +10,7 @@ Bounds:
 - one conversion at a time (a lock; waiting for it counts against the caller's time limit);
 - a conversion still running at its time limit has LibreOffice killed (its whole process group) and
   the next conversion starts a new one; so does any error, and every MAX_USES conversions;
+- a LibreOffice idle for IDLE_S (10 minutes) is stopped; the next conversion starts one;
 - it stops with its owner: shutdown() (the CLI and the server call it), at interpreter or
   multiprocessing-worker exit, and — if the owner is killed — the worker sees its parent gone and
   kills LibreOffice itself.
@@ -39,6 +40,9 @@ WORKER = Path(__file__).with_name("uno_worker.py")
 PYTHON_CANDIDATES = ("/usr/bin/python3",)
 # LibreOffice leaks a little per document; a planned restart every so many keeps it small.
 MAX_USES = 100
+# A LibreOffice idle this long is stopped (the next PDF starts one): a server that made one PDF in the
+# morning does not hold ~200 MB per worker process all day for it.
+IDLE_S = 600.0
 
 
 class Unavailable(Exception):
@@ -48,11 +52,22 @@ class Unavailable(Exception):
 class Converter:
     """One LibreOffice kept warm for `soffice`; see the module docstring for its bounds."""
 
-    def __init__(self, soffice: str, env: dict[str, str], *, python: str | None = None, max_uses: int = MAX_USES):
+    def __init__(
+        self,
+        soffice: str,
+        env: dict[str, str],
+        *,
+        python: str | None = None,
+        max_uses: int = MAX_USES,
+        idle: float = IDLE_S,
+    ):
         self.soffice = soffice
         self.env = env
         self.python = python or next((p for p in PYTHON_CANDIDATES if Path(p).is_file()), None)
         self.max_uses = max_uses
+        self.idle = idle
+        self._idle_timer: threading.Timer | None = None
+        self._last_used = 0.0
         self.starts = 0  # LibreOffice processes started (the bench and tests read it)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -89,12 +104,33 @@ class Converter:
                     raise
             raise AssertionError("unreachable")
         finally:
+            self._last_used = time.monotonic()
+            self._arm_idle_stop()
             self._lock.release()
 
     def shutdown(self) -> None:
         """Stop LibreOffice and remove its profile (waits for a conversion in progress, at most its limit)."""
         with self._lock:
             self._stop()
+
+    def _arm_idle_stop(self) -> None:
+        # Called with the lock held: one timer at a time, restarted by every conversion.
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        if self.idle > 0 and self._proc is not None:
+            self._idle_timer = threading.Timer(self.idle, self._stop_if_idle)
+            self._idle_timer.daemon = True
+            self._idle_timer.start()
+
+    def _stop_if_idle(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            return  # a conversion is running; it arms a new timer when it ends
+        try:
+            if self._proc is not None and time.monotonic() - self._last_used >= self.idle * 0.99:
+                self._stop()
+        finally:
+            self._lock.release()
 
     def _ensure_started(self, deadline: float, timeout: float) -> bool:
         if self._unavailable is not None:
@@ -180,6 +216,9 @@ class Converter:
         return value if isinstance(value, dict) else {}
 
     def _stop(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         proc, work = self._proc, self._work
         self._proc, self._work = None, None
         if proc is not None:
