@@ -332,6 +332,18 @@ def test_no_libreoffice_is_a_clear_error(monkeypatch, tmp_path):
     assert "Traceback" not in err.getvalue()
 
 
+def test_no_libreoffice_on_the_server_is_a_503_saying_what_to_do(client, books, monkeypatch, tmp_path):
+    """POST /api/render format=pdf on a server without LibreOffice: 503 in the one error shape with the
+    server-side message (not the CLI's apt-get advice), before the upload is even read."""
+    from tests.http_support import post
+    from xlpy.render import pdf as pdf_mod
+
+    monkeypatch.setattr(pdf_mod, "SOFFICE_CANDIDATES", (str(tmp_path / "no-soffice"),))
+    r = post(client, "/api/render", books["huaian"], format="pdf")
+    assert r.status_code == 503 and r.json()["error"] == pdf_mod.MISSING_ON_SERVER
+    assert post(client, "/api/render", books["huaian"], format="docx").status_code == 200
+
+
 def _repo_root():
     from tests.render_support import ROOT
 

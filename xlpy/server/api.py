@@ -75,8 +75,13 @@ async def api_render(
 ) -> Response:
     """Render the report. Without `draft`, a report blocked by findings is refused with 422 and the findings."""
     state = request.app.state.xlpy
-    main, last = await _uploads(file, last_year)
     fmt = str(format.value)
+    if fmt == "pdf":
+        from xlpy.render.pdf import MISSING_ON_SERVER, find_soffice
+
+        if find_soffice() is None:  # the server's lack, not the upload's: 503 with what to do instead
+            raise ApiError(503, MISSING_ON_SERVER)
+    main, last = await _uploads(file, last_year)
     body, filename = await state.conversions.run(jobs.render_job, main, last, state.settings, fmt, draft)
     return Response(body, media_type=formats.get(fmt).media_type, headers=_attachment(filename))
 
