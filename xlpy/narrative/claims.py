@@ -27,7 +27,7 @@ COMBINED = "s3.combined."  # prefix: "s3.combined.s3.granted+s3.partly" — outc
 _KINDS = {"new": NEW, "noun": NEW, "handled": HANDLED, "answered": ANSWERED, "fwd": CARRIED_FORWARD}
 
 # Units a count of applications or cases is given in.
-CASE_UNITS = frozenset({"件", "件次", "宗", "份", "起"})  # not "个": "20个工作日"
+CASE_UNITS = frozenset(lexicon.words("application_units"))
 
 _ROWS_RE = grammar.triggers("s3", ("row",))
 _OUTCOMES = kinds.outcomes()
@@ -51,8 +51,7 @@ _PCT_NAMED = re.compile(
 _SHARE_GAP = re.compile(r"[\s，,]*(?:占|比例)[^，,。；;\d]*")
 
 
-_PERSONS = ("公民", "个人")
-_BODIES = ("法人", "组织", "企业")
+_PERSONS, _BODIES = lexicon.words("person_applicants"), lexicon.words("body_applicants")
 
 
 def one_applicant_type(words: str) -> bool:

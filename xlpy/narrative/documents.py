@@ -17,7 +17,7 @@ MADE, PUBLISHED, REPEALED, IN_FORCE = "made", "published", "repealed", "in_force
 _BLOCK = lexicon.pattern("document_blockers")  # someone else's, or planned / proposed, not done
 _TAIL = lexicon.filler("document_tails")  # between the noun and the number ("规章共 3 件")
 _MID = re.compile(r"[^，。；;：:、\d]{0,12}")  # between the verb and the noun ("制发部门规范性文件")
-_UNITS = frozenset({"件", "部", "个", "份", "项"})
+_UNITS = frozenset(lexicon.words("document_units"))
 
 
 # Where 新制作 and 新公开 are separate columns (2019), a clerk's "新增" may mean either.
@@ -63,7 +63,5 @@ def _read(s: Sentence, n: Number, before: str) -> tuple[str, str] | None:
         return None
     if _BLOCK.search(mid) or _BLOCK.search(verb.lead[-4:] if verb is not last else noun.lead[-4:]):
         return None
-    column = verb.group
-    if column == MADE and "公开" in verb.word or verb.word in ("发布", "公布"):
-        column = PUBLISHED  # “新增公开/发布 规章”: 2019 has its own column; 2021 counts it as 制发
-    return RULES if noun.word == "规章" else NORMATIVE, column
+    # “新增公开/发布 规章” is 新公开 (2019 has its own column; 2021 counts it as 制发).
+    return RULES if noun.word == "规章" else NORMATIVE, verb.group
