@@ -24,11 +24,8 @@ _NEGATED = lexicon.words("case_negations")
 # "上年度结转的行政诉讼 1 件": a case of an earlier year (表四 counts the report year's cases).
 _EARLIER = lexicon.pattern("earlier_case_words")
 
-_ALL_UPHELD = re.compile(r"(?:均|全部|全)(?:获|被|予以|得到|为|已)?(?:依法)?维持")
-_NO_LOSS = re.compile(
-    r"(?:无|没有|未出现|未发生|未|零)(?:一起|一件)?(?:被)?(?:败诉|纠错|纠正|撤销)|(?:败诉|纠错)率为?(?:0|零)(?![.\d])"
-    r"|(?:均|全部)(?:获)?胜诉"
-)
+_ALL_UPHELD = grammar.triggers("s4_outcome", ("upheld",))
+_NO_LOSS = grammar.triggers("s4_outcome", ("not_lost", "not_lost_rate"))
 _REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
 
 
