@@ -19,7 +19,7 @@ _TOPICS = (DIRECT, AFTER_REVIEW, REVIEW, LITIGATION)
 _TOPIC = grammar.triggers("s4", _TOPICS)
 _FILLER = lexicon.filler("case_fillers")
 # The reviewer's or the court's side of a case, not this agency as respondent.
-_REVIEWER = re.compile(r"复议机关|复议决定书|受理|审理(?!中)|办理|作出")
+_REVIEWER = grammar.triggers("s4_reviewer")
 _NEGATED = lexicon.words("case_negations")
 # "上年度结转的行政诉讼 1 件": a case of an earlier year (表四 counts the report year's cases).
 _EARLIER = lexicon.pattern("earlier_case_words")
@@ -94,7 +94,7 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
             return None
         if _REVIEWER.search(r.lead):
             return None
-        if r.group == REVIEW and "申请" in before[r.start :] and re.search(r"收到|接到|受理", r.lead):
+        if r.group == REVIEW and "申请" in before[r.start :] and any(w in r.lead for w in ("收到", "接到", "受理")):
             return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
         if r.group in (REVIEW, LITIGATION) and grammar.joined(r.lead, "s4", (REVIEW, LITIGATION)):
             return BOTH, "total", ()  # "行政复议和行政诉讼共74件": the two totals together

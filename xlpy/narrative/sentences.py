@@ -143,12 +143,12 @@ def _marks(norm: str) -> _Marks:
         tuple(years),
         tuple(e for _, e, _ in years),
         tuple(sorted(m.end() for m in parts)),
-        tuple(bool(_COMPARED.search(norm, max(0, a - 3), a)) for a, _, _ in years),
+        tuple(norm[max(0, a - 3) : a].rstrip().endswith(_COMPARED) for a, _, _ in years),
     )
 
 
 # The year after these is what a figure is compared with ("较去年", "比上年", "与2023年相比", "同比").
-_COMPARED = re.compile(r"(?:较|比|与|同)\s*$")
+_COMPARED = ("较", "比", "与", "同")
 
 
 def _delimiter_between(major: list[int], lo: int, hi: int) -> bool:

@@ -76,8 +76,8 @@ def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     other = _other(ctx)
     if _FEE.search(other.text) or any(_FEE.search(sentence) for sentence in _elsewhere(ctx)):
         return
-    for sentence in re.split(r"[。；;\n]", other.text):
-        if _FEE_LOOSE.search(sentence) and re.search(r"信息公开|申请", sentence):
+    for sentence in _CLAUSES.split(other.text):
+        if _FEE_LOOSE.search(sentence) and ("信息公开" in sentence or "申请" in sentence):
             return
     yield finding(ctx, rule, other, rule.message)
 
