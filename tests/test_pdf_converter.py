@@ -132,8 +132,8 @@ def test_an_idle_libreoffice_is_stopped_and_the_next_conversion_starts_one(docx)
         pgid = c.pid
         assert pgid is not None
         deadline = time.monotonic() + 10
-        while c.pid is not None and time.monotonic() < deadline:
-            time.sleep(0.2)
+        while (c.pid is not None or _group_alive(pgid)) and time.monotonic() < deadline:
+            time.sleep(0.2)  # stopping: LibreOffice is asked to quit, then its group is killed
         assert c.pid is None and not _group_alive(pgid)
         assert _printed(c.convert(for_libreoffice(docx), 60)) and c.starts == 2
     finally:
@@ -144,8 +144,10 @@ def test_shutdown_leaves_no_process_and_no_profile(conv, docx):
     conv.convert(for_libreoffice(docx), 60)
     pgid, work = conv.pid, conv._work
     assert pgid is not None and work is not None and (work / "profile").is_dir()
+    pipe = Path(f"/tmp/OSL_PIPE_{os.getuid()}_{conv._pipe}")  # LibreOffice's UNO pipe socket
+    assert pipe.exists()
     conv.shutdown()
-    assert not _group_alive(pgid) and not work.exists()
+    assert not _group_alive(pgid) and not work.exists() and not pipe.exists()
 
 
 def test_without_python3_uno_the_one_shot_path_converts(monkeypatch, docx):

@@ -43,6 +43,8 @@ MAX_USES = 100
 # A LibreOffice idle this long is stopped (the next PDF starts one): a server that made one PDF in the
 # morning does not hold ~200 MB per worker process all day for it.
 IDLE_S = 600.0
+# How long a planned stop waits for LibreOffice to quit by itself before killing it.
+GRACE_S = 5.0
 
 
 class Unavailable(Exception):
@@ -72,6 +74,7 @@ class Converter:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._work: Path | None = None
+        self._pipe = ""  # the UNO pipe's name
         self._buffer = b""
         self._uses = 0
         self._converted = 0  # by the LibreOffice now running
@@ -111,7 +114,7 @@ class Converter:
     def shutdown(self) -> None:
         """Stop LibreOffice and remove its profile (waits for a conversion in progress, at most its limit)."""
         with self._lock:
-            self._stop()
+            self._stop(graceful=True)
 
     def _arm_idle_stop(self) -> None:
         # Called with the lock held: one timer at a time, restarted by every conversion.
@@ -128,7 +131,7 @@ class Converter:
             return  # a conversion is running; it arms a new timer when it ends
         try:
             if self._proc is not None and time.monotonic() - self._last_used >= self.idle * 0.99:
-                self._stop()
+                self._stop(graceful=True)
         finally:
             self._lock.release()
 
@@ -136,7 +139,7 @@ class Converter:
         if self._unavailable is not None:
             raise Unavailable(self._unavailable)
         if self._proc is not None and (self._proc.poll() is not None or self._uses >= self.max_uses):
-            self._stop()
+            self._stop(graceful=self._proc.poll() is None)  # a planned restart: let LibreOffice exit
         if self._proc is not None:
             return False
         if self.python is None or os.name != "posix":
@@ -146,7 +149,7 @@ class Converter:
         self._seeded = profile_seed.copy_into(self.soffice, self._work / "profile")
         self._converted = 0
         env = dict(self.env, HOME=str(self._work), TMPDIR=str(self._work))
-        pipe = f"xlpy-pdf-{os.getpid()}-{id(self):x}-{self.starts}"
+        pipe = self._pipe = f"xlpy-pdf-{os.getpid()}-{id(self):x}-{self.starts}"
         self._proc = subprocess.Popen(
             [self.python, str(WORKER), self.soffice, (self._work / "profile").as_uri(), pipe],
             cwd=self._work,
@@ -215,13 +218,23 @@ class Converter:
             raise _WorkerDied from None
         return value if isinstance(value, dict) else {}
 
-    def _stop(self) -> None:
+    def _stop(self, *, graceful: bool = False) -> None:
+        """Stop LibreOffice: `graceful` (shutdown, idle, planned restart) lets it quit by itself first,
+        so it removes its pipe files from /tmp; otherwise (time limit, error) it is killed at once."""
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
         proc, work = self._proc, self._work
         self._proc, self._work = None, None
+        if proc is not None and graceful and proc.poll() is None and proc.stdin is not None:
+            try:
+                proc.stdin.close()  # the worker asks LibreOffice to terminate, then ends its group
+                proc.wait(timeout=GRACE_S)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if proc is not None:
+            # A killed LibreOffice leaves its UNO pipe's socket file behind; the name is ours.
+            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self._pipe}").unlink(missing_ok=True)
             try:
                 os.killpg(proc.pid, signal.SIGKILL)  # the worker's group: the worker and LibreOffice
             except (ProcessLookupError, PermissionError, OSError):

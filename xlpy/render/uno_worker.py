@@ -24,6 +24,7 @@ except ImportError:
     print(json.dumps({"ok": False, "missing": "uno", "error": "python3-uno is not installed"}), flush=True)
     sys.exit(3)
 
+office = None  # the soffice process
 START_TIMEOUT_S = 60.0  # the converter's own time limit is shorter; this only ends a forgotten worker
 
 
@@ -49,7 +50,8 @@ def watch_parent(parent):
 
 
 def connect(soffice, profile, pipe):
-    subprocess.Popen(
+    global office
+    office = subprocess.Popen(
         [
             soffice,
             "-env:UserInstallation=" + profile,
@@ -109,7 +111,17 @@ def main():
         except Exception as exc:
             reply = {"ok": False, "error": str(exc)[:300]}
         print(json.dumps(reply), flush=True)
-    end_group()  # stdin closed: the converter shut down
+    # stdin closed: the converter stops this LibreOffice. Asked to quit, it removes its pipe files from
+    # /tmp (killed, it leaves them); a LibreOffice that does not quit within 3 s is killed anyway.
+    timer = threading.Timer(3.0, end_group)
+    timer.daemon = True
+    timer.start()
+    try:
+        desktop.terminate()
+        office.wait(3.0)  # soffice (the wrapper) ends when LibreOffice has quit
+    except Exception:
+        pass
+    end_group()
 
 
 if __name__ == "__main__":
