@@ -46,11 +46,11 @@ def timeit(fn: Callable[[], Any], *, repeat: int = 50, warmup: int = 5) -> float
     return statistics.median(times)
 
 
-def timeit_together(fns: dict[str, Callable[[], Any]], *, repeat: int = 50, warmup: int = 3) -> dict[str, float]:
-    """Median wall time of each function, measured in turns (a, b, c, a, b, c …).
+def timeit_together(fns: dict[str, Callable[[], Any]], *, repeat: int = 50, warmup: int = 3) -> dict[str, list[float]]:
+    """Wall times of each function (seconds, `repeat` each), measured in turns (a, b, c, a, b, c …).
 
     On a shared machine a burst of load then slows the baseline and the measured step alike, so
-    their ratio holds even when the absolute times do not.
+    their ratio holds even when the absolute times do not; the fastest turn is the nearest to a quiet run.
     """
     for _ in range(warmup):
         for fn in fns.values():
@@ -61,7 +61,7 @@ def timeit_together(fns: dict[str, Callable[[], Any]], *, repeat: int = 50, warm
             t = time.perf_counter()
             fn()
             times[key].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
 
 
 RECORD = "XLPY_BENCH_RECORD"  # bench/readme_table.py sets it: headline figures go to that file as JSON lines

@@ -190,6 +190,18 @@ def _predicate(node: dict[str, Any]) -> Callable[[Any], bool] | None:
         checks.append(lambda v: type(v) is str and bool(_ISO_DATE.match(v)) and _is_date(v))
     elif "format" in node:
         return None
+    return _all_of(checks)
+
+
+def _all_of(checks: list[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """One predicate for all `checks`, without a generator per value (~200 leaves per report)."""
+    if not checks:
+        return lambda v: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
     return lambda v: all(check(v) for check in checks)
 
 
@@ -234,6 +246,11 @@ def _quick_plan(
     return {k: frozenset(v) for k, v in containers.items()}, leaves, arrays
 
 
+@functools.cache
+def _segments(path: str) -> tuple[str, ...]:
+    return tuple(path.split(".")) if path else ()
+
+
 def quick_valid(version: str, instance: Any) -> bool:
     """True only if the full schema validation would certainly find nothing."""
     plan = _quick_plan(version)
@@ -242,7 +259,7 @@ def quick_valid(version: str, instance: Any) -> bool:
     containers, leaves, arrays = plan
     for path, keys in containers.items():
         node: Any = instance
-        for p in path.split(".") if path else ():
+        for p in _segments(path):
             node = node.get(p) if type(node) is dict else None
         if type(node) is not dict or node.keys() != keys:
             return False
