@@ -247,35 +247,52 @@ def _quick_plan(
 
 
 @functools.cache
-def _segments(path: str) -> tuple[str, ...]:
-    return tuple(path.split(".")) if path else ()
+def _quick_shape(version: str) -> dict[str, Any] | None:
+    """The plan as one nested shape: key -> sub-shape (dict), predicate (leaf) or item keys (array)."""
+    plan = _quick_plan(version)
+    if plan is None:
+        return None
+    _, leaves, arrays = plan
+    shape: dict[str, Any] = {}
+    for parts, pred in leaves:
+        node = shape
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = pred
+    for path, keys in arrays.items():
+        *head, last = path.split(".")
+        node = shape
+        for p in head:
+            node = node.setdefault(p, {})
+        node[last] = keys
+    return shape
 
 
 def quick_valid(version: str, instance: Any) -> bool:
-    """True only if the full schema validation would certainly find nothing."""
-    plan = _quick_plan(version)
-    if plan is None or type(instance) is not dict:
+    """True only if the full schema validation would certainly find nothing.
+
+    One walk of the instance against the planned shape: every object has exactly the planned keys,
+    every leaf passes its predicate, every array holds objects of exactly the item keys with text values.
+    """
+    shape = _quick_shape(version)
+    return shape is not None and _conforms(instance, shape)
+
+
+def _conforms(node: Any, shape: dict[str, Any]) -> bool:
+    if type(node) is not dict or node.keys() != shape.keys():
         return False
-    containers, leaves, arrays = plan
-    for path, keys in containers.items():
-        node: Any = instance
-        for p in _segments(path):
-            node = node.get(p) if type(node) is dict else None
-        if type(node) is not dict or node.keys() != keys:
-            return False
-    for parts, pred in leaves:
-        node = instance
-        for p in parts:
-            node = node[p]
-        if not pred(node):
-            return False
-    for path, keys in arrays.items():
-        node = instance
-        for p in path.split("."):
-            node = node[p]
-        if type(node) is not list:
-            return False
-        for item in node:
-            if type(item) is not dict or item.keys() != keys or any(type(v) is not str for v in item.values()):
+    for key, sub in shape.items():
+        value = node[key]
+        kind = type(sub)
+        if kind is dict:
+            if not _conforms(value, sub):
                 return False
+        elif kind is frozenset:
+            if type(value) is not list:
+                return False
+            for item in value:
+                if type(item) is not dict or item.keys() != sub or any(type(v) is not str for v in item.values()):
+                    return False
+        elif not sub(value):
+            return False
     return True
