@@ -33,8 +33,9 @@ def region(
     held = status.latest_decisions(store.decisions(year, ids))
     decided = {key[0] for key in held}  # only these agencies' open warnings are decoded
     specs = options.indicator_specs()
+    keys = indicators.term_keys(specs)
     labels = status.labels()
-    deadlines: dict[str, date | None] = {}
+    deadlines: dict[str, tuple[str | None, int | None]] = {}  # 机关类型 → (D-1 deadline, days left)
     rows = []
     for aid in ids:
         a = by_id[aid]
@@ -46,8 +47,9 @@ def region(
         state, counts = status.status_of(sub, held)
         org_type = a["org_type"]
         if org_type not in deadlines:
-            deadlines[org_type] = _deadline(org_type, year, config)
-        deadline = deadlines[org_type]
+            deadline = _deadline(org_type, year, config)
+            deadlines[org_type] = (deadline.isoformat(), (deadline - today).days) if deadline else (None, None)
+        due, days_left = deadlines[org_type]
         rows.append(
             {
                 "id": aid,
@@ -60,9 +62,9 @@ def region(
                 "submission_id": a["submission_id"],
                 "submitted_at": _iso(a["submitted_at"]) if sub else None,
                 "submitted_by": a["submitted_by"],
-                "deadline": deadline.isoformat() if deadline else None,
-                "days_left": (deadline - today).days if deadline else None,
-                "indicators": indicators.from_terms(a, specs) if sub and with_indicators else {},
+                "deadline": due,
+                "days_left": days_left,
+                "indicators": indicators.from_terms(a, keys) if sub and with_indicators else {},
             }
         )
     if with_indicators:

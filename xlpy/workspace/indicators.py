@@ -25,13 +25,17 @@ def compute(measures: dict[str, Any], specs: list[dict[str, Any]]) -> dict[str, 
     return {s["id"]: evaluate(term(measures, s["numerator"]), term(measures, s["denominator"]), s) for s in specs}
 
 
-def from_terms(row: dict[str, Any], specs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Like compute, from stored terms: `row` holds "<id>_num" and "<id>_den" (tables.current_submissions)."""
-    return {iid: evaluate(row[num], row[den], spec) for iid, num, den, spec in _term_keys(specs)}
+TermKeys = list[tuple[str, str, str, dict[str, Any]]]
 
 
-def _term_keys(specs: list[dict[str, Any]]) -> list[tuple[str, str, str, dict[str, Any]]]:
+def term_keys(specs: list[dict[str, Any]]) -> TermKeys:
+    """(id, numerator column, denominator column, spec) of each indicator: worked out once for many rows."""
     return [(s["id"], f"{s['id']}_num", f"{s['id']}_den", s) for s in specs]
+
+
+def from_terms(row: dict[str, Any], keys: TermKeys) -> dict[str, dict[str, Any]]:
+    """Like compute, from stored terms: `row` holds "<id>_num" and "<id>_den" (tables.current_submissions)."""
+    return {iid: evaluate(row[num], row[den], spec) for iid, num, den, spec in keys}
 
 
 def evaluate(num: int | None, den: int | None, spec: dict[str, Any]) -> dict[str, Any]:
