@@ -100,7 +100,9 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"汇总：{outdir / 'summary.xlsx'}\n"
         )
         if rows.duplicates:
-            stdout.write(f"注意：{len(rows.duplicates)} 个机关的同一年度有多个工作簿（见汇总表“备注”）。\n")
+            stdout.write(
+                f"注意：{len(rows.duplicates)} 个机关的同一年度有多个工作簿，汇总中重复计入（H-3，见汇总表“备注”和汇总-<年度>.json）。\n"
+            )
         return batch.exit_code(rows)
     finally:
         rows.close()
