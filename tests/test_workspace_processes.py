@@ -198,6 +198,12 @@ def test_kill_9_mid_upload_loses_nothing_acknowledged(
                 blob = store.blob(full["sha256"])
                 assert blob is not None and hashlib.sha256(blob).hexdigest() == full["sha256"]
                 assert full["report"]["findings"] is not None and full["data"]["meta"]["year"] == 2024
+            # The current version of each agency (current_submissions, written in the same transaction) is
+            # its newest kept submission: no acknowledged upload is missing from it, no lost one is in it.
+            current = store.current(2024)
+            for agency in ("A", "B", "C"):
+                assert current[agency]["id"] == max(sid for sid, s in kept.items() if s["agency_id"] == agency)
+            assert "T" not in current
             if backend == "sqlite":
                 with store.engine.connect() as conn:
                     assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
