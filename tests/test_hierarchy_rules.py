@@ -126,3 +126,33 @@ def test_batch_rollup_names_two_workbooks_of_one_agency_as_h3(tmp_path: Path) ->
 def test_batch_rollup_of_distinct_agencies_has_no_h3(tmp_path: Path) -> None:
     body = _batch(tmp_path, {"甲-2024.xlsx": "淮安区人民政府", "乙-2024.xlsx": "清江浦区人民政府"})
     assert body["hierarchy"] == [] and body["duplicates"] == []
+
+
+def test_the_configs_rules_table_grades_hierarchy_rules_as_it_grades_the_others(tmp_path: Path) -> None:
+    from xlpy.config import parse_config
+
+    config = parse_config({"rules": {"H-2": {"enabled": False}, "H-3": {"severity": "error"}}})
+    store = Store(open_database(str(tmp_path / "workspace.db")))
+    try:
+        store.save_agencies(REGION)
+        submit(store, "A", huaian())
+        submit(store, "T", huaian())  # the same file as A's (H-3); B has not submitted (H-2)
+        plain = rollup.collect(store, REGION[0], 2024)
+        assert [(h["rule"], h["severity"]) for h in plain.hierarchy] == [("H-2", "warning"), ("H-3", "warning")]
+        graded = rollup.collect(store, REGION[0], 2024, config=config)
+        assert [(h["rule"], h["severity"]) for h in graded.hierarchy] == [("H-3", "error")]
+    finally:
+        store.engine.dispose()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for file in ("甲-2024.xlsx", "甲-重交-2024.xlsx"):
+        write(inbox / file, example_data("huaian-2024"))
+    toml = tmp_path / "xlpy.toml"
+    toml.write_text('[rules."H-3"]\nseverity = "error"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    code = run(
+        ["batch", str(inbox), "-o", str(out), "-q", "--jobs", "1", "--config", str(toml)], io.StringIO(), io.StringIO()
+    )
+    assert code == 0
+    body = json.loads((out / "汇总-2024.json").read_text(encoding="utf-8"))
+    assert [(h["rule"], h["severity"]) for h in body["hierarchy"]] == [("H-3", "error")]

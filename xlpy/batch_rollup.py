@@ -51,7 +51,12 @@ def _measure_paths() -> tuple[str, ...]:
 
 
 def write(
-    rows: Iterable[Any], outdir: Path, *, duplicates: Sequence[Sequence[str]] = (), specs: Any = None
+    rows: Iterable[Any],
+    outdir: Path,
+    *,
+    duplicates: Sequence[Sequence[str]] = (),
+    specs: Any = None,
+    config: Any = None,
 ) -> list[Path]:
     """Write every year's 汇总 JSON/workbook and the indicators table; returns the files written."""
     from xlpy.workspace.indicators import compute, rank
@@ -77,7 +82,8 @@ def write(
             }
         )
     written = [
-        _write_rollup(year, found, org_types[year], outdir, duplicates) for year, found in sorted(members.items())
+        _write_rollup(year, found, org_types[year], outdir, duplicates, config)
+        for year, found in sorted(members.items())
     ]
     for year in {r["year"] for r in table}:
         rank([r for r in table if r["year"] == year], specs)
@@ -85,11 +91,11 @@ def write(
 
 
 def _write_rollup(
-    year: int, found: list[Any], types: set[str], outdir: Path, duplicates: Sequence[Sequence[str]]
+    year: int, found: list[Any], types: set[str], outdir: Path, duplicates: Sequence[Sequence[str]], config: Any
 ) -> tuple[Path, Path]:
     from xlpy.schema import version_for_year
     from xlpy.workbook import build_workbook
-    from xlpy.workspace.rollup import build
+    from xlpy.workspace.rollup import build, graded
 
     version = version_for_year(year) or found[0][1]
     # One 机关类型 across the batch is the summed report's; a mix leaves it blank (the rules on 表二/三/四 that
@@ -100,7 +106,8 @@ def _write_rollup(
     files = {m[0] for m in found}
     groups = [list(g) for g in duplicates if set(g) & files]
     body = {**result.to_dict(), "duplicates": groups}
-    body["hierarchy"] = [_h3(group, year, version) for group in groups]  # H-3: one agency's year summed twice
+    # H-3: one agency's year summed twice (graded by the config's [rules], as the workspace's are)
+    body["hierarchy"] = graded([_h3(group, year, version) for group in groups], version, config)
     body.pop("agency_id")
     json_path = outdir / f"汇总-{year}.json"
     json_path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         # Two passes over the spooled rows: summary.csv, then summary.xlsx.
         with _progress(2 * len(rows), stderr, quiet=args.quiet, label="写入汇总") as tick:
             batch.write_summary(rows, outdir, progress=tick)
-        batch_rollup.write(rows, outdir, duplicates=rows.duplicates, specs=specs)
+        batch_rollup.write(rows, outdir, duplicates=rows.duplicates, specs=specs, config=config)
         counts = rows.counts
         stdout.write(
             f"共 {len(rows)} 个文件（{elapsed:.1f} 秒）：通过 {counts['ok']}，有问题 {counts['blocked']}，"

@@ -426,7 +426,8 @@ async def get_rollup(
     root = agency_id or who.agency_id
     parent = await run_in_threadpool(_agency, store, root)
     await run_in_threadpool(_allowed, store, who, root)
-    result = await run_in_threadpool(_rollup, store, parent, year, _options(request))
+    config = request.app.state.xlpy.settings.validate_config
+    result = await run_in_threadpool(_rollup, store, parent, year, _options(request), config)
     if format == "json":
         return _json(result.to_dict())
     state = request.app.state.xlpy
@@ -452,16 +453,17 @@ async def get_hierarchy(
     root = agency_id or who.agency_id
     parent = await run_in_threadpool(_agency, store, root)
     await run_in_threadpool(_allowed, store, who, root)
-    result = await run_in_threadpool(_rollup, store, parent, year, _options(request))
+    config = request.app.state.xlpy.settings.validate_config
+    result = await run_in_threadpool(_rollup, store, parent, year, _options(request), config)
     counts: dict[str, int] = {}
     for f in result.hierarchy:
         counts[f["rule"]] = counts.get(f["rule"], 0) + 1
     return _json({"agency_id": root, "year": year, "counts": counts, "findings": result.hierarchy})
 
 
-def _rollup(store: Store, parent: dict[str, Any], year: int, options: Options) -> rollup.Rollup:
+def _rollup(store: Store, parent: dict[str, Any], year: int, options: Options, config: Any = None) -> rollup.Rollup:
     try:
-        return rollup.collect(store, parent, year, options)
+        return rollup.collect(store, parent, year, options, config)
     except ValueError as exc:
         raise ApiError(422, str(exc), headers=NO_STORE) from exc
 

@@ -175,11 +175,11 @@ def build(
     return result
 
 
-def collect(store: Any, parent: dict[str, Any], year: int, options: Any = None) -> Rollup:
+def collect(store: Any, parent: dict[str, Any], year: int, options: Any = None, config: Any = None) -> Rollup:
     """The roll-up of everything below `parent` from the store (stored vectors; figures for older rows).
 
     With `options` (xlpy.workspace.options.Options) naming `parent` in region_totals, H-1 compares the
-    parent's own current report with the sum.
+    parent's own current report with the sum. `config` (xlpy.config.Config): its [rules] grade H-1…H-3.
     """
     from xlpy.schema import version_for_year
 
@@ -194,6 +194,7 @@ def collect(store: Any, parent: dict[str, Any], year: int, options: Any = None) 
     result.hierarchy = hierarchy(store, below, stored, year, version)
     if options is not None and parent["id"] in options.region_totals:
         result.hierarchy = region_total(store, parent, year, result, options.region_total_tolerance) + result.hierarchy
+    result.hierarchy = graded(result.hierarchy, version, config)
     return result
 
 
@@ -237,6 +238,21 @@ def finding(
     text = (rule.message or "").format(**values)
     found = Finding(rule_id, rule.severity, text, paths=[path] if path else [], section=rule.section, values=values)
     return {**found.to_dict(), "agencies": agencies}
+
+
+def graded(found: list[dict[str, Any]], version: str, config: Any) -> list[dict[str, Any]]:
+    """Hierarchy findings under a configuration's [rules] table, as the engine grades a report's: a rule
+    switched off is left out, a re-graded one carries its new severity."""
+    from xlpy.rules.engine import effective
+    from xlpy.rules.register import load_register
+
+    register = load_register(version)
+    out = []
+    for f in found:
+        severity, enabled = effective(register.by_id[f["rule"]], config, {})
+        if enabled:
+            out.append({**f, "severity": severity})
+    return out
 
 
 def hierarchy(store: Any, below: list[str], stored: dict[str, Any], year: int, version: str) -> list[dict[str, Any]]:
