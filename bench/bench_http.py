@@ -91,8 +91,13 @@ def main() -> None:
     with ServerProcess("--workers", str(args.workers)) as server:
         asyncio.run(load(server.url, body, ctype, 4, 40))  # warm-up: registers compiled, pools started
         request, job = in_turns(server.url, body, ctype, data, f"{args.example}.xlsx", min(100, args.requests))
+        cpu: dict[str, float] = {}
         for clients in (1, 8, 32):
+            before = tree_cpu(server.proc.pid) if clients == 32 else {}
             lat, errors, wall = asyncio.run(load(server.url, body, ctype, clients, args.requests))
+            if clients == 32:
+                after = tree_cpu(server.proc.pid)
+                cpu = {side: (after[side] - before.get(side, 0.0)) / len(lat) for side in after}
             p99 = pct(lat, 0.99)
             if clients == 32:
                 rate_32 = len(lat) / wall
@@ -128,6 +133,12 @@ def main() -> None:
             ("one request at a time, median (same turns)", ms(request), ""),
             ("request − in-process job", ms(overhead), f"≤ 2 ms {verdict(overhead <= 0.002)}"),
             (
+                "CPU per request at 32 clients: server processes (HTTP, upload, pool hand-off)",
+                ms(cpu.get("server", 0)),
+                "",
+            ),
+            ("CPU per request at 32 clients: job processes (read + validate + JSON)", ms(cpu.get("jobs", 0)), ""),
+            (
                 f"throughput at 32 clients, {args.workers} worker(s)",
                 f"{rate_32:.0f} req/s",
                 f"≥ 0.8 × {args.workers} / job = {wanted:.0f} req/s {verdict(rate_32 >= wanted)}",
@@ -147,6 +158,29 @@ def main() -> None:
         f"0.8 × {args.workers} / {ms(job)} = {wanted:.0f} req/s",
         f"≥ {wanted:.0f} req/s {verdict(rate_32 >= wanted)}",
     )
+
+
+def tree_cpu(root: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes and by its job processes (the conversion pools)."""
+    from pathlib import Path
+
+    out = {"server": 0.0, "jobs": 0.0}
+    frontier, seen = [root], set()
+    while frontier:
+        pid = frontier.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                frontier.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+        side = "jobs" if b"multiprocessing" in command else "server"
+        out[side] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
 
 
 def in_turns(url: str, body: bytes, ctype: str, data: bytes, name: str, n: int) -> tuple[float, float]:
