@@ -23,7 +23,6 @@ from xlpy.rules.checkers.narrative_common import (
     located,
     report_claims,
     report_year,
-    s3_quantities,
     says_zero,
     table_value,
     text_fields,
@@ -41,7 +40,7 @@ def _s3_claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
 @checker("N-4")
 def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """A share stated for an outcome = its count ÷ （七）总计 (to the precision written); shares add up to ≤ 100 %."""
-    quantities = s3_quantities(ctx.version)
+    quantities = kinds.quantities(ctx.version)
     by_sentence: dict[tuple[str, int], list[cl.Claim]] = {}
     fields: dict[str, TextField] = {}
     for field, claim in _s3_claims(ctx):
@@ -50,12 +49,10 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         fields[field.path] = field
         by_sentence.setdefault((field.path, claim.sentence.start), []).append(claim)
         outcome = quantities[claim.kind[len(cl.PERCENT) :]]
-        f = _share(ctx, rule, field, claim, outcome, quantities)
-        if f is not None:
+        if f := _share(ctx, rule, field, claim, outcome, quantities):
             yield f
     for (path, _), group in by_sentence.items():
-        f = _shares_sum(ctx, rule, fields[path], group)
-        if f is not None:
+        if f := _shares_sum(ctx, rule, fields[path], group):
             yield f
     yield from _breakdowns(ctx, rule)
 
@@ -75,8 +72,7 @@ def _breakdowns(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                     continue
                 listed[claim.kind] = claim
                 if len(listed) == len(outcomes):
-                    f = _breakdown(ctx, rule, field, total, list(listed.values()))
-                    if f is not None:
+                    if f := _breakdown(ctx, rule, field, total, list(listed.values())):
                         yield f
                     total = None
 
@@ -120,16 +116,8 @@ def _share(
         denominator_cells=located(ctx, main_q.paths),
         computed=fmt(computed),
     )
-    return finding(
-        ctx,
-        rule,
-        field,
-        message,
-        outcome.paths + main_q.paths,
-        lhs=claim.value,
-        rhs=computed,
-        diff=claim.value - computed,
-    )
+    paths = outcome.paths + main_q.paths
+    return finding(ctx, rule, field, message, paths, lhs=claim.value, rhs=computed, diff=claim.value - computed)
 
 
 def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Claim]) -> Finding | None:
@@ -151,7 +139,7 @@ def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Cl
 @checker("N-7")
 def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "未收到/未接到 … 政府信息公开申请" only when 一 总计 = 0."""
-    new = s3_quantities(ctx.version)[cl.NEW]
+    new = kinds.quantities(ctx.version)[cl.NEW]
     if table_value(ctx, new.paths) == 0:
         return  # nothing to contradict: the text is not even read
     year = report_year(ctx)
@@ -168,7 +156,7 @@ _NAMES_CARRIED_OVER = re.compile(r"(?:上一?年度?|去年)的?结转")
 def received_with_carried_over(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "受理/收到 … X 件" where X = 一 + 二 (not 一): accepted by N-1, but readers take it for this year's new
     applications and find 表三 saying otherwise — a hint with the wording that says what X is."""
-    quantities = s3_quantities(ctx.version)
+    quantities = kinds.quantities(ctx.version)
     new_q, over_q = quantities[cl.NEW], quantities[cl.CARRIED_OVER]
     new, over = table_value(ctx, new_q.paths), table_value(ctx, over_q.paths)
     if new is None or not over:

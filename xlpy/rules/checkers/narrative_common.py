@@ -64,26 +64,12 @@ def report_year(ctx: RuleContext) -> int | None:
 
 def table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
     """The sum of the cells, or None when any is blank or not an integer (the schema check reports those)."""
-    key = ("table_value", paths)  # every claim of a kind reads the same cells: look them up once per report
-    memo = ctx.memo
-    if key not in memo:
-        memo[key] = _table_value(ctx, paths)
-    return memo[key]  # type: ignore[no-any-return]
+    # Every claim of a kind reads the same cells: look them up once per report.
+    return ctx.memoized(("table_value", paths), lambda: _sum([ctx.value(p) for p in paths]))  # type: ignore[no-any-return]
 
 
-def _table_value(ctx: RuleContext, paths: tuple[str, ...]) -> int | None:
-    total = 0
-    for p in paths:
-        v = ctx.value(p)
-        if type(v) is not int:
-            return None
-        total += v
-    return total
-
-
-def s3_quantities(version: str) -> dict[str, Quantity]:
-    """Claim kind → the 表三 figure it states (schemas/narrative/claims.json, labels from the schema's titles)."""
-    return kinds.quantities(version)
+def _sum(values: list[Any]) -> int | None:
+    return sum(values) if all(type(v) is int for v in values) else None
 
 
 # A paragraph naming none of these cannot state a 表四 figure; skipping it saves most of N-5/N-6's time.
@@ -160,32 +146,13 @@ def exact(value: Decimal) -> int | Decimal:
 
 
 def finding(
-    ctx: RuleContext,
-    rule: Any,
-    field: TextField,
-    message: str,
-    table_paths: tuple[str, ...] = (),
-    lhs: Any = None,
-    rhs: Any = None,
-    diff: Any = None,
-    last_year: Any = None,
-    severity: str | None = None,
+    ctx: RuleContext, rule: Any, field: TextField, message: str, table_paths: tuple[str, ...] = (), **figures: Any
 ) -> Finding:
-    """A finding located first at the text cell, then at the table cells it disagrees with."""
+    """A finding located first at the text cell, then at the table cells it disagrees with; figures are the
+    Finding's lhs, rhs and diff."""
     paths = [field.path, *table_paths]
     cells = [c for c in (ctx.cell(p) for p in paths) if c]
-    return Finding(
-        rule=rule.id,
-        severity=severity or rule.severity,
-        message=message,
-        cells=cells,
-        paths=paths,
-        lhs=lhs,
-        rhs=rhs,
-        diff=diff,
-        last_year=last_year,
-        section=field.section,
-    )
+    return Finding(rule.id, rule.severity, message, cells, paths, section=field.section, **figures)
 
 
 def blank_reason(ctx: RuleContext, fragment: str, q: Quantity) -> str:

@@ -8,14 +8,13 @@ from functools import cache, lru_cache
 from typing import Any
 
 from xlpy.model import Finding
-from xlpy.narrative import grammar, lexicon
+from xlpy.narrative import grammar, kinds, lexicon
 from xlpy.narrative.grammar import Statement
 from xlpy.narrative.sentences import Sentence, sentences
 from xlpy.rules.checkers.narrative_common import (
     TextField,
     finding,
     report_year,
-    s3_quantities,
     says_zero,
     table_value,
     text_fields,
@@ -35,7 +34,7 @@ def _all_done() -> re.Pattern[str]:
 @checker("N-11")
 def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "所有申请均已办结 / 办结率100%" only when 四、结转下年度继续办理 is 0."""
-    carried_forward = s3_quantities(ctx.version)["s3.carried_forward"]
+    carried_forward = kinds.quantities(ctx.version)["s3.carried_forward"]
     if table_value(ctx, carried_forward.paths) == 0:
         return
     year = report_year(ctx)

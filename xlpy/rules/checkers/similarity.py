@@ -91,10 +91,7 @@ def same_as_last_year(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             continue
         pct = (share * 100).quantize(Decimal(1), ROUND_HALF_UP)
         limit = (threshold * 100).quantize(Decimal(1), ROUND_HALF_UP)
-        message = (
-            f"“{heading}”的文字有 {pct}% 与上年报告相同（按连续 {k} 字重合计算，不计标点和数字），"
-            f"超过 {limit}%，存在内容雷同，请结合本年工作重新撰写"
-        )
+        message = rule.message.format(heading=heading, pct=pct, k=k, limit=limit)
         field = TextField(leaves[0], this_year, section)
         f = finding(ctx, rule, field, message, lhs=pct, rhs=limit, diff=pct - limit)
         f.paths = leaves  # every slot of the section; the first cell is where the clerk starts
