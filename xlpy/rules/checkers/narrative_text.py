@@ -62,24 +62,21 @@ def _no_blocker(s: Sentence, m: re.Match[str]) -> bool:
 def legal_basis(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """The repealed 2008 《条例》 (国务院令第492号) or a 2008-era section name is cited."""
     for field in text_fields(ctx, titles=True):
-        for fragment, why in _outdated(field.text):
-            yield finding(ctx, rule, field, rule.message.format(fragment=fragment, why=why))
+        for fragment, name in _outdated(field.text):
+            yield finding(ctx, rule, field, rule.message.format(fragment=fragment, why=rule.messages[name]))
 
 
 @lru_cache(maxsize=512)
 def _outdated(text: str) -> tuple[tuple[str, str], ...]:
-    """The first citation of each outdated kind in a text, quoted by its clause."""
+    """The first citation of each outdated kind in a text, quoted by its clause, with the word list it is from."""
     out = []
-    for name, why in (
-        ("legal_basis_repealed", "已废止的 2008 年《条例》（国务院令第492号）"),
-        ("legal_basis_old_sections", "2008 年格式的章节名（现行格式已无此节）"),
-    ):
+    for name in ("legal_basis_repealed", "legal_basis_old_sections"):
         if not any(w in text for w in lexicon.words(name)):
             continue  # substring tests run in C: most fields name none of the words, skip the regex
         if m := lexicon.pattern(name).search(text):
             s = next(s for s in sentences(text) if s.start <= m.start() < s.start + len(s.text) + 1)
             local = m.start() - s.start
-            out.append((s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip(), why))
+            out.append((s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip(), name))
     return tuple(out)
 
 
@@ -101,12 +98,10 @@ def outline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         if _NUMBERED.match(title):
             numbered.append(field)
         elif _ANY_NUMBERING.sub("", title).rstrip("。") in official:
-            why = "与年度报告格式规定的一级标题重复；请改用本节内容的小标题"
-            yield finding(ctx, rule, field, rule.message.format(title=title, why=why))
+            yield finding(ctx, rule, field, rule.message.format(title=title))
     if numbered:  # one finding for the whole outline: it is one decision of the clerk's, fixed at once
         titles = "”“".join(f.text.strip() for f in numbered)
-        why = "用了与报告一级标题相同的“一、二、……”编号，全文成了两套编号；一之下的小标题请用“（一）（二）……”"
-        yield finding(ctx, rule, numbered[0], rule.message.format(title=titles, why=why))
+        yield finding(ctx, rule, numbered[0], rule.messages["numbering"].format(title=titles))
 
 
 _DOUBLED = re.compile(r"([\u4e00-\u9fff]{2,4})\1")
