@@ -22,14 +22,8 @@ _NO_NOTICE = re.compile(
     r"(?:收费通知|缴费通知)"
 )
 
-# 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each with the words reports use for it.
-_TOPICS = (
-    ("工作考核", lexicon.pattern("topic_assessment"), "如“考核”“考评”"),
-    ("社会评议", lexicon.pattern("topic_evaluation"), "如“社会评议”“群众评议”“满意度测评”"),
-    ("责任追究", lexicon.pattern("topic_accountability"), "如“责任追究”“问责”"),
-)
-# What an empty 五 looks like once punctuation and spaces are gone.
-_EMPTY_PROBLEMS = frozenset({"", "无", "暂无", "没有", "无问题", "暂无问题", "不涉及", "略", "无内容", "空"})
+# 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each a word list, named in the rule's messages.
+_TOPICS = ("topic_assessment", "topic_evaluation", "topic_accountability")
 _NOTHING = re.compile(
     r"(?:本年度?|今年)?(?:暂|基本)?(?:无|没有|未发现)(?:明显|突出|重大|主要)?的?(?:存在的)?(?:问题)?(?:及改进)?(?:情况)?"
 )
@@ -89,10 +83,10 @@ def government_topics(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if not schema.org_types().get(org_type if isinstance(org_type, str) else "", {}).get("is_government"):
         return
     text = "\n".join(f.text for f in text_fields(ctx))
-    missing = [(name, hint) for name, pattern, hint in _TOPICS if not pattern.search(text)]
+    missing = [rule.messages[name] for name in _TOPICS if not lexicon.pattern(name).search(text)]
     if not missing:
         return
-    listed = "；".join(f"{name}（{hint}）" for name, hint in missing)
+    listed = "；".join(missing)
     message = rule.message.format(org_type=org_type, listed=listed)
     yield finding(ctx, rule, _other(ctx), message)
 
@@ -103,7 +97,7 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     value = ctx.value("text.problems")
     text = value if isinstance(value, str) else ""
     bare = _PUNCT.sub("", text)
-    if bare not in _EMPTY_PROBLEMS and not _NOTHING.fullmatch(bare):
+    if bare and bare not in lexicon.words("empty_problems") and not _NOTHING.fullmatch(bare):
         return
     said = f"只写了“{text.strip()}”" if text.strip() else "为空"
     message = rule.message.format(said=said)
