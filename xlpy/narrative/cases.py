@@ -102,7 +102,7 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
             return r.group, "total", ()
         group, pos = r.group, n.num_start - len(before) + r.start  # where the result word stands in the sentence
     else:
-        a = grammar.read_after(s, n, "s4")
+        a = grammar.after("s4").match(s.after(n))
         if a is None:
             return None
         group, pos = a.lastgroup or "", n.num_start

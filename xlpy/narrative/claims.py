@@ -124,7 +124,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
         return None
     r = grammar.read(s, n, "s3", before)
     if r is None:
-        a = grammar.read_after(s, n, "s3")
+        a = grammar.after("s3").match(s.after(n))  # "20 件予以公开"
         if a is None:
             return None
         return CARRIED_FORWARD if a.group("fwd") else _OUTCOMES[a.group("outcome")]

@@ -26,7 +26,8 @@ _YEAR = r"(?:19|20)\d{2}\s*"  # "<year>" in a trigger form
 def _word(word: str) -> str:
     if word.startswith("@"):
         name = word[1:]
-        listed = kinds.word_list(name) if name in ("outcomes", "rows") else lexicon.words(name)
+        # "@outcomes", "@rows": the words of claims.json's outcome and row tables; any other name: a lexicon list.
+        listed = kinds.outcomes() if name == "outcomes" else kinds.rows() if name == "rows" else lexicon.words(name)
         return "|".join(re.escape(w) for w in sorted(listed, key=len, reverse=True))
     return re.escape(word).replace(re.escape("<year>"), _YEAR)
 
@@ -128,12 +129,10 @@ class Reading:
 
 
 def qualified(s: Sentence, n: Number, before: str) -> bool:
-    """Whether the number is compared (比上年增加) or rolls up subordinate bodies: not a table figure."""
-    return bool(COMPARE.search(before)) or rolled_up(s, n)
-
-
-def rolled_up(s: Sentence, n: Number) -> bool:
-    """Whether n counts subordinate bodies too: "各部门…" before it, or "其中本级…" after it."""
+    """Whether the number is compared (比上年增加) or rolls up subordinate bodies ("各部门…" before it, or
+    "其中本级…" after it): not a table figure."""
+    if COMPARE.search(before):
+        return True
     first_end, last_start = _roll_up_marks(s.norm)
     return first_end <= n.num_start or last_start >= n.end
 
@@ -158,11 +157,6 @@ def read(s: Sentence, n: Number, family: str, before: str | None = None) -> Read
     if found is None:
         return None
     return Reading(found.lastgroup or "", found.group(), before[: found.start()], found.start())
-
-
-def read_after(s: Sentence, n: Number, family: str) -> re.Match[str] | None:
-    """A trigger right after n ("20 件予以公开")."""
-    return after(family).match(s.after(n))
 
 
 def joined(lead: str, family: str, groups: tuple[str, ...]) -> list[str]:

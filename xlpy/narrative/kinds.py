@@ -58,11 +58,6 @@ def rows() -> dict[str, str]:
     return {label: row for label, row in _data()["rows"].items() if label != "$comment"}
 
 
-def word_list(name: str) -> tuple[str, ...]:
-    """The words of "outcomes" or "rows" (a trigger form's "@outcomes", "@rows")."""
-    return tuple(outcomes() if name == "outcomes" else rows())
-
-
 @cache
 def quantities(version: str) -> dict[str, Quantity]:
     """Claim kind → the figure it states, labelled with the schema's own titles for this format version."""
