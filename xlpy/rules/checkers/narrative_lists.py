@@ -9,14 +9,7 @@ from xlpy.model import Finding
 from xlpy.narrative import kinds
 from xlpy.narrative.grammar import Claim
 from xlpy.narrative.lists import item_lists
-from xlpy.rules.checkers.narrative_common import (
-    compare,
-    exact,
-    finding,
-    fmt,
-    table_value,
-    text_fields,
-)
+from xlpy.rules.checkers.narrative_common import compare, exact, finding, fmt, table_value, text_fields
 from xlpy.rules.context import RuleContext, checker
 
 

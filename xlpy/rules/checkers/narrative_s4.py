@@ -50,24 +50,20 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     for field in case_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
             results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
-            parts: list[str] = []
-            paths: list[str] = []
-            blanks: list[Quantity] = []
-            total = 0
-            for topic in st.topics:
-                for result in results:
-                    q = _quantity(ctx, topic, result)
-                    v = table_value(ctx, q.paths)
-                    if v is None:
-                        blanks.append(q)  # the other cells may still decide
-                        continue
-                    total += v
-                    paths.extend(q.paths)
-                    titles = schema.fields(ctx.version)[q.paths[0]].titles  # 行政复议 … 结果纠正
-                    parts.append(f"{titles[1]}{titles[-1]} {v}{located(ctx, q.paths)}")
+            quantities = [_quantity(ctx, topic, result) for topic in st.topics for result in results]
+            found = [(q, table_value(ctx, q.paths)) for q in quantities]
+            known = [(q, v) for q, v in found if v is not None]
+            blanks = [q for q, v in found if v is None]  # the known cells may still decide
+            total = sum(v for _, v in known)
+            paths = tuple(p for q, _ in known for p in q.paths)
+            fields = schema.fields(ctx.version)  # a part is named by its titles: 行政复议 … 结果纠正
+            parts = [
+                f"{fields[q.paths[0]].titles[1]}{fields[q.paths[0]].titles[-1]} {v}{located(ctx, q.paths)}"
+                for q, v in known
+            ]
             if total == 0:
                 if blanks:
                     ctx.cannot_decide(rule.id, blank_reason(ctx, st.statement.fragment, blanks[0]))
                 continue
             message = rule.message.format(fragment=st.statement.fragment, parts="、".join(parts), words=st.words)
-            yield finding(ctx, rule, field, message, tuple(paths), lhs=0, rhs=total, diff=-total)
+            yield finding(ctx, rule, field, message, paths, lhs=0, rhs=total, diff=-total)

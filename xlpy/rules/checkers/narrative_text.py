@@ -11,14 +11,7 @@ from xlpy.model import Finding
 from xlpy.narrative import grammar, kinds, lexicon
 from xlpy.narrative.grammar import Statement
 from xlpy.narrative.sentences import Sentence, sentences
-from xlpy.rules.checkers.narrative_common import (
-    TextField,
-    finding,
-    report_year,
-    says_zero,
-    table_value,
-    text_fields,
-)
+from xlpy.rules.checkers.narrative_common import TextField, finding, report_year, says_zero, table_value, text_fields
 from xlpy.rules.context import RuleContext, checker
 
 
@@ -125,7 +118,7 @@ def _faults(text: str) -> tuple[tuple[str, str], ...]:
     if doubled:
         quoted = "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3])
         out.append((f"词语重复：{quoted}", "请删去重复的字词"))
-    marks = [m.start() for m in _ascii_marks(lexicon.words("ascii_punctuation")).finditer(text)]
+    marks = [m.start() for m in _ascii_marks().finditer(text)]
     marks = [i for i in marks if _between_chinese(text, i)]
     if marks:
         quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
@@ -135,8 +128,8 @@ def _faults(text: str) -> tuple[tuple[str, str], ...]:
 
 
 @cache
-def _ascii_marks(marks: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("[" + re.escape("".join(sorted(marks))) + "]")
+def _ascii_marks() -> re.Pattern[str]:
+    return re.compile("[" + re.escape("".join(sorted(lexicon.words("ascii_punctuation")))) + "]")
 
 
 def _between_chinese(text: str, i: int) -> bool:
