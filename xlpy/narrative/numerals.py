@@ -125,17 +125,13 @@ def find_numbers(text: str) -> list[Number]:
     out: list[Number] = []
     for m in _NUMBER.finditer(t):
         start, end = m.start(), m.end()
-        decimals = 0
         is_cn = False
         if m.group("pct") is not None:
             raw = m.group("pct")
             value = _value(raw)
-            if value is None:
-                continue
-            decimals = len(raw.split(".")[1]) if "." in raw else 0
-            out.append(
-                Number(value, start, end, start, text[start:end], "%", _approx_before(t, start, False), decimals)
-            )
+            if value is not None:
+                approx = _approx_before(t, start, False)
+                out.append(Number(value, start, end, start, text[start:end], "%", approx, _decimals(raw)))
             continue
         if m.group("arabic") is not None:
             if start > 0 and (t[start - 1].isascii() and t[start - 1].isalnum()):
@@ -144,7 +140,6 @@ def find_numbers(text: str) -> list[Number]:
             if len(raw) == 4 and raw[:2] in ("19", "20") and not m.group("big") and _YEAR_AFTER.match(t, end):
                 continue  # a year ("2023年"), not a count: it must not cut the words around it
             value = Decimal(raw)
-            decimals = len(raw.split(".")[1]) if "." in raw else 0
             if m.group("big"):
                 value *= CN_BIG[m.group("big").strip()]
             a = _AFTER.match(t, end)
@@ -170,9 +165,13 @@ def find_numbers(text: str) -> list[Number]:
         if unit is not None or a.group("post"):
             end = a.end()
         approx = bool(a.group("post") or a.group("post2")) or _approx_before(t, start, is_cn)
-        num_start = start
-        out.append(Number(value, start, end, num_start, text[start:end].strip(), unit, approx, decimals))
+        out.append(Number(value, start, end, start, text[start:end].strip(), unit, approx, _decimals(raw)))
     return out
+
+
+def _decimals(raw: str) -> int:
+    """Digits after the decimal point as written (0 for a Chinese numeral)."""
+    return len(raw.partition(".")[2])
 
 
 def _value(raw: str) -> Decimal | None:
