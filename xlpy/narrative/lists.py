@@ -13,7 +13,8 @@ from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, blank_parens, parens, per_sentence, sentences
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
-_MARKER = re.compile(r"(?P<part>其中)|(?P<full>具体包括|主要包括|类别包括|包括|包含|涵盖|分别为|分别是|具体为|具体是)")
+_COMPLETE = lexicon.alternation("list_markers_complete")
+_MARKER = re.compile(f"(?P<part>其中)|(?P<full>{_COMPLETE})")
 _MARKER_HINT = lexicon.pattern("list_marker_hints")  # every marker contains one (a cheap pre-filter)
 _ITEM_SEP = re.compile(r"([、，,；;])")
 _RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
@@ -22,7 +23,8 @@ _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # channel need not add up.
 _CHANNEL = lexicon.pattern("channel_words")
 _OUTCOME = grammar.triggers("s3", ("outcome",))
-_CONNECTIVE = re.compile(r"^[\s:：]*(?:其中|包括|分别为|分别是|具体为|含)?[\s:：]*")
+_LEADS = lexicon.alternation("list_item_leads")
+_CONNECTIVE = re.compile(f"^[\\s:：]*(?:{_LEADS})?[\\s:：]*")
 
 
 @dataclass(frozen=True, slots=True)
