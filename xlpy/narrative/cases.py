@@ -39,10 +39,6 @@ class OutcomeStatement:
     words: str  # the claim as written ("均获维持")
 
 
-def _about_disclosure(text: str) -> bool:
-    return "信息公开" in text or "依申请公开" in text
-
-
 def _mentions_cases(text: str) -> bool:
     """Whether any sentence can be topical: _TOPIC needs 复议 or 诉讼/起诉/应诉; else "败诉"."""
     return "复议" in text or "诉" in text
@@ -143,10 +139,9 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
             continue
         if _REVIEWING_BODY.search(s.norm):
             continue  # the reviewing body's or the court's view, not this agency's cases
-        topics = _topics_of(s.norm)
-        if not topics and i > 0 and topical[i - 1][1]:
-            topics = _topics_of(topical[i - 1][0].norm)
-        if not (is_topical or (i > 0 and topical[i - 1][1])) or not topics:
+        after_topical = i > 0 and topical[i - 1][1]  # the sentence before names the cases
+        topics = _topics_of(s.norm) or (_topics_of(topical[i - 1][0].norm) if after_topical else ())
+        if not (is_topical or after_topical) or not topics:
             continue
         for m, mode in found:
             if not s.about_year(m.start(), year):
@@ -204,7 +199,7 @@ def _disclosure(text: str, always: bool) -> list[tuple[Sentence, bool, bool]]:
     out = []
     prev = always
     for s in sentences(text):
-        info = always or _about_disclosure(s.norm)
+        info = always or "信息公开" in s.norm or "依申请公开" in s.norm
         out.append((s, info, prev))
         prev = info
     return out
