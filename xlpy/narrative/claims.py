@@ -104,10 +104,8 @@ def _s3_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
             kind, lo = _pct_kind(s, n, by_number)
         if kind is None or n.approx or not s.about_year(n.num_start, year):
             continue
-        if lo is not None:  # "予以公开1362件，占44.66%": quote both clauses
-            fragment = s.text[s.clause_start(lo) : s.clause_end(n.end)].strip()
-        else:
-            fragment = s.fragment(n)
+        # "予以公开1362件，占44.66%": quote both clauses.
+        fragment = s.fragment(n) if lo is None else s.text[s.clause_start(lo) : s.clause_end(n.end)].strip()
         by_number[n.num_start] = kind
         out.append(Claim(kind, n.value, n, s, fragment))
     return tuple(out)

@@ -41,18 +41,16 @@ def _s3_claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
 def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """A share stated for an outcome = its count ÷ （七）总计 (to the precision written); shares add up to ≤ 100 %."""
     quantities = kinds.quantities(ctx.version)
-    by_sentence: dict[tuple[str, int], list[cl.Claim]] = {}
-    fields: dict[str, TextField] = {}
+    by_sentence: dict[tuple[TextField, int], list[cl.Claim]] = {}
     for field, claim in _s3_claims(ctx):
         if not claim.kind.startswith(cl.PERCENT):
             continue
-        fields[field.path] = field
-        by_sentence.setdefault((field.path, claim.sentence.start), []).append(claim)
+        by_sentence.setdefault((field, claim.sentence.start), []).append(claim)
         outcome = quantities[claim.kind[len(cl.PERCENT) :]]
         if f := _share(ctx, rule, field, claim, outcome, quantities):
             yield f
-    for (path, _), group in by_sentence.items():
-        if f := _shares_sum(ctx, rule, fields[path], group):
+    for (field, _), group in by_sentence.items():
+        if f := _shares_sum(ctx, rule, field, group):
             yield f
     yield from _breakdowns(ctx, rule)
 

@@ -107,11 +107,7 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 @checker("X-5")
 def overview_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """一、总体情况 has a lead paragraph or at least one part with a body (titles alone are not content)."""
-    overview = ctx.value("text.overview")
-    overview = overview if isinstance(overview, dict) else {}
-    lead = overview.get("lead")
-    parts = overview.get("parts")
-    bodies = [p.get("body") for p in parts if isinstance(p, dict)] if isinstance(parts, list) else []
-    if any(isinstance(t, str) and t.strip() for t in [lead, *bodies]):
+    written = (f.path for f in text_fields(ctx, titles=False))  # the fields with content
+    if any(p == "text.overview.lead" or p.startswith("text.overview.parts.") for p in written):
         return
     yield finding(ctx, rule, TextField("text.overview.lead", "", "一"), rule.message)
