@@ -9,17 +9,7 @@ from xlpy import schema
 from xlpy.model import Finding
 from xlpy.narrative import cases as cs
 from xlpy.narrative import kinds
-from xlpy.rules.checkers.narrative_common import (
-    Quantity,
-    blank_reason,
-    case_fields,
-    compare,
-    finding,
-    located,
-    report_year,
-    says_zero,
-    table_value,
-)
+from xlpy.rules.checkers import narrative_common as nc
 from xlpy.rules.context import RuleContext, checker
 
 
@@ -27,17 +17,17 @@ from xlpy.rules.context import RuleContext, checker
 def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "行政复议 N 件" = 表四 行政复议 总计; "行政诉讼 M 件" = 两类起诉总计之和; result breakdowns likewise;
     "未发生行政复议、行政诉讼" = those totals 0."""
-    yield from compare(ctx, rule)
-    year = report_year(ctx)
-    for field in case_fields(ctx):
+    yield from nc.compare(ctx, rule)
+    year = nc.report_year(ctx)
+    for field in nc.case_fields(ctx):
         for st, topics in cs.no_cases(field.text, year, field.path == "text.s4_lead"):
             for topic in topics:
                 q = _quantity(ctx, topic, "total")
-                if f := says_zero(ctx, rule, field, st, q, rule.messages["no_cases"]):
+                if f := nc.says_zero(ctx, rule, field, st, q, rule.messages["no_cases"]):
                     yield f
 
 
-def _quantity(ctx: RuleContext, topic: str, result: str) -> Quantity:
+def _quantity(ctx: RuleContext, topic: str, result: str) -> nc.Quantity:
     q = kinds.quantity(ctx.version, f"s4.{topic}.{result}")
     assert q is not None  # 表四 has the same cells in every version
     return q
@@ -46,24 +36,24 @@ def _quantity(ctx: RuleContext, topic: str, result: str) -> Quantity:
 @checker("N-6")
 def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "均获维持" needs 结果纠正, 其他结果 and 尚未审结 all 0; "无败诉 / 未被纠错" needs 结果纠正 0."""
-    year = report_year(ctx)
-    for field in case_fields(ctx):
+    year = nc.report_year(ctx)
+    for field in nc.case_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
             results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
             quantities = [_quantity(ctx, topic, result) for topic in st.topics for result in results]
-            found = [(q, table_value(ctx, q.paths)) for q in quantities]
+            found = [(q, nc.table_value(ctx, q.paths)) for q in quantities]
             known = [(q, v) for q, v in found if v is not None]
             blanks = [q for q, v in found if v is None]  # the known cells may still decide
             total = sum(v for _, v in known)
             paths = tuple(p for q, _ in known for p in q.paths)
             fields = schema.fields(ctx.version)  # a part is named by its titles: 行政复议 … 结果纠正
             parts = [
-                f"{fields[q.paths[0]].titles[1]}{fields[q.paths[0]].titles[-1]} {v}{located(ctx, q.paths)}"
+                f"{fields[q.paths[0]].titles[1]}{fields[q.paths[0]].titles[-1]} {v}{nc.located(ctx, q.paths)}"
                 for q, v in known
             ]
             if total == 0:
                 if blanks:
-                    ctx.cannot_decide(rule.id, blank_reason(ctx, st.statement.fragment, blanks[0]))
+                    ctx.cannot_decide(rule.id, nc.blank_reason(ctx, st.statement.fragment, blanks[0]))
                 continue
             message = rule.message.format(fragment=st.statement.fragment, parts="、".join(parts), words=st.words)
-            yield finding(ctx, rule, field, message, paths, lhs=0, rhs=total, diff=-total)
+            yield nc.finding(ctx, rule, field, message, paths, lhs=0, rhs=total, diff=-total)
