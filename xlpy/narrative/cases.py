@@ -27,6 +27,7 @@ _EARLIER = lexicon.pattern("earlier_case_words")
 _ALL_UPHELD = grammar.triggers("s4_outcome", ("upheld",))
 _NO_LOSS = grammar.triggers("s4_outcome", ("not_lost", "not_lost_rate"))
 _REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
+_RECEIVED = lexicon.words("review_received_verbs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
             return None
         if _REVIEWER.search(r.lead):
             return None
-        if r.group == REVIEW and "申请" in before[r.start :] and any(w in r.lead for w in ("收到", "接到", "受理")):
+        if r.group == REVIEW and "申请" in before[r.start :] and any(w in r.lead for w in _RECEIVED):
             return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
         if r.group in (REVIEW, LITIGATION) and grammar.joined(r.lead, "s4", (REVIEW, LITIGATION)):
             return BOTH, "total", ()  # "行政复议和行政诉讼共74件": the two totals together

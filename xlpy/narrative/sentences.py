@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 from typing import Any, NamedTuple, TypeVar
 
+from xlpy.narrative import lexicon
 from xlpy.narrative.numerals import Number, normalise, numbers_in
 
 # A sentence ends at 。！？ or a line break; "；" only ends a clause, so a list stays one sentence.
@@ -152,7 +153,7 @@ def _marks(norm: str) -> _Marks:
 
 
 # The year after these is what a figure is compared with ("较去年", "比上年", "与2023年相比", "同比").
-_COMPARED = ("较", "比", "与", "同")
+_COMPARED = lexicon.words("compared_with_markers")
 
 
 def _delimiter_between(major: list[int], lo: int, hi: int) -> bool:

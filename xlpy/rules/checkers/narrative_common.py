@@ -117,8 +117,6 @@ def compare(ctx: RuleContext, rule: Any, skip: Callable[[RuleContext, Claim], bo
 def cells_text(ctx: RuleContext, paths: tuple[str, ...]) -> str:
     """The cells for a message: "表三!J7", "表三!J11、表三!J12" or "表三!J11…J18"; empty for JSON input."""
     cells = [c for c in (ctx.cell(p) for p in paths) if c]
-    if not cells:
-        return ""
     if len(cells) <= 3:
         return "、".join(cells)
     first, last = Cell.parse(cells[0]), Cell.parse(cells[-1])
