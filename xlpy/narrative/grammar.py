@@ -88,10 +88,6 @@ class Claim:
     fragment: str  # the clause as written, for the message
     also: tuple[str, ...] = ()  # other kinds the words make plausible ("新增规章" in 2019: 新制作 or 新公开)
 
-    @property
-    def decimals(self) -> int:
-        return self.number.decimals
-
 
 @dataclass(frozen=True, slots=True)
 class Statement:

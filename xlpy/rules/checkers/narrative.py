@@ -97,7 +97,7 @@ def _share(
         return None
     if main_den == 0:
         return None
-    step = Decimal(1).scaleb(-claim.decimals)
+    step = Decimal(1).scaleb(-claim.number.decimals)
     for _, den in dens:
         if den:
             exact_share = Decimal(count) * 100 / Decimal(den)
@@ -124,7 +124,7 @@ def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Cl
     if len(distinct) < 2:
         return None
     total = sum((c.value for c in distinct.values()), Decimal(0))
-    slack = sum((Decimal(5).scaleb(-1 - c.decimals) for c in distinct.values()), Decimal(0))
+    slack = sum((Decimal(5).scaleb(-1 - c.number.decimals) for c in distinct.values()), Decimal(0))
     if total <= 100 + slack:
         return None
     listed = "、".join(f"{fmt(c.value)}%" for c in distinct.values())
