@@ -11,7 +11,7 @@ from xlpy.narrative.claims import s3_claims
 from xlpy.narrative.documents import document_claims
 from xlpy.narrative.lists import item_lists
 from xlpy.narrative.numerals import find_numbers, parse_chinese
-from xlpy.narrative.sentences import blank_parens, sentences
+from xlpy.narrative.sentences import parens, sentences
 from xlpy.rules.checkers.similarity import copied_share, normalise
 
 
@@ -112,7 +112,7 @@ def test_about_year():
 
 
 def test_blank_parens():
-    assert blank_parens("答复5件（含结转1件）。") == "答复5件" + " " * 7 + "。"
+    assert parens("答复5件（含结转1件）。").blanked == "答复5件" + " " * 7 + "。"
 
 
 def test_huaian_application_claims():

@@ -10,7 +10,7 @@ from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.claims import CASE_UNITS
 from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, blank_parens, parens, per_sentence, sentences
+from xlpy.narrative.sentences import Sentence, parens, per_sentence, sentences
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
 BOTH = "review_and_litigation"  # a combined figure: 行政复议 + 行政诉讼
@@ -69,7 +69,7 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Clai
 def _case_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
     """The 表四 claims of one sentence about review or litigation."""
     out: list[Claim] = []
-    blanked = blank_parens(s.norm)
+    blanked = parens(s.norm).blanked
     for n in s.numbers:
         if n.unit not in CASE_UNITS or n.approx:
             continue

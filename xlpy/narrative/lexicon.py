@@ -31,10 +31,6 @@ def _lists() -> dict[str, tuple[str, ...]]:
     return {name: tuple(entry["words"]) for name, entry in data["lists"].items()}
 
 
-def names() -> tuple[str, ...]:
-    return tuple(_lists())
-
-
 def words(name: str) -> tuple[str, ...]:
     """The words of one list, as written in the data file."""
     try:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, blank_parens, parens, per_sentence, sentences
+from xlpy.narrative.sentences import Sentence, parens, per_sentence, sentences
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
 _COMPLETE = lexicon.alternation("list_markers_complete")
@@ -58,7 +58,7 @@ def item_lists(text: str) -> tuple[ItemList, ...]:
 
 @per_sentence
 def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
-    blanked = blank_parens(s.norm)
+    blanked = parens(s.norm).blanked  # numbers and markers inside （…） are asides
     out = [found for m in _MARKER.finditer(blanked) if (found := _list_at(s, blanked, m)) is not None]
     # "共公布政府信息2599条，（其中机构职能类信息25条，…）": a list that is itself the parenthesised aside.
     for m in _ASIDE.finditer(s.norm):

@@ -206,11 +206,6 @@ def parens(s: str) -> Parens:
     return Parens("".join(out), bytes(flags), closing)
 
 
-def blank_parens(s: str) -> str:
-    """The text with every closed （…） group replaced by spaces (offsets kept)."""
-    return parens(s).blanked
-
-
 _T = TypeVar("_T")
 _PER_SENTENCE_MAX = 4096
 
