@@ -79,20 +79,17 @@ _ASIDE = re.compile(r"[（(](?=其中|包括)")
 def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
     numbers = [n for n in s.numbers if blanked[n.num_start] != " "]  # numbers inside （…） are asides
     starts = [n.num_start for n in numbers]  # segments find their numbers by bisection, not by a scan each
-    before = [n for n in numbers if n.end <= m.start()]
-    if not before:
+    total = next((n for n in reversed(numbers) if n.end <= m.start()), None)  # the last number before the marker
+    if total is None:
         return None
-    total = before[-1]
     gap = blanked[total.end : m.start()]
     if not total.is_count or total.approx or len(gap) > 15 or re.search(r"[\d。；;]", gap):
         return None
     # The items: "label N unit" segments after the marker, up to the first segment that is not one.
-    rest_start = m.end()
-    tail = blanked[rest_start:]
     items: list[tuple[str, Number]] = []
-    pos = rest_start
+    pos = m.end()
     list_rank: int | None = None
-    parts = _ITEM_SEP.split(tail)
+    parts = _ITEM_SEP.split(blanked[pos:])
     for k in range(0, len(parts), 2):
         seg = parts[k]
         seg_start, seg_end = pos, pos + len(seg)
