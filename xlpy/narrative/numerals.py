@@ -119,8 +119,10 @@ def parse_chinese(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
-def find_numbers(text: str) -> list[Number]:
-    """Every number stated in a text, in order. Chinese numerals only count with a unit (or as "为零")."""
+@lru_cache(maxsize=256)
+def find_numbers(text: str) -> tuple[Number, ...]:
+    """Every number stated in a text, in order. Chinese numerals only count with a unit (or as "为零"). Cached: a
+    checker per rule reads the same paragraphs."""
     t = normalise(text)
     out: list[Number] = []
     for m in _NUMBER.finditer(t):
@@ -166,7 +168,7 @@ def find_numbers(text: str) -> list[Number]:
             end = a.end()
         approx = bool(a.group("post") or a.group("post2")) or _approx_before(t, start, is_cn)
         out.append(Number(value, start, end, start, text[start:end].strip(), unit, approx, _decimals(raw)))
-    return out
+    return tuple(out)
 
 
 def _decimals(raw: str) -> int:
@@ -184,9 +186,3 @@ def _value(raw: str) -> Decimal | None:
 def _approx_before(t: str, start: int, is_cn: bool) -> bool:
     before = t[max(0, start - 6) : start].rstrip()
     return before.endswith(_APPROX_BEFORE) or (is_cn and before.endswith(_APPROX_BEFORE_CN))
-
-
-@lru_cache(maxsize=256)
-def numbers_in(text: str) -> tuple[Number, ...]:
-    """Cached find_numbers (a checker per rule reads the same paragraphs)."""
-    return tuple(find_numbers(text))

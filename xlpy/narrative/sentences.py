@@ -10,7 +10,7 @@ from functools import lru_cache, wraps
 from typing import Any, NamedTuple, TypeVar
 
 from xlpy.narrative import lexicon
-from xlpy.narrative.numerals import Number, normalise, numbers_in
+from xlpy.narrative.numerals import Number, find_numbers, normalise
 
 # A sentence ends at 。！？ or a line break; "；" only ends a clause, so a list stays one sentence.
 # Clause boundaries for "which words belong to this number". "、" is not one: "收到公民、法人的申请 20 件".
@@ -175,7 +175,7 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     for piece in ends.split("。"):
         end = pos + len(piece)
         if piece and not piece.isspace():
-            out.append(Sentence(text[pos:end], piece, pos, len(out), numbers_in(text[pos:end])))
+            out.append(Sentence(text[pos:end], piece, pos, len(out), find_numbers(text[pos:end])))
         pos = end + 1
     return tuple(out)
 
