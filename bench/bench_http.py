@@ -178,7 +178,9 @@ def tree_cpu(root: int) -> dict[str, float]:
                 frontier.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
-        side = "jobs" if b"multiprocessing" in command else "server"
+        # forkserver: the job processes are forked from it and keep its command line; uvicorn's own worker
+        # processes (--workers N) are multiprocessing spawns, which count as server.
+        side = "jobs" if b"multiprocessing.forkserver" in command else "server"
         out[side] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return out
 

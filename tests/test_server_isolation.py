@@ -54,3 +54,62 @@ def test_a_job_that_kills_its_worker_twice_gets_one_error_not_a_loop() -> None:
             conversions.close()
 
     assert asyncio.run(scenario()).status == 500
+
+
+def test_a_stuck_job_kills_only_its_own_worker() -> None:
+    """The worker beside the stuck one keeps its process (and its warm state); only the culprit's is replaced."""
+
+    async def scenario() -> tuple[set[int], set[int], int]:
+        conversions = Conversions(Settings(max_conversions=2, time_limit_seconds=1, kill_grace_seconds=0.2))
+        try:
+            conversions.warm()
+            assert conversions.workers is not None
+            before = {w.process.pid for w in conversions.workers.workers}
+            culprit = asyncio.ensure_future(conversions.run(_forever))
+            await asyncio.sleep(0.1)
+            innocent = await conversions.run(_work, 0.1)  # the other worker answers meanwhile
+            with pytest.raises(ApiError) as caught:
+                await culprit
+            assert caught.value.status == 504
+            await asyncio.sleep(0.6)  # the grace passes: the culprit's worker is killed and replaced
+            after = {w.process.pid for w in conversions.workers.workers}
+            return before, after, innocent
+        finally:
+            conversions.close()
+
+    before, after, innocent = asyncio.run(scenario())
+    assert innocent in before and innocent in after  # untouched
+    assert len(after) == 2 and len(before & after) == 1  # the other one is new
+
+
+def test_a_client_that_leaves_the_queue_does_not_take_a_worker_with_it() -> None:
+    async def scenario() -> tuple[int, list[int]]:
+        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=10))
+        try:
+            conversions.warm()
+            first = asyncio.ensure_future(conversions.run(_work, 0.5))
+            await asyncio.sleep(0.1)
+            queued = asyncio.ensure_future(conversions.run(_work, 0.1))
+            await asyncio.sleep(0.1)
+            queued.cancel()  # the client disconnected while waiting for the only worker
+            answered = await first
+            return answered, [await conversions.run(_work, 0.01) for _ in range(3)]
+        finally:
+            conversions.close()
+
+    first, later = asyncio.run(scenario())
+    assert later == [first] * 3  # the one worker came back to the pool and serves on
+
+
+def test_close_ends_every_worker_process() -> None:
+    async def scenario() -> list[int]:
+        conversions = Conversions(Settings(max_conversions=2, time_limit_seconds=10))
+        conversions.warm()
+        pids = [await conversions.run(_work, 0.01), await conversions.run(_work, 0.01)]
+        assert conversions.workers is not None
+        processes = list(conversions.workers.workers)
+        conversions.close()
+        assert all(not w.process.is_alive() for w in processes)
+        return pids
+
+    assert all(pid > 0 for pid in asyncio.run(scenario()))

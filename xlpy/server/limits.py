@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xlpy.server.errors import ApiError, error_body
 from xlpy.server.settings import Settings
+
+if TYPE_CHECKING:
+    from xlpy.server.workers import WorkerPool
 
 T = TypeVar("T")
 log = logging.getLogger("xlpy.server")
@@ -89,76 +91,73 @@ async def _send_413(send: Send, limit: int) -> None:
 class Conversions:
     """At most `max_conversions` CPU-bound jobs at once, each within the time limit.
 
-    `executor = "processes"` (the default) runs jobs in a pool of warm worker processes: validation is
-    pure Python, and threads would share one GIL with the event loop, which then stalls behind them
-    (measured: throughput fell by two thirds from 8 to 32 clients). A job still running
-    `kill_grace_seconds` after its deadline has its pool's workers killed and replaced, so a
-    pathological file cannot hold a worker for ever (other jobs then in flight get a retryable 500).
-    `"threads"` keeps everything in one process (handy for tests that patch a job); there an
-    overrunning job keeps its thread until it ends, and the client gets 504 at the deadline regardless.
+    `executor = "processes"` (the default) runs jobs in warm worker processes (xlpy/server/workers.py):
+    validation is pure Python, and threads would share one GIL with the event loop, which then stalls
+    behind them (measured: throughput fell by two thirds from 8 to 32 clients). A job still running
+    `kill_grace_seconds` after its deadline has its worker killed and replaced, so a pathological file
+    cannot hold a worker for ever; the jobs on the other workers are not touched. `"threads"` keeps
+    everything in one process (handy for tests that patch a job); there an overrunning job keeps its
+    thread until it ends, and the client gets 504 at the deadline regardless.
     """
 
     def __init__(self, settings: Settings) -> None:
+        from xlpy.server.workers import WorkerPool
+
         self.settings = settings
-        self.pool = self._new_pool()
+        self.workers: WorkerPool | None = None
+        self.threads: ThreadPoolExecutor | None = None
+        if settings.executor == "processes":
+            self.workers = WorkerPool(settings.max_conversions, settings.worker_memory_mb)
+        else:
+            self.threads = ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
         self._slots: asyncio.Semaphore | None = None
 
-    def _new_pool(self) -> Executor:
-        settings = self.settings
-        if settings.executor == "processes":
-            import multiprocessing
-
-            # forkserver: never fork a process that already runs an event loop and threads. The forkserver
-            # itself imports the pipeline and compiles the registers once (preload), so a worker forked from
-            # it is warm at once: replacing a killed pool then takes milliseconds, not the ~2 s per worker
-            # (×4, on 2 loaded cores) that made the innocent jobs retried on the fresh pool time out too.
-            multiprocessing.set_forkserver_preload(["xlpy.server.preload"])
-            return ProcessPoolExecutor(
-                max_workers=settings.max_conversions,
-                initializer=warm_worker,
-                initargs=(settings.worker_memory_mb,),
-                mp_context=multiprocessing.get_context("forkserver"),
-            )
-        return ThreadPoolExecutor(max_workers=settings.max_conversions, thread_name_prefix="xlpy-job")
-
-    def _semaphore(self) -> asyncio.Semaphore:
-        # Created lazily: it belongs to the event loop that serves the requests.
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.settings.max_conversions)
-        return self._slots
-
     async def run(self, func: Callable[..., T], *args: Any) -> T:
+        from xlpy.server.workers import WorkerDied
+
         loop = asyncio.get_running_loop()
-        limit = self.settings.time_limit_seconds
-        deadline = loop.time() + limit
+        deadline = loop.time() + self.settings.time_limit_seconds
+        if self.workers is None:
+            return await self._in_thread(loop, deadline, func, *args)
         for attempt in (1, 2):
-            pool = self.pool
             try:
-                return await self._run_once(loop, pool, deadline, func, *args)
-            except BrokenProcessPool:
-                # A worker died (killed for memory, crashed, or reaped because *another* job overran):
-                # the next request gets a fresh pool, and a job that was merely in flight on the dead
-                # pool is run once more there — an innocent request must not fail with the culprit.
-                self._replace(pool)
+                return await self._in_worker(self.workers, loop, deadline, func, *args)
+            except WorkerDied:
+                # A worker died (killed for memory, crashed): it is replaced at once, and the job is run
+                # once more on another — an innocent request must not fail because its worker was unlucky.
                 if attempt == 1 and loop.time() < deadline:
-                    log.warning("a worker process died: running its in-flight job once more")
+                    log.warning("a worker process died: running its job once more")
                     continue
                 raise ApiError(500, "处理进程意外退出，请重试；如反复出现请联系管理员") from None
         raise AssertionError("unreachable")
 
-    async def _run_once(
-        self, loop: asyncio.AbstractEventLoop, pool: Executor, deadline: float, func: Callable[..., T], *args: Any
+    async def _in_worker(
+        self, pool: WorkerPool, loop: asyncio.AbstractEventLoop, deadline: float, func: Callable[..., T], *args: Any
     ) -> T:
-        limit = self.settings.time_limit_seconds
+        worker = await pool.acquire(max(0.0, deadline - loop.time()))
+        if worker is None:
+            raise _busy()
+        future = pool.run(worker, func, *args)
+        future.add_done_callback(_retrieved)
+        try:
+            # shield: the worker's job runs on when the client stops waiting (its slot is freed when it ends).
+            return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            loop.call_later(self.settings.kill_grace_seconds, pool.reap, worker, future)
+            raise _overran(self.settings.time_limit_seconds) from None
+        except MemoryError:
+            raise _too_much_memory() from None
+
+    async def _in_thread(
+        self, loop: asyncio.AbstractEventLoop, deadline: float, func: Callable[..., T], *args: Any
+    ) -> T:
         slots = self._semaphore()
         try:
             await asyncio.wait_for(slots.acquire(), timeout=max(0.0, deadline - loop.time()))
         except TimeoutError:
-            raise ApiError(
-                503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"}
-            ) from None
+            raise _busy() from None
         try:
-            future = loop.run_in_executor(pool, func, *args)
+            future = loop.run_in_executor(self.threads, func, *args)
         except BaseException:
             slots.release()
             raise
@@ -166,93 +165,51 @@ class Conversions:
         future.add_done_callback(lambda f: _finished(f, slots))
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout=max(0.0, deadline - loop.time()))
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if future.cancelled() and (task is None or not task.cancelling()):
-                # Not our request being cancelled: a replaced pool's shutdown cancelled this queued job
-                # (it was a plain-text 500 "Internal Server Error"); it is retried like one in flight.
-                raise BrokenProcessPool("the job's pool was replaced before it ran") from None
-            raise
         except TimeoutError:
-            if isinstance(pool, ProcessPoolExecutor):
-                loop.call_later(self.settings.kill_grace_seconds, self._reap, pool, future)
-            raise ApiError(504, f"处理超时（超过 {limit:g} 秒），请检查文件是否过大或稍后再试") from None
+            raise _overran(self.settings.time_limit_seconds) from None
         except MemoryError:
-            # The worker's memory cap stopped a parse that would have swamped the server.
-            raise ApiError(413, "处理该文件所需的内存超过服务器上限，文件可能过大或已损坏，已拒绝处理。") from None
+            raise _too_much_memory() from None
 
-    def _reap(self, pool: Executor, future: asyncio.Future[Any]) -> None:
-        if not future.done():
-            log.warning(
-                "a conversion overran its time limit by %ss: restarting the worker processes",
-                self.settings.kill_grace_seconds,
-            )
-            self._replace(pool, kill=True)
-
-    def _replace(self, pool: Executor, *, kill: bool = False) -> None:
-        """Swap in a fresh pool once, however many requests saw the old one fail."""
-        if self.pool is not pool:
-            return
-        self.pool = self._new_pool()
-        self._slots = None  # the old semaphore is released by the old pool's futures as they fail
-        if kill:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-        if isinstance(self.pool, ProcessPoolExecutor):
-            # Start the new workers now rather than on the next clerk's request.
-            for _ in range(self.settings.max_conversions):
-                self.pool.submit(warm_worker, self.settings.worker_memory_mb)
+    def _semaphore(self) -> asyncio.Semaphore:
+        # Created lazily: it belongs to the event loop that serves the requests.
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.settings.max_conversions)
+        return self._slots
 
     def warm(self) -> None:
-        """Start every worker now (registers compiled), so the first clerks do not wait for it."""
-        if isinstance(self.pool, ProcessPoolExecutor):
-            limit = self.settings.worker_memory_mb
-            for f in [self.pool.submit(warm_worker, limit) for _ in range(self.settings.max_conversions)]:
-                f.result()
+        """Start every worker now (forked warm from the forkserver), so the first clerks do not wait for it."""
+        if self.workers is not None:
+            self.workers.start()
 
     def close(self) -> None:
-        """Stop the worker processes (the app's lifespan calls this on shutdown).
-
-        shutdown(wait=False) alone left the workers — and so their forkserver — running after the
-        server exited: every restart of `xlpy serve` leaked three processes.
-        """
-        pool = self.pool
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        # Taken now: shutdown() drops the executor's references to its queues.
-        queues = [getattr(pool, name, None) for name in ("_call_queue", "_result_queue")]
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join(timeout=5)
-        if isinstance(pool, ProcessPoolExecutor):
-            pool.shutdown(wait=True)  # the manager thread is gone and has closed the queues
-            release_semaphores(queues)
+        """Stop the worker processes (the app's lifespan calls this on shutdown)."""
+        if self.workers is not None:
+            self.workers.close()
+        if self.threads is not None:
+            self.threads.shutdown(wait=False, cancel_futures=True)
 
 
-def release_semaphores(queues: list[Any]) -> None:
-    """Unlink a closed pool's queue semaphores now, while the resource tracker still listens.
+def _busy() -> ApiError:
+    return ApiError(503, "服务器繁忙，当前排队的校验任务过多，请稍后再试", headers={"Retry-After": "5"})
 
-    Left to the interpreter's exit, a SIGTERM'd server sometimes got there after its resource tracker
-    had read the end of its pipe: the log then said "There appear to be 5 leaked semaphore objects"
-    and "[Errno 2] No such file or directory" (tests/test_serve_shutdown.py checks the log).
-    """
-    from multiprocessing import util
 
-    locks = [getattr(queue, attr, None) for queue in queues for attr in ("_rlock", "_wlock", "_sem")]
-    wanted = {id(lock) for lock in locks if lock is not None}
-    for finalizer in list(util._finalizer_registry.values()):  # type: ignore[attr-defined]
-        target = finalizer._weakref() if getattr(finalizer, "_weakref", None) is not None else None
-        if id(target) in wanted:
-            finalizer()  # SemLock._cleanup: sem_unlink, then unregister with the tracker
+def _overran(limit: float) -> ApiError:
+    return ApiError(504, f"处理超时（超过 {limit:g} 秒），请检查文件是否过大或稍后再试")
+
+
+def _too_much_memory() -> ApiError:
+    # The worker's memory cap stopped a parse that would have swamped the server.
+    return ApiError(413, "处理该文件所需的内存超过服务器上限，文件可能过大或已损坏，已拒绝处理。")
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: a job whose client already got 504 must not log "never retrieved"
 
 
 def _finished(future: asyncio.Future[Any], slots: asyncio.Semaphore) -> None:
     slots.release()
-    if not future.cancelled():
-        future.exception()  # retrieved: a job whose client already got 504 must not log "never retrieved"
+    _retrieved(future)
 
 
 def warm_worker(memory_mb: int = 0) -> None:
