@@ -1,7 +1,7 @@
 """Soak under overruns: slow, hostile and innocent clients at once on a real `xlpy serve` — innocents never get 5xx.
 
 The server runs with a 3-second time limit, four conversion slots and a 0.5-second kill grace, so every
-overrun also gets the worker pool killed and replaced under the innocent jobs in flight (retried there). One client keeps sending the slowest
+overrun also gets its worker process killed and replaced while innocent jobs run on the others. One client keeps sending the slowest
 workbook the limits admit (表三 padded to the per-part budget, as this year's and last year's, rendered to
 DOCX: ~2 s unloaded, more beside the others) and must get 504 at least once; as a real clerk would after a
 timeout, it waits before resending, so its jobs (which run to the end after their 504) hold at most two
