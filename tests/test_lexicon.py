@@ -46,3 +46,24 @@ def test_unknown_list_is_a_chinese_error() -> None:
 
 def test_file_is_plain_json() -> None:
     json.loads((schemas_dir() / lexicon.LEXICON).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("broken", ["lexicon", "claims"])
+def test_register_build_refuses_a_broken_narrative_data_file(broken: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data files are checked when the register compiles (not on every start): a regex in a word list stops it."""
+    import copy
+
+    from xlpy.errors import RegisterError
+    from xlpy.narrative import kinds
+    from xlpy.rules.register import build_register
+
+    target = lexicon.LEXICON if broken == "lexicon" else kinds.CLAIMS
+    data = copy.deepcopy(load_json(target))  # never edit the shared cached object
+    if broken == "lexicon":
+        next(iter(data["lists"].values()))["words"].append("予以公开|部分公开")
+    else:
+        data["rules"] = "不是列表"
+    real = load_json
+    monkeypatch.setattr(lexicon, "load_json", lambda path: data if path == target else real(path))
+    with pytest.raises(RegisterError, match=f"schemas/{target}"):
+        build_register("2021")

@@ -1,4 +1,4 @@
-"""The narrative word lists (schemas/narrative/lexicon.json), validated once and served as tuples or alternations."""
+"""The narrative word lists (schemas/narrative/lexicon.json), served as tuples or alternations; their meta-schema check."""
 
 from __future__ import annotations
 
@@ -25,9 +25,20 @@ def load_checked(path: str, meta: str, what: str) -> Any:
     return data
 
 
+def check_files() -> None:
+    """Validate both narrative data files by their meta-schemas (run when the rule register compiles).
+
+    Not on every load: importing jsonschema and walking the files cost ~150 ms of CLI start-up, and the
+    register's compilation — cached on disk, keyed by the content of every schema file — runs on any change."""
+    from xlpy.narrative import kinds
+
+    load_checked(LEXICON, META, "词表")
+    load_checked(kinds.CLAIMS, kinds.META, "说法类别")
+
+
 @cache
 def _lists() -> dict[str, tuple[str, ...]]:
-    data = load_checked(LEXICON, META, "词表")
+    data = load_json(LEXICON)
     return {name: tuple(entry["words"]) for name, entry in data["lists"].items()}
 
 

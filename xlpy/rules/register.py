@@ -254,6 +254,9 @@ def build_register(
         raise RegisterError(f"未知的格式版本：{version}")
     entries = _default_entries() if files is None else read_files(files)
     known = checkers if checkers is not None else import_checkers()
+    from xlpy.narrative import lexicon
+
+    lexicon.check_files()  # the narrative checkers' data files, validated with the register that uses them
     seen: dict[str, str] = {}
     from xlpy.rules.compiler import Compiler
 
