@@ -43,9 +43,23 @@ def run(name: str, extra: list[str], record: Path) -> tuple[int, str]:
 
 
 def tables(stdout: str) -> list[str]:
-    """The Markdown a bench printed: its "## " titles, its tables and its notes, without headline echo lines."""
-    keep = [line for line in stdout.splitlines() if not line.startswith("headline: ")]
-    return [line.replace("## ", "#### ", 1) if line.startswith("## ") else line for line in keep]
+    """The Markdown a bench printed: its "## " titles, its tables and its notes, without headline echo lines.
+
+    Plain-text output (bench_rules and bench_render print aligned columns, not tables) goes in a code
+    block: as Markdown its lines would run together into one paragraph."""
+    out: list[str] = []
+    fenced = False
+    for line in stdout.splitlines():
+        if line.startswith("headline: "):
+            continue
+        plain = bool(line.strip()) and not line.startswith(("|", "#"))
+        if plain != fenced and (line.strip() or fenced):
+            out.append("```")
+            fenced = plain
+        out.append(line.replace("## ", "#### ", 1) if line.startswith("## ") else line)
+    if fenced:
+        out.append("```")
+    return out
 
 
 def markdown(results: list[tuple[str, int, str]], rows: list[dict[str, str]], load: str) -> str:
