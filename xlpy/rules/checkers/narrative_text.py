@@ -105,25 +105,23 @@ _CJK = re.compile(r"[\u4e00-\u9fff“”《》、，。]")
 def text_quality(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """A word written twice ("资金资金"); ASCII punctuation between Chinese characters."""
     for field in text_fields(ctx, titles=True):
-        for what, fix in _faults(field.text):
-            yield finding(ctx, rule, field, rule.message.format(what=what, fix=fix))
+        for name, quoted, more in _faults(field.text):
+            template = rule.messages[name] if name else rule.message
+            yield finding(ctx, rule, field, template.format(quoted=quoted, more=more))
 
 
 @lru_cache(maxsize=512)
-def _faults(text: str) -> tuple[tuple[str, str], ...]:
-    """What N-15 says about one text, found once per text (a re-check reads the same paragraphs)."""
+def _faults(text: str) -> tuple[tuple[str, str, str], ...]:
+    """What N-15 says about one text (the register's template name, quotes, "等 N 处"), found once per text."""
     out = []
     allowed = lexicon.words("doubled_allowed")
     doubled = [m for m in _DOUBLED.finditer(text) if m.group() not in allowed]
     if doubled:
-        quoted = "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3])
-        out.append((f"词语重复：{quoted}", "请删去重复的字词"))
-    marks = [m.start() for m in _ascii_marks().finditer(text)]
-    marks = [i for i in marks if _between_chinese(text, i)]
+        out.append(("", "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3]), ""))
+    marks = [i for i in (m.start() for m in _ascii_marks().finditer(text)) if _between_chinese(text, i)]
     if marks:
         quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
-        more = f"等 {len(marks)} 处" if len(marks) > 3 else ""
-        out.append((f"中文中用了半角标点：{quoted}{more}", "请改为全角标点"))
+        out.append(("ascii_punctuation", quoted, f"等 {len(marks)} 处" if len(marks) > 3 else ""))
     return tuple(out)
 
 
