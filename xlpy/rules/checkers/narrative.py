@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from itertools import groupby
@@ -10,7 +9,7 @@ from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
-from xlpy.narrative import kinds
+from xlpy.narrative import kinds, lexicon
 from xlpy.rules.checkers import narrative_lists, narrative_s4  # noqa: F401 (their own checkers first)
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
@@ -22,10 +21,8 @@ from xlpy.rules.checkers.narrative_common import (
     fmt,
     located,
     report_claims,
-    report_year,
-    says_zero,
     table_value,
-    text_fields,
+    zero_statements,
 )
 from xlpy.rules.context import CHECKERS, RuleContext, checker
 
@@ -137,17 +134,7 @@ def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Cl
 @checker("N-7")
 def none_received(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "未收到/未接到 … 政府信息公开申请" only when 一 总计 = 0."""
-    new = kinds.quantities(ctx.version)[cl.NEW]
-    if table_value(ctx, new.paths) == 0:
-        return  # nothing to contradict: the text is not even read
-    year = report_year(ctx)
-    for field in text_fields(ctx):
-        for st in cl.none_received(field.text, year):
-            if f := says_zero(ctx, rule, field, st, new):
-                yield f
-
-
-_NAMES_CARRIED_OVER = re.compile(r"(?:上一?年度?|去年)的?结转")
+    yield from zero_statements(ctx, rule, kinds.quantities(ctx.version)[cl.NEW], cl.none_received)
 
 
 @checker("N-8")
@@ -162,7 +149,7 @@ def received_with_carried_over(ctx: RuleContext, rule: Any) -> Iterator[Finding]
     for field, claim in _s3_claims(ctx):
         if claim.kind != cl.NEW or claim.value != new + over:
             continue
-        if _NAMES_CARRIED_OVER.search(claim.sentence.norm):
+        if any(w in claim.sentence.norm for w in lexicon.words("carried_over_named")):
             continue  # "共受理…17件（含上年结转2件）": the sentence already says what the figure is
         message = rule.message.format(
             fragment=claim.fragment,

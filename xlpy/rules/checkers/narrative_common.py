@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -195,3 +195,20 @@ def says_zero(
         return None
     text = (message or rule.message).format(fragment=st.fragment, label=q.label, value=v, cells=located(ctx, q.paths))
     return finding(ctx, rule, field, text, q.paths, lhs=0, rhs=v, diff=-v)
+
+
+# Statements one text makes, given the report year: claims.none_received, narrative_text's 全部办结 reader.
+StatementReader = Callable[[str, int | None], Iterable[Statement]]
+
+
+def zero_statements(
+    ctx: RuleContext, rule: Any, q: Quantity, read: StatementReader, *, titles: bool = True
+) -> Iterator[Finding]:
+    """Every statement read(text, year) finds that q is 0, against the table — no text is read when it is 0."""
+    if table_value(ctx, q.paths) == 0:
+        return  # nothing to contradict
+    year = report_year(ctx)
+    for field in text_fields(ctx, titles=titles):
+        for st in read(field.text, year):
+            if f := says_zero(ctx, rule, field, st, q):
+                yield f

@@ -11,7 +11,7 @@ from xlpy.model import Finding
 from xlpy.narrative import grammar, kinds, lexicon
 from xlpy.narrative.grammar import Statement
 from xlpy.narrative.sentences import Sentence, sentences
-from xlpy.rules.checkers.narrative_common import TextField, finding, report_year, says_zero, table_value, text_fields
+from xlpy.rules.checkers.narrative_common import TextField, finding, text_fields, zero_statements
 from xlpy.rules.context import RuleContext, checker
 
 
@@ -28,13 +28,7 @@ def _all_done() -> re.Pattern[str]:
 def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "所有申请均已办结 / 办结率100%" only when 四、结转下年度继续办理 is 0."""
     carried_forward = kinds.quantities(ctx.version)["s3.carried_forward"]
-    if table_value(ctx, carried_forward.paths) == 0:
-        return
-    year = report_year(ctx)
-    for field in text_fields(ctx, titles=False):
-        for st in _all_done_statements(field.text, year):
-            if f := says_zero(ctx, rule, field, st, carried_forward):
-                yield f
+    yield from zero_statements(ctx, rule, carried_forward, _all_done_statements, titles=False)
 
 
 @lru_cache(maxsize=256)
