@@ -56,13 +56,9 @@ def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
 @lru_cache(maxsize=256)
 def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim, ...]:
     """Claims about 表四 figures in a paragraph ("s4.<topic>.<result>")."""
-    out: list[Claim] = []
     if not _mentions_cases(text):
         return ()
-    for s, topical in _topical(text, always):
-        if topical:
-            out.extend(_case_sentence(s, year))
-    return tuple(out)
+    return tuple(claim for s, topical in _topical(text, always) if topical for claim in _case_sentence(s, year))
 
 
 @per_sentence

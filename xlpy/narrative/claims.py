@@ -83,13 +83,10 @@ def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sent
 @lru_cache(maxsize=256)
 def s3_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim, ...]:
     """Claims about 表三 quantities (and shares of outcomes) in a paragraph."""
-    out: list[Claim] = []
     if not always and "申请" not in text:
         return ()  # no sentence is about applications, and none carries the topic
-    for s, topical in application_sentences(text, always=always):
-        if topical:
-            out.extend(_s3_sentence(s, year))
-    return tuple(out)
+    pairs = application_sentences(text, always=always)
+    return tuple(claim for s, topical in pairs if topical for claim in _s3_sentence(s, year))
 
 
 @per_sentence

@@ -49,11 +49,8 @@ class ItemList:
 @lru_cache(maxsize=256)
 def item_lists(text: str) -> tuple[ItemList, ...]:
     """Every itemised list with a total in a paragraph."""
-    out: list[ItemList] = []
-    for s in sentences(text):
-        if _MARKER_HINT.search(s.norm):  # blanking parentheses only removes markers
-            out.extend(_lists_in(s))
-    return tuple(out)
+    # A sentence naming no marker hint has no list: blanking parentheses only removes markers.
+    return tuple(found for s in sentences(text) if _MARKER_HINT.search(s.norm) for found in _lists_in(s))
 
 
 @per_sentence
