@@ -17,15 +17,18 @@ _FEE = lexicon.pattern("fee_words")
 # 六 may say it in other words: "未收取任何费用", "申请人收费0元".
 _FEE_LOOSE = lexicon.pattern("fee_loose_words")
 _NOTICE = lexicon.pattern("notice_words")
-_NO_NOTICE = re.compile(
-    r"(?:未|没有|未曾|无)(?:发出|下发|出具|送达|发放|产生|开具)?(?:过)?(?:信息处理费)?(?:的)?"
-    r"(?:收费通知|缴费通知)"
-)
+# "未发出过收费通知": a negation, perhaps a verb of sending, then the notice (each part a lexicon list).
+_NEG, _SENT, _NOTICES = (lexicon.alternation(n) for n in ("no_notice_negations", "notice_verbs", "fee_notices"))
+_NO_NOTICE = re.compile(f"(?:{_NEG})(?:{_SENT})?(?:过)?(?:信息处理费)?(?:的)?(?:{_NOTICES})")
 
 # 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each a word list, named in the rule's messages.
 _TOPICS = ("topic_assessment", "topic_evaluation", "topic_accountability")
+# "本年度暂无明显问题": all that 五 says is that there is nothing to say.
+_YEARS, _HEDGES, _NONE, _DEGREES = (
+    lexicon.alternation(n) for n in ("nothing_years", "nothing_hedges", "nothing_negations", "nothing_degrees")
+)
 _NOTHING = re.compile(
-    r"(?:本年度?|今年)?(?:暂|基本)?(?:无|没有|未发现)(?:明显|突出|重大|主要)?的?(?:存在的)?(?:问题)?(?:及改进)?(?:情况)?"
+    f"(?:{_YEARS})?(?:{_HEDGES})?(?:{_NONE})(?:{_DEGREES})?的?(?:存在的)?(?:问题)?(?:及改进)?(?:情况)?"
 )
 _PUNCT = re.compile(r"[\s\W_]+")
 _CLAUSES = re.compile(r"[。；;\n]")
