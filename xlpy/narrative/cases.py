@@ -163,8 +163,9 @@ def _topics_of(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_NO, _HAPPENED = lexicon.alternation("no_case_negations"), lexicon.alternation("no_case_verbs")
 _NO_CASES = re.compile(
-    r"(?:未|没有|无)(?:发生|产生|收到|出现|涉及)?过?(?P<mid>[^，,。；;：:\d]{0,16}?)"
+    f"(?:{_NO})(?:{_HAPPENED})?过?(?P<mid>[^，,。；;：:\\d]{{0,16}}?)"
     r"(?P<topics>行政复议(?:[和、及或与]?被?(?:提起)?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
 )
 _NO_CASES_MID = lexicon.filler("no_case_fillers")

@@ -182,9 +182,10 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     return None, None
 
 
+_NOT, _RECEIVED = lexicon.alternation("none_received_negations"), lexicon.alternation("received_verbs")
 _NONE_RECEIVED = re.compile(
     r"(?:未|没有)(?:发生|产生|开展|涉及)?依申请公开(?:事项|工作|情况|业务|申请)?(?P<tail3>[^，。；;、]*)"
-    r"|(?:未|没有|未曾|尚未|并未|均未)新?(?:收到|接到|受理|接收|发生|产生|出现)过?(?P<mid>[^，。；;：:\d]{0,40}?)申请"
+    f"|(?:{_NOT})新?(?:{_RECEIVED})过?(?P<mid>[^，。；;：:\\d]{{0,40}}?)申请"
     r"(?P<tail>[^，。；;、]*)"
     r"|(?:无|没有)(?P<mid2>[^，。；;：:\d]{0,20}?)(?:政府信息公开|依申请公开|信息公开)申请(?P<tail2>[^，。；;、]*)"
 )
