@@ -44,9 +44,11 @@ _OTHER_POPULATION = lexicon.pattern("other_populations")
 _CARRIES = lexicon.pattern("application_topic_words")  # a sentence continuing the one before about applications
 _NOUN_LEAD = re.compile(grammar.forms(kinds.triggers("s3")["noun_lead"]))
 _SHARE_OF = re.compile(f"(?:{grammar.forms(kinds.triggers('s3')['share_of'])})")
+# "予以公开率为 45%" / "予以公开的占全部申请的比例为 45%": a share named by its outcome.
+_SHARE, _IS = lexicon.alternation("share_nouns"), lexicon.alternation("share_verbs")
 _PCT_NAMED = re.compile(
     f"(?P<outcome>{_OUTCOME_WORDS})(?:的)?(?:申请)?(?:件数)?"
-    r"(?:率|比例|比率|占比|比重|占(?:[^，,。；;\d]{0,10}的)?(?:比例|比重)?)(?:为|达|是|达到)?\s*$"
+    f"(?:{_SHARE}|占(?:[^，,。；;\\d]{{0,10}}的)?(?:比例|比重)?)(?:{_IS})?\\s*$"
 )
 _SHARE_GAP = re.compile(r"[\s，,]*(?:占|比例)[^，,。；;\d]*")
 
