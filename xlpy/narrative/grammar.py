@@ -68,10 +68,9 @@ def after(family: str) -> re.Pattern[str]:
 
 # Qualifiers every claim family shares: a number after one of these is not the table's figure.
 COMPARE = lexicon.pattern("comparison_markers")
-SUBUNITS = re.compile(  # sub-populations of a government's report (the table counts the agency itself)
-    r"各[^，,。；;\d]{0,4}?(?:级|部门|县|区|乡镇|镇|街|单位|机关|地|委办局)|县区|区县|下属|所属|直属"
-    r"|[局委厅办]属(?!于)"
-)
+# Sub-populations of a government's report ("各部门", "下属单位"): the table counts the agency itself.
+_SUBUNIT, _SUBORDINATE = lexicon.alternation("subunit_nouns"), lexicon.alternation("subordinate_words")
+SUBUNITS = re.compile(f"各[^，,。；;\\d]{{0,4}}?(?:{_SUBUNIT})|{_SUBORDINATE}|[局委厅办]属(?!于)")
 # "…共 215 件，其中县政府办公室（本级）5 件": the total is a roll-up and the agency's own share follows.
 _OWN = lexicon.alternation("own_share_words")
 _OWN_SHARE = re.compile(f"其中[^，,。；;\\d]{{0,12}}?(?:{_OWN})")
