@@ -38,18 +38,22 @@ def no_delay(transport: asyncio.Transport) -> None:
             pass  # the connection is already gone
 
 
-class DeadlineH11Protocol(H11Protocol):
-    """H11Protocol + a per-request arrival deadline."""
+class _Deadline:
+    """The arrival deadline, for either of uvicorn's protocols (h11 or httptools): armed when the
+    connection opens and after each response, cancelled when it closes; `_arriving` says whether the
+    request is still on its way (only then the deadline closes the connection)."""
 
     request_timeout = REQUEST_TIMEOUT_SECONDS
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:  # Any: h11's and httptools' signatures differ
         no_delay(transport)
-        super().connection_made(transport)
+        super().connection_made(transport)  # type: ignore[misc]
         self._arm()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         self._arm()
 
     def _arm(self) -> None:
@@ -58,16 +62,26 @@ class DeadlineH11Protocol(H11Protocol):
             timer.cancel()
         self._arrival = self.loop.call_later(self.request_timeout, self._expire)
 
+    def _arriving(self) -> bool:
+        raise NotImplementedError
+
     def _expire(self) -> None:
         # Only while the request is still arriving: a request being processed has the job deadline.
-        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing():
+        if self._arriving() and not self.transport.is_closing():
             self.transport.close()
 
     def connection_lost(self, exc: Any) -> None:
         timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
         if timer is not None:
             timer.cancel()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class DeadlineH11Protocol(_Deadline, H11Protocol):
+    """H11Protocol + a per-request arrival deadline."""
+
+    def _arriving(self) -> bool:
+        return self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
 
 
 try:
@@ -78,39 +92,14 @@ except ImportError:  # httptools not installed: h11 serves alone
 
 if HttpToolsProtocol is not None:
 
-    class DeadlineHttpToolsProtocol(HttpToolsProtocol):
+    class DeadlineHttpToolsProtocol(_Deadline, HttpToolsProtocol):
         """HttpToolsProtocol + the same per-request arrival deadline."""
 
-        request_timeout = REQUEST_TIMEOUT_SECONDS
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            no_delay(transport)
-            super().connection_made(transport)
-            self._arm()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            self._arm()
-
-        def _arm(self) -> None:
-            timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
-            if timer is not None:
-                timer.cancel()
-            self._arrival = self.loop.call_later(self.request_timeout, self._expire)
-
-        def _expire(self) -> None:
-            # Still arriving: no request since the last response (idle, or headers trickling in), or
-            # one whose body has not all come. A request being processed has the job deadline.
+        def _arriving(self) -> bool:
+            # No request since the last response (idle, or headers trickling in), or one whose body
+            # has not all come.
             cycle = self.cycle
-            arriving = cycle is None or cycle.response_complete or cycle.more_body
-            if arriving and not self.transport.is_closing():
-                self.transport.close()
-
-        def connection_lost(self, exc: Any) -> None:
-            timer: asyncio.TimerHandle | None = getattr(self, "_arrival", None)
-            if timer is not None:
-                timer.cancel()
-            super().connection_lost(exc)
+            return cycle is None or cycle.response_complete or cycle.more_body
 
 
 def protocol(request_timeout: float) -> type[asyncio.Protocol]:
