@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from _common import example_bytes, example_data, headline, table, verdict
+from _common import example_bytes, example_data, headline, process_tree, table, verdict
 
 ORG_DIGITS = "000000"  # the variable part of each variant's 机关名称, replaced per copy
 
@@ -78,24 +78,14 @@ class TreeMemory:
 
 
 def tree_rss(root: int) -> int:
-    """Resident memory of `root` and its descendants, found through /proc/PID/task/TID/children.
-
-    Not a scan of every process in /proc: on a machine running many processes that scan, every
-    50 ms in a thread holding the GIL, slowed the summary it was measuring.
-    """
-    total, frontier, seen = 0, [root], set()
-    while frontier:
-        pid = frontier.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    """Resident memory of `root` and its descendants."""
+    total = 0
+    for pid in process_tree(root):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
                     break
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                frontier.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
     return total

@@ -16,7 +16,7 @@ import statistics
 import time
 import uuid
 
-from _common import example_bytes, headline, ms, table, verdict
+from _common import example_bytes, headline, ms, process_tree, table, verdict
 from _server import ServerProcess
 
 
@@ -165,17 +165,10 @@ def tree_cpu(root: int) -> dict[str, float]:
     from pathlib import Path
 
     out = {"server": 0.0, "jobs": 0.0}
-    frontier, seen = [root], set()
-    while frontier:
-        pid = frontier.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    for pid in process_tree(root):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                frontier.extend(int(c) for c in (task / "children").read_text().split())
         except (OSError, ValueError):
             continue
         # forkserver: the job processes are forked from it and keep its command line; uvicorn's own worker
