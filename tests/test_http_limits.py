@@ -105,8 +105,10 @@ def test_time_limit_and_busy(books: dict[str, bytes], monkeypatch: pytest.Monkey
     import threading
 
     real = jobs.check
+    running = threading.Event()
 
     def slow(*args: Any) -> Any:
+        running.set()
         time.sleep(0.6)
         return real(*args)
 
@@ -116,7 +118,9 @@ def test_time_limit_and_busy(books: dict[str, bytes], monkeypatch: pytest.Monkey
     with TestClient(app, raise_server_exceptions=False) as c:
         first = threading.Thread(target=lambda: results.append(post(c, "/api/validate", books["huaian"]).status_code))
         first.start()
-        time.sleep(0.05)
+        # The first job holds the one slot before the second arrives (a fixed 50 ms sleep was not always
+        # enough on a loaded machine: the second then took the slot and the order reversed).
+        assert running.wait(10)
         second = post(c, "/api/validate", books["huaian"])
         first.join()
         assert_error_shape(second, 503)
