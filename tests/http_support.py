@@ -154,3 +154,15 @@ def start_server(*args: str) -> tuple[Any, str]:
             proc.wait()
             raise AssertionError("server did not start")
         time.sleep(0.1)
+
+
+def stop_server(proc: Any) -> None:
+    """Stop a `start_server` process: SIGTERM and its graceful shutdown, a kill if it outlasts 15 s."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

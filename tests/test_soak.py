@@ -11,7 +11,6 @@ import asyncio
 import copy
 import io
 import json
-import subprocess
 import time
 import zipfile
 from collections import Counter
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.http_support import start_server
+from tests.http_support import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"
@@ -75,12 +74,7 @@ def _tree_rss_mb(pid: int) -> float:
 def server() -> Any:
     proc, url = start_server()
     yield proc, url
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
 
 
 def _plan() -> list[tuple[str, str, str, dict[str, Any], set[int]]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import subprocess
 import threading
 import time
 import zipfile
@@ -27,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.http_support import XLSX, example, start_server
+from tests.http_support import XLSX, example, start_server, stop_server
 from tests.test_bounded_inflation import _replace_member, _sheet_with
 from tests.test_http_limits import zip_bomb
 from tests.test_soak import _tree_rss_mb
@@ -80,12 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     proc, url = start_server("--config", str(config), "--db", "none")
     yield proc, url
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
     print(proc.stderr.read().decode(errors="replace")[-5000:])  # the server's log, shown if the test failed
 
 
