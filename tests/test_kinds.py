@@ -4,6 +4,9 @@ come from the schema's titles (no version branch in code)."""
 from __future__ import annotations
 
 import copy
+import itertools
+import json
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -67,3 +70,28 @@ def test_trigger_words_refuse_regex_syntax(word: str) -> None:
     data = copy.deepcopy(load_json(kinds.CLAIMS))  # load_json's result is shared: never change it in place
     data["triggers"]["s3"]["groups"]["new"]["forms"] = [[[word]]]
     assert list(Draft202012Validator(load_json(kinds.META)).iter_errors(data))
+
+
+def _every_kind(version: str) -> list[str]:
+    """Every claim kind the readers can produce, enumerated from claims.json and the schema (not from kinds.py)."""
+    data = load_json(kinds.CLAIMS)
+    out = list(data["quantities"])
+    out += [f"s3.row.{r}" for r in dict.fromkeys(v for k, v in data["rows"].items() if k != "$comment")]
+    outcomes = [k for k in data["outcomes"] if k != "$comment"]
+    for n in (2, 3, 6):
+        out += ["s3.combined." + "+".join(c) for c in itertools.combinations(outcomes, n)]
+    results = sorted({p.rsplit(".", 1)[1] for p in schema.fields(version) if p.startswith("s4.")})
+    out += [f"s4.{t}.{r}" for t in data["s4_topics"] if t != "$comment" for r in results]
+    columns = sorted({c for v in data["documents"]["columns"].values() for c in v})
+    return out + [f"s2.{n}.{c}" for n in data["documents"]["nouns"] for c in columns]
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+def test_every_label_matches_the_golden_file(version: str) -> None:
+    """Every kind's label and cells, as reviewed in tests/golden/kind_labels.json (null: no such cells)."""
+    golden = json.loads((Path(__file__).parent / "golden" / "kind_labels.json").read_text(encoding="utf-8"))[version]
+    found = {}
+    for kind in _every_kind(version):
+        q = kinds.quantity(version, kind)
+        found[kind] = None if q is None else {"label": q.label, "paths": list(q.paths)}
+    assert found == golden
