@@ -1,10 +1,11 @@
-"""Claim kinds as data (schemas/narrative/claims.json): which table figure a kind of claim states, its label from
-the schema's titles, the figures a claim may mean, and which rule checks it."""
+"""Claim kinds as data (schemas/narrative/claims.json): which table figure a kind of claim states, its label (a
+template filled with the schema's titles), the figures a claim may mean, and which rule checks it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from string import Formatter
 from typing import Any
 
 from xlpy import schema
@@ -12,7 +13,6 @@ from xlpy.resources import load_json
 
 CLAIMS = "narrative/claims.json"
 META = "meta/narrative-claims.schema.json"
-_TABLES = {"s2": "表二", "s3": "表三", "s4": "表四"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,78 +60,59 @@ def rows() -> dict[str, str]:
 
 @cache
 def quantities(version: str) -> dict[str, Quantity]:
-    """Claim kind → the figure it states, labelled with the schema's own titles for this format version."""
-    fields = schema.fields(version)
-    out = {}
-    for kind, spec in _data()["quantities"].items():
-        if "group" in spec:
-            prefix = spec["group"] + "."
-            paths = tuple(p for p in fields if p.startswith(prefix) and p.endswith(".total"))
-            group = fields[paths[0]].titles[2]  # （三）不予公开
-            how = "各项总计之和" if len(paths) > 1 else "总计"  # （六）其他处理: one row in 2019, three in 2021
-            out[kind] = Quantity(f"{_table(paths[0])}“{group}”{how}", paths)
-        else:
-            paths = tuple(spec["cells"])
-            out[kind] = Quantity(_label(fields, paths), paths)
-    return out
-
-
-def _table(path: str) -> str:
-    return _TABLES[path.split(".")[0]]
-
-
-def _label(fields: dict[str, Any], paths: tuple[str, ...]) -> str:
-    """表三“一、本年新收政府信息公开申请数量”总计; 表三“三、本年度办理结果”的“（七）总计”; A 与 B 之和."""
-    rows = [fields[p].titles[-2] for p in paths]
-    column = fields[paths[0]].titles[-1]
-    if len(paths) > 1:
-        return f"{_table(paths[0])}" + "与".join(f"“{r}”" for r in rows) + f"{column}之和"
-    if rows[0].endswith(column):  # the 总计 row of a block: name the block
-        return f"{_table(paths[0])}“{fields[paths[0]].titles[-3]}”的“{rows[0]}”"
-    return f"{_table(paths[0])}“{rows[0]}”{column}"
+    """表三 claim kinds (claims.json "quantities") → the figure each states in this format version."""
+    return {kind: q for kind in _data()["quantities"] if (q := quantity(version, kind)) is not None}
 
 
 @cache
 def quantity(version: str, kind: str) -> Quantity | None:
     """The table figure any claim kind states in this format version (None when the version has no such cells):
     表三 kinds, "s3.row.<row>", "s3.combined.<kind>+<kind>", "s4.<topic>.<result>", "s2.<noun>.<column>"."""
-    family, _, rest = kind.partition(".")
-    if family == "s3" and kind in quantities(version):
-        return quantities(version)[kind]
-    if kind.startswith("s3.row."):
-        return _titled(version, (f"s3.results.{rest[4:]}.total",))
     if kind.startswith("s3.combined."):
-        parts = [quantities(version)[k] for k in rest[9:].split("+")]
-        return Quantity("与".join(q.label for q in parts) + "之和", tuple(p for q in parts for p in q.paths))
+        parts = [quantities(version)[k] for k in kind[len("s3.combined.") :].split("+")]
+        return Quantity(_label(kind, [(q.label,) for q in parts]), tuple(p for q in parts for p in q.paths))
+    fields = schema.fields(version)
+    paths = _paths(version, kind)
+    if not paths or any(p not in fields for p in paths):
+        return None
+    return Quantity(_label(kind, [fields[p].titles for p in paths]), paths)
+
+
+def _paths(version: str, kind: str) -> tuple[str, ...]:
+    """The cells a claim kind sums (none when the version has no such column)."""
+    family, _, rest = kind.partition(".")
+    if (spec := _data()["quantities"].get(kind)) is not None:
+        if "cells" in spec:
+            return tuple(spec["cells"])
+        prefix = spec["group"] + "."  # （六）其他处理: one row in 2019, three in 2021
+        return tuple(p for p in schema.fields(version) if p.startswith(prefix) and p.endswith(".total"))
+    if kind.startswith("s3.row."):
+        return (f"s3.results.{rest[4:]}.total",)
     if family == "s4":
         topic, result = rest.split(".")
-        return _titled(version, tuple(f"{p}.{result}" for p in _data()["s4_topics"][topic]))
+        return tuple(f"{p}.{result}" for p in _data()["s4_topics"][topic])
     if family == "s2":
         docs = _data()["documents"]
         noun, column = rest.split(".")
         leaf = docs["columns"].get(version, {}).get(column)
-        return None if leaf is None else _titled(version, (f"{docs['nouns'][noun]}.{leaf}",))
-    return None
+        return () if leaf is None else (f"{docs['nouns'][noun]}.{leaf}",)
+    return ()
 
 
-def _titled(version: str, paths: tuple[str, ...]) -> Quantity | None:
-    """表三“三、本年度办理结果 1.属于国家秘密”总计; 表四行政复议“结果纠正”; 表四行政诉讼“未经复议直接起诉”与“复议后起诉”
-    的“总计”之和; 表二“规章”的“本年制发件数”: labels from the schema's titles."""
-    fields = schema.fields(version)
-    if any(p not in fields for p in paths):
-        return None
-    titles = [fields[p].titles for p in paths]
-    table, column = _table(paths[0]), titles[0][-1]
-    if table == "表三":
-        return Quantity(f"表三“{titles[0][-3]} {titles[0][-2]}”总计", paths)
-    if table == "表二":
-        return Quantity(f"表二“{titles[0][-2]}”的“{column}”", paths)
-    groups = list(dict.fromkeys(t[1] for t in titles))
-    if len(paths) == 1:
-        return Quantity(f"表四{groups[0]}" + "".join(f"“{t}”" for t in titles[0][2:]), paths)
-    if len(groups) == 1:
-        return Quantity(f"表四{groups[0]}" + "与".join(f"“{t[2]}”" for t in titles) + f"的“{column}”之和", paths)
-    return Quantity(f"表四{'与'.join(groups)}（两类起诉）的“{column}”之和", paths)
+def _label(kind: str, titles: list[tuple[str, ...]]) -> str:
+    """The kind's template (claims.json "labels": the kind or its longest listed prefix) filled with the cells'
+    titles by position; titles that differ between the cells are joined by 与, each quoted inside “…”."""
+    labels, names = _data()["labels"], kind.split(".")
+    template = next(labels[k] for i in range(len(names), 0, -1) if (k := ".".join(names[:i])) in labels)
+    if isinstance(template, list):
+        template = template[len(titles) > 1]  # [one cell, several cells]
+    out = []
+    for literal, position, _, _ in Formatter().parse(template):
+        out.append(literal)
+        if position is not None:
+            found = dict.fromkeys(t[int(position)] for t in titles)
+            out.append(("”与“" if literal.endswith("“") else "与").join(found))
+    return "".join(out)
 
 
 @cache
