@@ -96,7 +96,7 @@ def legacy_write_xlsx(rows: Iterable[Any], path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
-    from xlpy.batch import COLUMNS, summary_records
+    from xlpy.batch_summary import COLUMNS, summary_records
 
     wb = Workbook()
     ws = wb.active
@@ -123,7 +123,7 @@ def legacy_write_xlsx(rows: Iterable[Any], path: Path) -> None:
 def csv_only(rows: Iterable[Any], path: Path) -> None:
     import csv
 
-    from xlpy.batch import summary_records
+    from xlpy.batch_summary import summary_records
 
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows(summary_records(rows))
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--openpyxl-sample", type=int, default=200, help="files read by the openpyxl loop")
     parser.add_argument("--legacy-max", type=int, default=1000, help="largest size the old summary writer runs at")
     args = parser.parse_args()
-    from xlpy import batch, batch_rollup
+    from xlpy import batch, batch_rollup, batch_summary, batch_worker
 
     jobs = args.jobs or os.cpu_count() or 1
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -171,20 +171,20 @@ def main() -> None:
         alone = per_file(paths[: args.openpyxl_sample], tmp / "alone")
         for size in sizes:
             out = tmp / f"out-{size}"
-            options = batch.Options(outdir=out)
+            options = batch_worker.Options(outdir=out)
             with TreeMemory() as memory:
                 t = time.perf_counter()
                 rows = batch.run_batch(paths[:size], options, jobs=jobs)
                 validate_s = time.perf_counter() - t
                 t = time.perf_counter()
-                batch.write_summary(rows, out)
+                batch_summary.write_summary(rows, out)
                 summary_s = time.perf_counter() - t
                 t = time.perf_counter()
                 batch_rollup.write(rows, out, duplicates=rows.duplicates)  # 汇总-<年度> and indicators (issue 12)
                 rollup_s = time.perf_counter() - t
             floor_s = timed(csv_only, rows, out / "floor.csv")
             legacy_s = timed(legacy_write_xlsx, rows, out / "legacy.xlsx") if size <= args.legacy_max else None
-            new_xlsx_s = timed(batch.write_xlsx, rows, out / "again.xlsx")
+            new_xlsx_s = timed(batch_summary.write_xlsx, rows, out / "again.xlsx")
             statuses = dict(rows.counts)
             rows.close()
             results.append(
@@ -239,7 +239,7 @@ def main() -> None:
                 f"{jobs} processes → {ideal:.0f} wb/s at most",
             ),
             (
-                "batch.process_one (+ roll-up figures, findings JSON written)",
+                "batch_worker.process_one (+ roll-up figures, findings JSON written)",
                 f"{alone['process'] * 1000:.2f} ms",
                 f"+{(alone['process'] - alone['check']) * 1000:.2f} ms a file",
             ),
@@ -269,22 +269,22 @@ def per_file(paths: list[Path], outdir: Path) -> dict[str, float]:
     """Median seconds per file in this one process, in turns: read + validate alone, then all batch does per file."""
     import statistics
 
-    from xlpy import batch
+    from xlpy import batch_worker
     from xlpy.config import Config
     from xlpy.verdict import check
 
-    options = batch.Options(outdir=outdir)
+    options = batch_worker.Options(outdir=outdir)
     (outdir / "findings").mkdir(parents=True, exist_ok=True)
-    batch.init_worker(options)
+    batch_worker.init_worker(options)
     for p in paths[:5]:
-        batch.process_one(p, p.stem, options)
+        batch_worker.process_one(p, p.stem, options)
     checked, processed = [], []
     for p in paths:
         t = time.perf_counter()
         check(p, config=Config())
         checked.append(time.perf_counter() - t)
         t = time.perf_counter()
-        batch.process_one(p, p.stem, options)
+        batch_worker.process_one(p, p.stem, options)
         processed.append(time.perf_counter() - t)
     shutil.rmtree(outdir, ignore_errors=True)
     return {"check": statistics.median(checked), "process": statistics.median(processed)}

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from xlpy import batch
+from xlpy import batch_inputs, batch_rows
 from xlpy.cli import run
+from xlpy.formula_text import neutralise
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"
@@ -133,7 +134,7 @@ def test_summary_neutralises_formulas(inbox: Path, tmp_path: Path) -> None:
     ],
 )
 def test_neutralise(text: Any, expected: Any) -> None:
-    assert batch.neutralise(text) == expected
+    assert neutralise(text) == expected
 
 
 def test_last_year_matched_by_agency_then_file_name(tmp_path: Path) -> None:
@@ -160,17 +161,19 @@ def test_last_year_matched_by_agency_then_file_name(tmp_path: Path) -> None:
 def test_match_by_file_name_and_ambiguity() -> None:
     index = {
         "by_org": {"a|2023": "/x/a.xlsx", "dup|2023": None},
-        "by_name": {batch.name_key(Path("北沟镇-2019.xlsx")): "/l/北沟镇-2019.xlsx"},
+        "by_name": {batch_inputs.name_key(Path("北沟镇-2019.xlsx")): "/l/北沟镇-2019.xlsx"},
     }
-    assert batch.match_last_year(index, Path("q.xlsx"), "a", 2024) == ("/x/a.xlsx", "")
-    assert batch.match_last_year(index, Path("北沟镇-2020.xlsx"), "未知", 2020) == ("/l/北沟镇-2019.xlsx", "")
-    found, note = batch.match_last_year(index, Path("q.xlsx"), "dup", 2024)
+    assert batch_inputs.match_last_year(index, Path("q.xlsx"), "a", 2024) == ("/x/a.xlsx", "")
+    assert batch_inputs.match_last_year(index, Path("北沟镇-2020.xlsx"), "未知", 2020) == ("/l/北沟镇-2019.xlsx", "")
+    found, note = batch_inputs.match_last_year(index, Path("q.xlsx"), "dup", 2024)
     assert found is None and "多个" in note
-    assert batch.match_last_year(index, Path("z.xlsx"), "z", 2024) == (None, "未找到上年度文件")
+    assert batch_inputs.match_last_year(index, Path("z.xlsx"), "z", 2024) == (None, "未找到上年度文件")
 
 
 def test_globs_explicit_files_and_missing_inputs(inbox: Path, tmp_path: Path) -> None:
-    paths, missing = batch.collect([str(inbox / "sub" / "*.xlsx"), str(inbox / "说明.txt"), str(tmp_path / "nope")])
+    paths, missing = batch_inputs.collect(
+        [str(inbox / "sub" / "*.xlsx"), str(inbox / "说明.txt"), str(tmp_path / "nope")]
+    )
     assert {p.name for p in paths} == {"失败-2024.xlsx", "注入-2024.xlsx", "说明.txt"}
     assert missing == [str(tmp_path / "nope")]
     err = io.StringIO()
@@ -179,11 +182,15 @@ def test_globs_explicit_files_and_missing_inputs(inbox: Path, tmp_path: Path) ->
 
 
 def test_exit_codes() -> None:
-    ok, blocked, broken = batch.Row("a", status="ok"), batch.Row("b", status="blocked"), batch.Row("c", status="failed")
-    assert batch.exit_code([ok]) == 0
-    assert batch.exit_code([ok, blocked]) == 1
-    assert batch.exit_code([ok, blocked, broken]) == 2
-    assert batch.exit_code([]) == 2
+    ok, blocked, broken = (
+        batch_rows.Row("a", status="ok"),
+        batch_rows.Row("b", status="blocked"),
+        batch_rows.Row("c", status="failed"),
+    )
+    assert batch_rows.exit_code([ok]) == 0
+    assert batch_rows.exit_code([ok, blocked]) == 1
+    assert batch_rows.exit_code([ok, blocked, broken]) == 2
+    assert batch_rows.exit_code([]) == 2
 
 
 def test_all_good_directory_exits_zero(tmp_path: Path) -> None:
@@ -200,7 +207,7 @@ def test_all_good_directory_exits_zero(tmp_path: Path) -> None:
 def test_same_file_names_in_different_folders_get_distinct_outputs(tmp_path: Path) -> None:
     a = write(tmp_path / "a" / "report.xlsx", example_data("huaian-2024"))
     b = write(tmp_path / "b" / "report.xlsx", example_data("huaian-2024"))
-    stems = batch.output_stems([a, b])
+    stems = batch_inputs.output_stems([a, b])
     assert sorted(stems.values()) == ["report", "report-2"]
 
 

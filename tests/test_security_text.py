@@ -15,10 +15,11 @@ import pytest
 from lxml import etree
 
 from tests.http_support import app_client, assert_error_shape, example, example_data
-from xlpy import batch
+from xlpy import batch_rows, batch_summary
 from xlpy.annotate import annotate_bytes
 from xlpy.config import Config
 from xlpy.errors import InputError
+from xlpy.formula_text import neutralise
 from xlpy.reader import parse_json, read_json, read_workbook
 from xlpy.render import render
 from xlpy.verdict import check
@@ -138,14 +139,14 @@ def test_surrogate_and_control_characters_over_http(thread_http: Any) -> None:
     ],
 )
 def test_neutralise_wide_and_indented_formulas_and_control_characters(text: str, expected: str) -> None:
-    assert batch.neutralise(text) == expected
+    assert neutralise(text) == expected
 
 
 def test_summary_with_control_characters_is_written(tmp_path: Path) -> None:
     # openpyxl refused "\x01" and the whole batch ended before summary.xlsx existed.
-    row = batch.Row(file="a.xlsx", agency="某局\x01", status="ok", top_findings="=1+1\x07")
-    batch.write_xlsx([row], tmp_path / "summary.xlsx")
-    batch.write_csv([row], tmp_path / "summary.csv")
+    row = batch_rows.Row(file="a.xlsx", agency="某局\x01", status="ok", top_findings="=1+1\x07")
+    batch_summary.write_xlsx([row], tmp_path / "summary.xlsx")
+    batch_summary.write_csv([row], tmp_path / "summary.csv")
     from openpyxl import load_workbook
 
     ws = load_workbook(tmp_path / "summary.xlsx")["汇总"]

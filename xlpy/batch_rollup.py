@@ -132,7 +132,7 @@ def header(specs: list[dict[str, Any]]) -> list[str]:
 
 def records(table: list[dict[str, Any]], specs: list[dict[str, Any]]) -> Iterable[list[Any]]:
     """One list per workbook: percentages with one decimal (blank when not computable), 等级, 名次/同类数."""
-    from xlpy.batch import neutralise
+    from xlpy.formula_text import neutralise
     from xlpy.workspace.indicators import LEVEL_ZH
 
     for r in table:

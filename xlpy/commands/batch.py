@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from xlpy import batch, batch_rollup
+    from xlpy import batch, batch_inputs, batch_rollup, batch_rows, batch_summary, batch_worker
     from xlpy.config import load_config
     from xlpy.formats import parse_formats
 
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.jobs < 0:
         stderr.write("xlpy：--jobs 应为正整数\n")
         return 2
-    paths, missing = batch.collect(args.inputs)
+    paths, missing = batch_inputs.collect(args.inputs)
     stderr.writelines(f"xlpy：未找到工作簿：{item}\n" for item in missing)
     if not paths:
         from xlpy.file_kinds import workbook_suffixes
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if not last_dir.is_dir():
             stderr.write(f"xlpy：上年度目录不存在：{last_dir}\n")
             return 2
-        last_paths, _ = batch.collect([str(last_dir)])
-        index = batch.index_last_year(last_paths)
+        last_paths, _ = batch_inputs.collect([str(last_dir)])
+        index = batch_inputs.index_last_year(last_paths)
     org_type = getattr(args, "org_type", None)
     if org_type:
         from xlpy.schema import org_types
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             return 2
     config = load_config(args.config)  # a broken config stops the run before any workbook is read
     specs = _indicator_specs(args.config)  # and so does a broken [workspace] table
-    options = batch.Options(
+    options = batch_worker.Options(
         outdir=outdir, formats=formats, draft=args.draft, last_year=index, config=config, org_type=org_type
     )
     started = time.perf_counter()
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     try:
         # Two passes over the spooled rows: summary.csv, then summary.xlsx.
         with _progress(2 * len(rows), stderr, quiet=args.quiet, label="写入汇总") as tick:
-            batch.write_summary(rows, outdir, progress=tick)
+            batch_summary.write_summary(rows, outdir, progress=tick)
         batch_rollup.write(rows, outdir, duplicates=rows.duplicates, specs=specs, config=config)
         counts = rows.counts
         stdout.write(
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stdout.write(
                 f"注意：{len(rows.duplicates)} 个机关的同一年度有多个工作簿，汇总中重复计入（H-3，见汇总表“备注”和汇总-<年度>.json）。\n"
             )
-        return batch.exit_code(rows)
+        return batch_rows.exit_code(rows)
     finally:
         rows.close()
 

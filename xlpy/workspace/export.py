@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from xlpy.batch import neutralise
+from xlpy.formula_text import neutralise
 
 _COLUMNS = [
     ("id", "机构编号"),

@@ -258,7 +258,7 @@ def graded(found: list[dict[str, Any]], version: str, config: Any) -> list[dict[
 def hierarchy(store: Any, below: list[str], stored: dict[str, Any], year: int, version: str) -> list[dict[str, Any]]:
     """H-2: agencies of the region without a report; H-3: two current reports of one agency (one file, or one
     机关名称, current for two registry agencies). Wording and grade from the register."""
-    from xlpy.batch import agency_key
+    from xlpy.agency_names import agency_key
 
     names = {a["id"]: a["name"] for a in store.agencies()}
     out = []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from xlpy.agency_names import agency_key
 from xlpy.model import Finding
 from xlpy.rules.context import RuleContext, checker
 from xlpy.rules.expr import fmt, number
@@ -21,14 +21,6 @@ def label(version: str, path: str) -> str:
     return f"{TABLES.get(path.split('.')[0], '')}“{' / '.join(t for t in f.titles[1:] if t)}”"
 
 
-# Agency names compared the way a person reads them: spaces and full-/half-width brackets do not count.
-_BRACKETS = str.maketrans("（）【】［］", "()[][]")
-
-
-def _agency(name: Any) -> str:
-    return re.sub(r"\s+", "", name.translate(_BRACKETS)) if isinstance(name, str) else ""
-
-
 @checker("C-0")
 def last_year_is_year_before(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """The last-year file is the report of year − 1 (both years given as whole numbers)."""
@@ -42,7 +34,7 @@ def last_year_is_year_before(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 def same_agency(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """Both years name the same agency (when both are filled)."""
     this, last = ctx.value("meta.org_name"), ctx.value("meta.org_name", last=True)
-    if not _agency(this) or not _agency(last) or _agency(this) == _agency(last):
+    if not agency_key(this) or not agency_key(last) or agency_key(this) == agency_key(last):
         return
     yield _meta_finding(ctx, rule, "meta.org_name", {"this": this.strip(), "last": last.strip()})
 
