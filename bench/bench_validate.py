@@ -46,13 +46,13 @@ class _Replay:
 
 def steps(name: str, data: bytes) -> dict[str, Any]:
     """read_workbook taken apart: each step on its own, in the order the reader runs them."""
-    from xlpy import reader, safety
+    from xlpy import reader, safety, sheet_scan, zip_member
     from xlpy.package import WORKBOOK, Package
     from xlpy.views import CalamineView, names_from_xml
 
     zf = safety.check_zip(data, name)
     infos = [i for i in zf.infolist() if not i.is_dir()]
-    sheets = [(i.filename, safety.inflate(data, i, name)) for i in infos if safety.is_sheet_part(i.filename)]
+    sheets = [(i.filename, zip_member.inflate(data, i, name)) for i in infos if sheet_scan.is_sheet_part(i.filename)]
     pkg = Package(data, name)
     pkg.verify(reader._KEEP)
     xml = pkg.read(WORKBOOK).decode("utf-8")
@@ -68,8 +68,8 @@ def steps(name: str, data: bytes) -> dict[str, Any]:
 
     return {
         "zip directory (central directory, sizes, ratios)": lambda: safety.check_zip(data, name),
-        "bounded inflate + CRC of every part": lambda: [safety.inflate(data, i, name) for i in infos],
-        "sheet extent proof (every sheet part)": lambda: [safety.sheet_extent(t, name, p) for p, t in sheets],
+        "bounded inflate + CRC of every part": lambda: [zip_member.inflate(data, i, name) for i in infos],
+        "sheet extent proof (every sheet part)": lambda: [sheet_scan.sheet_extent(t, name, p) for p, t in sheets],
         "calamine: open + the template's sheets": calamine,
         "assembly (locate, coerce, nest)": lambda: reader.read_view(replay),
     }

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from _common import ROOT, example_bytes, example_data, table
 
-from xlpy.safety import DEFAULT_LIMITS
+from xlpy.zip_limits import DEFAULT_LIMITS
 
 TARGET_S, TARGET_MB = 2.0, 300
 TABLE3 = "xl/worksheets/sheet4.xml"

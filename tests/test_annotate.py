@@ -266,7 +266,7 @@ def test_annotate_needs_neither_xlwings_nor_fastapi() -> None:
 
 def test_annotate_bytes_keeps_the_limits_it_is_given() -> None:
     from xlpy.errors import InputError
-    from xlpy.safety import Limits
+    from xlpy.zip_limits import Limits
 
     data = FILES["huaian"].read_bytes()
     verdict = Verdict(Report("年报.xlsx", "2021", 2024, "某机关", []))

@@ -16,7 +16,8 @@ from tests.helpers import set_error_cell, sheet_index
 from xlpy.cli import run
 from xlpy.errors import InputError
 from xlpy.layout import layout
-from xlpy.safety import Limits, check_zip
+from xlpy.safety import check_zip
+from xlpy.zip_limits import Limits
 
 
 def xlpy(*argv: str) -> tuple[int, str, str]:

@@ -14,7 +14,10 @@ import pytest
 from tests.http_support import example
 from xlpy.errors import InputError
 from xlpy.reader import read_workbook
-from xlpy.safety import CHUNK, Limits, _SheetScan, check_parts, check_zip, inflate
+from xlpy.safety import check_parts, check_zip
+from xlpy.sheet_scan import SheetScan
+from xlpy.zip_limits import Limits
+from xlpy.zip_member import CHUNK, inflate
 
 SHEET = "xl/worksheets/sheet1.xml"
 FAR = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
@@ -109,10 +112,10 @@ def test_a_far_cell_across_a_step_boundary_is_still_seen(shift: int) -> None:
 
 
 def test_a_less_than_sign_inside_a_tag_at_a_step_boundary_is_refused() -> None:
-    scan = _SheetScan("x.xlsx", SHEET)
+    scan = SheetScan("x.xlsx", SHEET)
     with pytest.raises(InputError, match="不是有效的 XML"):
         scan(b'<row r="1"><c x="<')  # a later step would hold r="XFD1048576"
-    whole = _SheetScan("x.xlsx", SHEET)
+    whole = SheetScan("x.xlsx", SHEET)
     whole(b'<row r="1"><c x="<" r="XFD1048576"><v>1</v></c></row>')
     assert whole.finish().cells() > 30_000_000  # within one step the odd tag is still measured
 

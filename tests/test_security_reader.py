@@ -16,7 +16,8 @@ import pytest
 from tests.http_support import assert_error_shape, example, post
 from xlpy.errors import InputError
 from xlpy.reader import read_workbook
-from xlpy.safety import Limits, check_sheets, check_zip
+from xlpy.safety import check_sheets, check_zip
+from xlpy.zip_limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEET = "xl/worksheets/sheet1.xml"  # 基本信息, read by every workbook read

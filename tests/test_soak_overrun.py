@@ -30,7 +30,7 @@ from tests.http_support import XLSX, example, start_server, stop_server
 from tests.test_bounded_inflation import _replace_member, _sheet_with
 from tests.test_http_limits import zip_bomb
 from tests.test_soak import _tree_rss_mb
-from xlpy.safety import DEFAULT_LIMITS
+from xlpy.zip_limits import DEFAULT_LIMITS
 
 pytestmark = pytest.mark.slow
 

@@ -30,9 +30,9 @@ from xlpy.package import (
     SheetEntry,
     attrs,
 )
-from xlpy.safety import DEFAULT_LIMITS, Limits
 from xlpy.sheet_xml import CellEdit, LinkCell
 from xlpy.stylesheet import MINIMAL, Stylesheet
+from xlpy.zip_limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from xlpy.config import Config

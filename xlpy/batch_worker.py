@@ -27,7 +27,7 @@ class Options:
     draft: bool = False
     config: Config | None = None
     last_year: dict[str, Any] = field(default_factory=dict)  # {"by_org": {...}, "by_name": {...}}
-    limits: Any = None  # xlpy.safety.Limits or None for the reader's defaults
+    limits: Any = None  # xlpy.zip_limits.Limits or None for the reader's defaults
     org_type: str | None = None  # --org-type: 机关类型 of published reports whose name does not tell it
 
 

@@ -14,8 +14,8 @@ from xlpy.cell import Cell
 from xlpy.errors import InputError
 from xlpy.package import Package
 from xlpy.reader import ReadResult, read_workbook
-from xlpy.safety import DEFAULT_LIMITS, Limits
 from xlpy.sheet_xml import CellEdit, edit_cells
+from xlpy.zip_limits import DEFAULT_LIMITS, Limits
 
 TABLE_SECTIONS = ("s2", "s3", "s4")  # table figures only, never 年度, dates or text
 

@@ -16,9 +16,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from xlpy import safety
+from xlpy import safety, zip_member
 from xlpy.errors import InputError
-from xlpy.safety import DEFAULT_LIMITS, Limits
+from xlpy.zip_limits import DEFAULT_LIMITS, Limits
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
@@ -70,7 +70,7 @@ def resolve(base_dir: str, target: str) -> str:
 
 
 class Package:
-    """A zip package opened from bytes. Reads are bounded (xlpy.safety.inflate); writes are kept aside."""
+    """A zip package opened from bytes. Reads are bounded (xlpy.zip_member.inflate); writes are kept aside."""
 
     def __init__(self, data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
         self.name = name
@@ -104,7 +104,7 @@ class Package:
             raise KeyError(part)
         if part in self._inflated:
             return self._inflated[part]
-        return safety.inflate(self._data, self._infos[part], self.name, self.limits)
+        return zip_member.inflate(self._data, self._infos[part], self.name, self.limits)
 
     def head(self, part: str, size: int = 64 * 1024) -> str:
         """The first `size` bytes or so of a part as text (a large part is not inflated past them)."""
@@ -118,7 +118,7 @@ class Package:
                 raise _Enough
 
         try:
-            safety.inflate(self._data, self._infos[part], self.name, self.limits, sink=keep)
+            zip_member.inflate(self._data, self._infos[part], self.name, self.limits, sink=keep)
         except _Enough:
             pass
         return b"".join(got)[:size].decode("utf-8", "replace")
@@ -244,7 +244,7 @@ class Package:
                 method, size, attr, made = zipfile.ZIP_DEFLATED, len(data), 0, 20
             else:
                 info = self._infos[part]
-                raw = safety.raw_member(self._data, info, self.name)
+                raw = zip_member.raw_member(self._data, info, self.name)
                 crc, method, size = info.CRC, info.compress_type, info.file_size
                 stamp = _dos_time(info.date_time)
                 attr, made = info.external_attr, (info.create_system << 8) | info.create_version

@@ -16,8 +16,9 @@ from xlpy.cell import format_cell
 from xlpy.cellvalue import NUMERIC, coerce
 from xlpy.errors import InputError, os_reason
 from xlpy.layout import Layout, layout
-from xlpy.safety import DEFAULT_LIMITS, Limits, sniff
+from xlpy.safety import sniff
 from xlpy.views import CalamineView, PayloadView, a1_to_rc, names_from_xml
+from xlpy.zip_limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(slots=True)

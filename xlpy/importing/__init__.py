@@ -18,7 +18,7 @@ from xlpy.importing.mapper import Imported, map_document
 if TYPE_CHECKING:
     from xlpy.reader import ReadResult
 
-MAX_BYTES = 20 * 1024 * 1024  # as for workbooks (safety.Limits.max_file_bytes)
+MAX_BYTES = 20 * 1024 * 1024  # as for workbooks (zip_limits.Limits.max_file_bytes)
 
 
 def read_document(data: bytes, name: str) -> Document:

@@ -28,7 +28,7 @@ class Settings:
     # One request body (a workbook plus, optionally, last year's). A report workbook is ~30–80 KB.
     max_upload_bytes: int = 10 * MIB
     # The zip-directory check, before any parser runs (a 0.43 MB bomb inflated to ~450 MB in every reader).
-    zip_max_total_bytes: int = 32 * MIB  # sum of uncompressed member sizes (as xlpy.safety.Limits: CLI = HTTP)
+    zip_max_total_bytes: int = 32 * MIB  # sum of uncompressed member sizes (as xlpy.zip_limits.Limits: CLI = HTTP)
     zip_max_ratio: int = 200  # uncompressed / compressed, per member over 1 MB
     zip_max_members: int = 500
     time_limit_seconds: float = 30.0  # per request, queueing included
@@ -46,8 +46,8 @@ class Settings:
     addin_id: str | None = None
 
     def reader_limits(self) -> Any:
-        """The reader's zip-directory limits (xlpy.safety.Limits) for these settings."""
-        from xlpy.safety import Limits
+        """The reader's zip-directory limits (xlpy.zip_limits.Limits) for these settings."""
+        from xlpy.zip_limits import Limits
 
         return Limits(
             max_file_bytes=self.max_upload_bytes,
