@@ -66,3 +66,70 @@ def test_shared_qualifiers(text: str, qualified: bool) -> None:
     s = sentences(text)[0]
     n = s.numbers[0]
     assert grammar.qualified(s, n, s.before(n)) is qualified
+
+
+# --- statements without a number (claims.json "statements") ------------------------------------------------
+
+
+def _said(name: str, text: str, always: bool = False) -> list[str]:
+    return [st.words for st in grammar.statements(name, text, 2024, always)]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("本年度未收到政府信息公开申请。", ["未收到政府信息公开申请"]),
+        (
+            "本年度未收到公民、法人和其他组织提出的政府信息公开申请。",
+            ["未收到公民、法人和其他组织提出的政府信息公开申请"],
+        ),
+        ("本年度未收到公民提出的政府信息公开申请。", []),  # one side of the applicants: 法人 may have applied
+        ("本年度未收到政府信息公开申请人的投诉。", []),  # the tail is not one of the tail words
+        ("本年度未收到关于该事项的政府信息公开申请。", []),  # the gap holds words that are not fillers
+        ("本年度未收到信访事项政府信息公开申请。", []),  # another population in the clause
+        ("各乡镇均未收到政府信息公开申请。", []),  # a roll-up before the statement
+        ("本年度没有依申请公开事项。", ["没有依申请公开事项"]),
+    ],
+)
+def test_statement_gaps_tails_and_blockers(text: str, words: list[str]) -> None:
+    assert _said("none_received", text) == words
+
+
+def test_statement_gap_is_bounded() -> None:
+    """A gap of at most 16 characters of filler words between 未发生 and 行政复议 (here 11, then 18)."""
+    assert _said("no_cases", "政府信息公开方面未发生因政府信息公开而引起的行政复议。")
+    assert not _said("no_cases", "政府信息公开方面未发生因政府信息公开工作而引起的相关的任何行政复议。")
+
+
+def test_statement_only_first_and_not_with_sentence_blockers() -> None:
+    assert _said("all_done", "所有申请均已按时办结。") == ["所有申请均已按时办结"]
+    assert _said("all_done", "除结转下年度的1件外，其余申请均已办结。") == []
+    assert len(_said("all_done", "所有申请均已办结，办结率100%。")) == 1  # a sentence's first such words only
+
+
+def test_statement_topic_is_this_sentence_or_the_one_before() -> None:
+    """N-5: 未发生行政复议 about 政府信息公开 — named in the sentence or the one before, or in 四's own lead."""
+    assert _said("no_cases", "本机关重视信息公开。全年未发生行政复议。")
+    assert not _said("no_cases", "本机关重视信息公开。工作有序开展。全年未发生行政复议。")
+    assert _said("no_cases", "全年未发生行政复议。", always=True)
+
+
+def test_statement_zeros_by_the_words_it_names() -> None:
+    assert grammar.zeros("no_cases", "未发生行政复议") == ("s4.review.total",)
+    assert grammar.zeros("no_cases", "未发生行政复议、行政诉讼") == ("s4.review.total", "s4.litigation.total")
+    assert grammar.zeros("none_received", "未收到申请") == ("s3.new",)
+    assert grammar.zeros("no_cases") == ("s4.review.total", "s4.litigation.total")
+
+
+def test_every_list_a_statement_names_exists() -> None:
+    """A statement's list names (gap_words, one_side, not_in_clause, …, "@name" in a form) are lexicon lists."""
+    from xlpy.narrative import lexicon
+    from xlpy.resources import load_json
+
+    for name, spec in load_json("narrative/claims.json")["statements"].items():
+        if name == "$comment":
+            continue
+        grammar.statement(name)  # every "@name" of its forms resolves
+        listed = [spec[k] for k in ("gap_words", "not_in_clause", "not_in_sentence", "topic") if k in spec]
+        for listname in [*listed, *spec.get("one_side", ())]:
+            assert lexicon.words(listname), (name, listname)

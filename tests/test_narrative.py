@@ -273,6 +273,20 @@ def test_known_cells_still_decide_beside_a_blank_one():
     assert [e["rule"] for e in ctx.not_assessable if e["rule"] == "N-6"] == ["N-6"]
 
 
+def test_no_cases_decided_by_the_known_total_beside_a_blank_one():
+    """N-5 "未发生行政复议、行政诉讼": 行政诉讼 2 contradicts it, whatever the blank 行政复议 total holds (the blank used
+    to add a 无法判断 beside the finding); with 行政诉讼 0 the blank leaves it undecided."""
+    text = "本年度未发生政府信息公开行政复议、行政诉讼案件。"
+    case = {"set": {"s4.review.total": None, "s4.litigation.direct.total": 2}, "text": text}
+    ctx = context(case)
+    assert [f.rule for f in run(ctx)].count("N-5") == 1
+    assert [e["rule"] for e in ctx.not_assessable if e["rule"] == "N-5"] == []
+    case["set"]["s4.litigation.direct.total"] = 0
+    ctx = context(case)
+    assert "N-5" not in [f.rule for f in run(ctx)]
+    assert [e["rule"] for e in ctx.not_assessable if e["rule"] == "N-5"] == ["N-5"]
+
+
 def test_not_assessable_reaches_text_and_json(tmp_path):
     from xlpy.config import Config
     from xlpy.findings_text import format_text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -10,7 +9,7 @@ from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.claims import CASE_UNITS
 from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, parens, per_sentence, sentences
+from xlpy.narrative.sentences import Sentence, parens, per_sentence
 
 REVIEW, LITIGATION, DIRECT, AFTER_REVIEW = "review", "litigation", "direct", "after_review"
 BOTH = "review_and_litigation"  # a combined figure: 行政复议 + 行政诉讼
@@ -28,6 +27,7 @@ _ALL_UPHELD = grammar.triggers("s4_outcome", ("upheld",))
 _NO_LOSS = grammar.triggers("s4_outcome", ("not_lost", "not_lost_rate"))
 _REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
 _RECEIVED = lexicon.words("review_received_verbs")
+_DISCLOSURE = lexicon.words("disclosure_words")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +45,16 @@ def _mentions_cases(text: str) -> bool:
     return "复议" in text or "诉" in text
 
 
+def _disclosure(text: str, always: bool) -> list[tuple[Sentence, bool]]:
+    """Each sentence with whether it or the one before names 政府信息公开."""
+    return grammar.on_topic(text, always, lambda norm: any(w in norm for w in _DISCLOSURE))
+
+
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
     return [
-        (s, (info or prev) and _mentions_cases(s.norm) and bool(_topic_words(s.norm) or "败诉" in s.norm))
-        for s, info, prev in _disclosure(text, always)
+        (s, info and _mentions_cases(s.norm) and bool(_topic_words(s.norm) or "败诉" in s.norm))
+        for s, info in _disclosure(text, always)
     ]
 
 
@@ -161,43 +166,3 @@ def _topics_of(text: str) -> tuple[str, ...]:
     if kinds & {LITIGATION, DIRECT, AFTER_REVIEW} or "败诉" in text:
         out.append(LITIGATION)
     return tuple(out)
-
-
-_NO, _HAPPENED = lexicon.alternation("no_case_negations"), lexicon.alternation("no_case_verbs")
-_NO_CASES = re.compile(
-    f"(?:{_NO})(?:{_HAPPENED})?过?(?P<mid>[^，,。；;：:\\d]{{0,16}}?)"
-    r"(?P<topics>行政复议(?:[和、及或与]?被?(?:提起)?(?:行政)?(?:诉讼|应诉))?|行政诉讼|行政应诉)(?P<tail>[^，,。；;、]*)"
-)
-_NO_CASES_MID = lexicon.filler("no_case_fillers")
-_NO_CASES_TAIL = re.compile(r"(?:案件|情况|事项|的情况)?\s*")
-
-
-@lru_cache(maxsize=256)
-def no_cases(text: str, year: int | None, always: bool = False) -> tuple[tuple[Statement, tuple[str, ...]], ...]:
-    """ "未发生政府信息公开行政复议、行政诉讼案件" in the report year, with the topics whose totals it says are 0."""
-    if "复议" not in text and "诉讼" not in text and "应诉" not in text:
-        return ()
-    about = [s for s, info, prev_info in _disclosure(text, always) if info or prev_info]
-    found = grammar.statements(about, year, _NO_CASES, _no_cases)
-    return tuple((st, _topics_named(st.words)) for st in found)
-
-
-def _no_cases(s: Sentence, m: re.Match[str]) -> bool:
-    return bool(_NO_CASES_MID.fullmatch(m.group("mid")) and _NO_CASES_TAIL.fullmatch(m.group("tail")))
-
-
-def _topics_named(words: str) -> tuple[str, ...]:
-    return tuple(
-        t for t, named in ((REVIEW, "复议" in words), (LITIGATION, "诉讼" in words or "应诉" in words)) if named
-    )
-
-
-def _disclosure(text: str, always: bool) -> list[tuple[Sentence, bool, bool]]:
-    """Each sentence, whether it names 政府信息公开, and whether the one before did."""
-    out = []
-    prev = always
-    for s in sentences(text):
-        info = always or "信息公开" in s.norm or "依申请公开" in s.norm
-        out.append((s, info, prev))
-        prev = info
-    return out

@@ -13,9 +13,9 @@ from bisect import bisect_right
 from functools import lru_cache
 
 from xlpy.narrative import grammar, kinds, lexicon
-from xlpy.narrative.grammar import Claim, Statement
+from xlpy.narrative.grammar import Claim
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence, per_sentence, sentences
+from xlpy.narrative.sentences import Sentence, per_sentence
 
 # Kinds of claims (the checkers map each kind to table cells).
 NEW, HANDLED, ANSWERED = "s3.new", "s3.handled", "s3.answered"  # 一；一+二；（七）
@@ -36,6 +36,7 @@ _OUTCOME_BEFORE = re.compile(f"({_OUTCOME_WORDS})(?:的)?$")
 # What may stand between the keyword and the number ("收到公民、法人和其他组织提出的政府信息公开申请共 20 件").
 _FILLER = lexicon.filler("application_fillers")
 _NEGATED = lexicon.words("negations")
+_APPLICANTS = ["person_applicants", "body_applicants"]  # naming one without the other: one kind of applicant
 # Work done for or with another body ("协助其他部门办理…申请 10 件") is not this agency's count.
 _NOT_OWN = lexicon.pattern("not_own_words")
 # A clause that starts like this counts a part, not the whole ("其中网上申请受理 20 件").
@@ -53,33 +54,23 @@ _PCT_NAMED = re.compile(
 _SHARE_GAP = re.compile(r"[\s，,]*(?:占|比例)[^，,。；;\d]*")
 
 
-_PERSONS, _BODIES = lexicon.words("person_applicants"), lexicon.words("body_applicants")
-
-
-def one_applicant_type(words: str) -> bool:
-    """ "法人或其他组织提出的" without 公民 (or the reverse) names one kind of applicant, not all of them."""
-    persons = any(w in words for w in _PERSONS)
-    bodies = any(w in words for w in _BODIES)
-    return persons != bodies
-
-
 def _other_population(norm: str) -> bool:
     """Another population named outside the quoted row labels ("信访举报投诉类申请" is a row, not 信访)."""
     return bool(_OTHER_POPULATION.search(norm)) and bool(_OTHER_POPULATION.search(_ROWS_RE.sub("", norm)))
 
 
+def _carries(norm: str) -> bool:
+    return bool(_CARRIES.search(norm)) and not _other_population(norm)
+
+
 def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sentence, bool]]:
-    """Each sentence with whether it talks about 政府信息公开申请 (or carries that topic from the one before)."""
-    out = []
-    prev = always
-    for s in sentences(text):
-        own = always or ("申请" in s.norm and "公开" in s.norm)
-        carried = prev and bool(_CARRIES.search(s.norm)) and not _other_population(s.norm)
-        topical = own or carried
-        out.append((s, topical))
-        # A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it.
-        prev = topical and not grammar.SUBUNITS.search(s.norm)
-    return out
+    """Each sentence with whether it talks about 政府信息公开申请 (or carries that topic from the one before).
+    A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it."""
+    return grammar.on_topic(text, always, _own, _carries, lambda norm: not grammar.SUBUNITS.search(norm))
+
+
+def _own(norm: str) -> bool:
+    return "申请" in norm and "公开" in norm
 
 
 @lru_cache(maxsize=256)
@@ -134,7 +125,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     between, lead = before[r.start + len(r.word) :], r.lead
     if not _FILLER.fullmatch(between) or _OTHER_POPULATION.search(lead + between):
         return None
-    if one_applicant_type(between):
+    if grammar.one_side(between, _APPLICANTS):
         return None  # "收到法人或其他组织提出的申请 3 件": one kind of applicant
     if r.group == "answered" and (o := _OUTCOME_BEFORE.search(lead)):
         return _OUTCOMES[o.group(1)]  # "予以公开答复966件" is an outcome, not the answered total
@@ -182,31 +173,3 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     if kind is not None and kind in _OUTCOMES.values() and _SHARE_GAP.fullmatch(between):
         return PERCENT + kind, prev.num_start
     return None, None
-
-
-_NOT, _RECEIVED = lexicon.alternation("none_received_negations"), lexicon.alternation("received_verbs")
-_NONE_RECEIVED = re.compile(
-    r"(?:未|没有)(?:发生|产生|开展|涉及)?依申请公开(?:事项|工作|情况|业务|申请)?(?P<tail3>[^，。；;、]*)"
-    f"|(?:{_NOT})新?(?:{_RECEIVED})过?(?P<mid>[^，。；;：:\\d]{{0,40}}?)申请"
-    r"(?P<tail>[^，。；;、]*)"
-    r"|(?:无|没有)(?P<mid2>[^，。；;：:\d]{0,20}?)(?:政府信息公开|依申请公开|信息公开)申请(?P<tail2>[^，。；;、]*)"
-)
-_NONE_TAIL = re.compile(r"(?:事项|情况|的情况|件|数量)?\s*")
-
-
-@lru_cache(maxsize=256)
-def none_received(text: str, year: int | None) -> tuple[Statement, ...]:
-    """Statements that no 政府信息公开申请 was received in the report year."""
-    if "申请" not in text:
-        return ()  # every pattern ends in 申请 or 依申请公开
-    return tuple(grammar.statements(sentences(text), year, _NONE_RECEIVED, _none_received))
-
-
-def _none_received(s: Sentence, m: re.Match[str]) -> bool:
-    mid = m.group("mid") if m.group("mid") is not None else m.group("mid2") or ""
-    tail = next((t for t in (m.group("tail"), m.group("tail2"), m.group("tail3")) if t is not None), "")
-    if not _FILLER.fullmatch(mid) or not _NONE_TAIL.fullmatch(tail) or one_applicant_type(mid):
-        return False
-    # Another population, or subordinate bodies ("镇属各单位均未收到…").
-    clause = s.norm[s.clause_start(m.start()) : m.end()]
-    return not (_OTHER_POPULATION.search(clause) or grammar.SUBUNITS.search(s.norm[: m.start()]))

@@ -10,15 +10,17 @@ claim kind a number is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
+from itertools import count
 from typing import Any
 
 from xlpy.narrative import kinds, lexicon
 from xlpy.narrative.numerals import Number
-from xlpy.narrative.sentences import Sentence
+from xlpy.narrative.sentences import Sentence, sentences
+from xlpy.resources import load_json
 
 _YEAR = r"(?:19|20)\d{2}\s*"  # "<year>" in a trigger form
 
@@ -32,16 +34,24 @@ def _word(word: str) -> str:
     return re.escape(word).replace(re.escape("<year>"), _YEAR)
 
 
-def _slot(words: list[str]) -> str:
-    """One word position: its words longest first; "" makes it optional, "*" repeatable."""
+# Where a statement's gap and its tail stop: the end of the clause (a gap also at a colon or a number).
+_GAP_STOPS, _TAIL_STOPS = "，,。；;：:\\d", "，,。；;、"
+
+
+def _slot(words: list[str] | dict[str, int], gaps: Iterator[int]) -> str:
+    """One word position: its words longest first; "" makes it optional, "*" repeatable. {"gap": n}: up to n
+    characters of the clause, a named group the statement reader checks after the match."""
+    if isinstance(words, dict):
+        return f"(?P<gap{next(gaps)}>[^{_GAP_STOPS}]{{0,{words['gap']}}}?)"
     alts = sorted((_word(w) for w in words if w not in ("", "*")), key=len, reverse=True)
     suffix = "*" if "*" in words else "?" if "" in words else ""
     return f"(?:{'|'.join(alts)}){suffix}"
 
 
-def forms(spec: list[list[list[str]]]) -> str:
+def forms(spec: list[list[Any]]) -> str:
     """The regex source of a list of forms (a form: word positions in order)."""
-    return "|".join("".join(_slot(slot) for slot in form) for form in spec)
+    gaps = count()
+    return "|".join("".join(_slot(slot, gaps) for slot in form) for form in spec)
 
 
 def _group(spec: dict[str, Any]) -> str:
@@ -98,19 +108,95 @@ class Statement:
     words: str = ""  # the statement itself ("未发生行政复议、行政诉讼")
 
 
-def statements(
-    found: Iterable[Sentence],
-    year: int | None,
-    pattern: re.Pattern[str],
-    keep: Callable[[Sentence, re.Match[str]], bool],
-) -> Iterator[Statement]:
-    """The matches of a statement pattern ("未收到…申请", "所有申请均已办结") that keep accepts and that speak of
-    the report year, each quoted by its clause."""
+@cache
+def _shape(name: str) -> tuple[re.Pattern[str], dict[str, Any], re.Pattern[str] | None]:
+    """A statement of claims.json "statements": its forms as one pattern, its spec, the words its tail may hold."""
+    spec = load_json(kinds.CLAIMS)["statements"][name]
+    if "tail" not in spec:
+        return re.compile(forms(spec["forms"])), spec, None
+    tail = re.compile(f"(?:{forms(spec['tail'])})\\s*")
+    return re.compile(f"(?:{forms(spec['forms'])})(?P<tail>[^{_TAIL_STOPS}]*)"), spec, tail
+
+
+def statement(name: str) -> re.Pattern[str]:
+    """The pattern of one statement's forms (X-1, X-4 match it against a clause or a whole text)."""
+    return _shape(name)[0]
+
+
+def zeros(name: str, words: str | None = None) -> tuple[str, ...]:
+    """The claim kinds a statement as written says are 0: those whose words it names, or that need none
+    (words None: every kind it may say is 0)."""
+    zero = _shape(name)[1].get("zero", {})
+    return tuple(k for k, need in zero.items() if words is None or not need or any(w in words for w in need))
+
+
+@lru_cache(maxsize=512)
+def statements(name: str, text: str, year: int | None, always: bool = False) -> tuple[Statement, ...]:
+    """The statements of one kind in a text ("未收到…申请", "所有申请均已办结") that their blockers let stand and
+    that speak of the report year, each quoted by its clause. With a "topic" list, only in the sentences on the
+    topic or right after one (always: all are, the section's own lead paragraph)."""
+    pattern, spec, _ = _shape(name)
+    if not any(w in text for w in spec["hints"]):
+        return ()  # every form names a hint: most texts are skipped by substring tests
+    topic = lexicon.words(spec["topic"]) if "topic" in spec else ()
+    found = [s for s, on in on_topic(text, always or not topic, lambda norm: any(w in norm for w in topic)) if on]
+    blockers = lexicon.words(spec["not_in_sentence"]) if "not_in_sentence" in spec else ()
+    out = []
     for s in found:
+        if any(b in s.norm for b in blockers):
+            continue  # "另有1件结转下年度": the sentence itself says the statement does not hold for all
         for m in pattern.finditer(s.norm):
-            if keep(s, m) and s.about_year(m.start(), year):
+            if _stands(name, s, m) and s.about_year(m.start(), year):
                 frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
-                yield Statement(s, frag, m.start(), m.group())
+                out.append(Statement(s, frag, m.start(), m.group()))
+            if spec.get("first_only"):
+                break  # "除结转的1件外，其余均已办结": a sentence's first such words are its statement
+    return tuple(out)
+
+
+def _stands(name: str, s: Sentence, m: re.Match[str]) -> bool:
+    """Every gap holds only the gap words (and not one side of a pair: "公民" without "法人"), the tail only the
+    tail words, and no blocker stands in the clause before the statement, nor a roll-up ("各部门") before it."""
+    _, spec, tail = _shape(name)
+    for group, words in m.groupdict().items():
+        if words is None:
+            continue
+        if group == "tail":
+            ok = tail is not None and tail.fullmatch(words) is not None
+        else:
+            fill = "gap_words" not in spec or lexicon.filler(spec["gap_words"]).fullmatch(words) is not None
+            ok = fill and not ("one_side" in spec and one_side(words, spec["one_side"]))
+        if not ok:
+            return False
+    clause = s.norm[s.clause_start(m.start()) : m.end()]
+    if "not_in_clause" in spec and lexicon.pattern(spec["not_in_clause"]).search(clause):
+        return False
+    return not (spec.get("not_after_subunits") and SUBUNITS.search(s.norm[: m.start()]))
+
+
+def one_side(words: str, sides: list[str]) -> bool:
+    """Whether words name one of two lists and not the other ("法人或其他组织提出的": one kind of applicant)."""
+    first, second = (any(w in words for w in lexicon.words(name)) for name in sides)
+    return first != second
+
+
+def on_topic(
+    text: str,
+    always: bool,
+    own: Callable[[str], bool],
+    carries: Callable[[str], bool] | None = None,
+    hands_on: Callable[[str], bool] | None = None,
+) -> list[tuple[Sentence, bool]]:
+    """Each sentence with whether it is on a topic: by its own words, or carried (when carries accepts it) from
+    the one before, which hands it on when on it by its own words (or when hands_on says so)."""
+    out = []
+    handed = always
+    for s in sentences(text):
+        mine = always or own(s.norm)
+        topical = mine or (handed and (carries is None or carries(s.norm)))
+        out.append((s, topical))
+        handed = mine if hands_on is None else topical and hands_on(s.norm)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from xlpy.model import Finding
 from xlpy.narrative import cases as cs
 from xlpy.narrative import claims as cl
 from xlpy.narrative import documents as dc
-from xlpy.narrative import kinds, lexicon
-from xlpy.narrative.grammar import Claim, Statement
+from xlpy.narrative import grammar, kinds, lexicon
+from xlpy.narrative.grammar import Claim
 from xlpy.narrative.kinds import Quantity
 from xlpy.rules.context import RuleContext
 
@@ -182,33 +182,40 @@ def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: Claim, candid
     return finding(ctx, rule, field, message, q.paths, lhs=stated, rhs=v, diff=stated - v)
 
 
-def says_zero(
-    ctx: RuleContext, rule: Any, field: TextField, st: Statement, q: Quantity, message: str | None = None
-) -> Finding | None:
-    """A statement that a figure is 0 ("未收到申请", "所有申请均已办结") against the table: a finding when the cells
-    hold more, not assessable when one is blank."""
-    v = table_value(ctx, q.paths)
-    if v is None:
-        ctx.cannot_decide(rule.id, blank_reason(ctx, st.fragment, q))
-        return None
-    if v == 0:
-        return None
-    text = (message or rule.message).format(fragment=st.fragment, label=q.label, value=v, cells=located(ctx, q.paths))
-    return finding(ctx, rule, field, text, q.paths, lhs=0, rhs=v, diff=-v)
-
-
-# Statements one text makes, given the report year: claims.none_received, narrative_text's 全部办结 reader.
-StatementReader = Callable[[str, int | None], Iterable[Statement]]
+def zero_figures(ctx: RuleContext, rule: Any, fragment: str, quantities: list[Quantity]) -> list[tuple[Quantity, int]]:
+    """The known figures of quantities a statement says are 0 ("未收到申请", "均获维持") when any of them holds
+    more — the statement is wrong whatever the blank ones hold; else [], not assessable when some cell is blank."""
+    found = [(q, table_value(ctx, q.paths)) for q in quantities]
+    known = [(q, v) for q, v in found if v is not None]
+    if any(v for _, v in known):
+        return known
+    if blank := next((q for q, v in found if v is None), None):
+        ctx.cannot_decide(rule.id, blank_reason(ctx, fragment, blank))
+    return []
 
 
 def zero_statements(
-    ctx: RuleContext, rule: Any, q: Quantity, read: StatementReader, *, titles: bool = True
+    ctx: RuleContext,
+    rule: Any,
+    name: str,
+    fields: Iterable[TextField] | None = None,
+    lead: str | None = None,
+    message: str | None = None,
 ) -> Iterator[Finding]:
-    """Every statement read(text, year) finds that q is 0, against the table — no text is read when it is 0."""
-    if table_value(ctx, q.paths) == 0:
+    """Every statement of claims.json "statements" (name) in the text fields (all, titles too, by default) against
+    the figures it says are 0: a finding for each that holds more. No text is read when they all are 0; the
+    lead field (e.g. text.s4_lead) is on the statement's topic throughout."""
+    if all(table_value(ctx, q.paths) == 0 for q in _quantities(ctx, grammar.zeros(name))):
         return  # nothing to contradict
     year = report_year(ctx)
-    for field in text_fields(ctx, titles=titles):
-        for st in read(field.text, year):
-            if f := says_zero(ctx, rule, field, st, q):
-                yield f
+    for field in text_fields(ctx) if fields is None else fields:
+        for st in grammar.statements(name, field.text, year, field.path == lead):
+            for q, v in zero_figures(ctx, rule, st.fragment, _quantities(ctx, grammar.zeros(name, st.words))):
+                if v:
+                    where = located(ctx, q.paths)
+                    text = (message or rule.message).format(fragment=st.fragment, label=q.label, value=v, cells=where)
+                    yield finding(ctx, rule, field, text, q.paths, lhs=0, rhs=v, diff=-v)
+
+
+def _quantities(ctx: RuleContext, claimed: tuple[str, ...]) -> list[Quantity]:
+    return [q for k in claimed if (q := kinds.quantity(ctx.version, k)) is not None]

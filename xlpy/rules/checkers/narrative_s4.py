@@ -18,13 +18,7 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "行政复议 N 件" = 表四 行政复议 总计; "行政诉讼 M 件" = 两类起诉总计之和; result breakdowns likewise;
     "未发生行政复议、行政诉讼" = those totals 0."""
     yield from nc.compare(ctx, rule)
-    year = nc.report_year(ctx)
-    for field in nc.case_fields(ctx):
-        for st, topics in cs.no_cases(field.text, year, field.path == "text.s4_lead"):
-            for topic in topics:
-                q = _quantity(ctx, topic, "total")
-                if f := nc.says_zero(ctx, rule, field, st, q, rule.messages["no_cases"]):
-                    yield f
+    yield from nc.zero_statements(ctx, rule, "no_cases", nc.case_fields(ctx), "text.s4_lead", rule.messages["no_cases"])
 
 
 def _quantity(ctx: RuleContext, topic: str, result: str) -> nc.Quantity:
@@ -41,9 +35,9 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
             results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
             quantities = [_quantity(ctx, topic, result) for topic in st.topics for result in results]
-            found = [(q, nc.table_value(ctx, q.paths)) for q in quantities]
-            known = [(q, v) for q, v in found if v is not None]
-            blanks = [q for q, v in found if v is None]  # the known cells may still decide
+            known = nc.zero_figures(ctx, rule, st.statement.fragment, quantities)
+            if not known:
+                continue  # all 0, or the known ones 0 beside a blank (not assessable)
             total = sum(v for _, v in known)
             paths = tuple(p for q, _ in known for p in q.paths)
             fields = schema.fields(ctx.version)  # a part is named by its titles: 行政复议 … 结果纠正
@@ -51,9 +45,5 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                 f"{fields[q.paths[0]].titles[1]}{fields[q.paths[0]].titles[-1]} {v}{nc.located(ctx, q.paths)}"
                 for q, v in known
             ]
-            if total == 0:
-                if blanks:
-                    ctx.cannot_decide(rule.id, nc.blank_reason(ctx, st.statement.fragment, blanks[0]))
-                continue
             message = rule.message.format(fragment=st.statement.fragment, parts="、".join(parts), words=st.words)
             yield nc.finding(ctx, rule, field, message, paths, lhs=0, rhs=total, diff=-total)

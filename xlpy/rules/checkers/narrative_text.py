@@ -8,41 +8,16 @@ from functools import cache, lru_cache
 from typing import Any
 
 from xlpy.model import Finding
-from xlpy.narrative import grammar, kinds, lexicon
-from xlpy.narrative.grammar import Statement
-from xlpy.narrative.sentences import Sentence, sentences
+from xlpy.narrative import lexicon
+from xlpy.narrative.sentences import sentences
 from xlpy.rules.checkers.narrative_common import TextField, finding, text_fields, zero_statements
 from xlpy.rules.context import RuleContext, checker
-
-
-@cache
-def _all_done() -> re.Pattern[str]:
-    """ "所有申请均已按要求办理完成": a subject word, at most 12 characters of manner, a predicate — or a rate."""
-    subject = lexicon.alternation("all_done_subjects")
-    predicate = lexicon.alternation("all_done_predicates")
-    rate = lexicon.alternation("all_done_rates")
-    return re.compile(f"(?:{subject})[^，,。；;\\d]{{0,12}}?(?:{predicate})|{rate}")
 
 
 @checker("N-11")
 def all_done(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "所有申请均已办结 / 办结率100%" only when 四、结转下年度继续办理 is 0."""
-    carried_forward = kinds.quantities(ctx.version)["s3.carried_forward"]
-    yield from zero_statements(ctx, rule, carried_forward, _all_done_statements, titles=False)
-
-
-@lru_cache(maxsize=256)
-def _all_done_statements(text: str, year: int | None) -> tuple[Statement, ...]:
-    if "办" not in text and "答复" not in text and "处理" not in text:
-        return ()  # every subject, predicate and rate names one of them
-    return tuple(grammar.statements(sentences(text), year, _all_done(), _no_blocker))
-
-
-def _no_blocker(s: Sentence, m: re.Match[str]) -> bool:
-    """Not "除结转下年度的1件以外，其余均已办结"; only the first claim of a sentence counts."""
-    return m.start() == _all_done().search(s.norm).start() and not any(  # type: ignore[union-attr]
-        b in s.norm for b in lexicon.words("all_done_blockers")
-    )
+    yield from zero_statements(ctx, rule, "all_done", text_fields(ctx, titles=False))
 
 
 @checker("N-13")

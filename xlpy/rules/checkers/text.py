@@ -8,7 +8,7 @@ from typing import Any
 
 from xlpy import schema
 from xlpy.model import Finding
-from xlpy.narrative import lexicon
+from xlpy.narrative import grammar, lexicon
 from xlpy.rules.checkers.narrative_common import TextField, finding, located, text_fields
 from xlpy.rules.context import RuleContext, checker
 
@@ -17,19 +17,12 @@ _FEE = lexicon.pattern("fee_words")
 # 六 may say it in other words: "未收取任何费用", "申请人收费0元".
 _FEE_LOOSE = lexicon.pattern("fee_loose_words")
 _NOTICE = lexicon.pattern("notice_words")
-# "未发出过收费通知": a negation, perhaps a verb of sending, then the notice (each part a lexicon list).
-_NEG, _SENT, _NOTICES = (lexicon.alternation(n) for n in ("no_notice_negations", "notice_verbs", "fee_notices"))
-_NO_NOTICE = re.compile(f"(?:{_NEG})(?:{_SENT})?(?:过)?(?:信息处理费)?(?:的)?(?:{_NOTICES})")
-
+# "未发出过收费通知" (claims.json "statements": no_fee_notice).
+_NO_NOTICE = grammar.statement("no_fee_notice")
 # 《条例》第五十条（四）: 工作考核、社会评议和责任追究结果情况 — each a word list, named in the rule's messages.
 _TOPICS = ("topic_assessment", "topic_evaluation", "topic_accountability")
-# "本年度暂无明显问题": all that 五 says is that there is nothing to say.
-_YEARS, _HEDGES, _NONE, _DEGREES = (
-    lexicon.alternation(n) for n in ("nothing_years", "nothing_hedges", "nothing_negations", "nothing_degrees")
-)
-_NOTHING = re.compile(
-    f"(?:{_YEARS})?(?:{_HEDGES})?(?:{_NONE})(?:{_DEGREES})?的?(?:存在的)?(?:问题)?(?:及改进)?(?:情况)?"
-)
+# "本年度暂无明显问题": all that 五 says is that there is nothing to say (claims.json "statements").
+_NOTHING = grammar.statement("nothing_to_report")
 _PUNCT = re.compile(r"[\s\W_]+")
 _CLAUSES = re.compile(r"[。；;\n]")
 
