@@ -10,7 +10,7 @@ from typing import Any
 from xlpy.model import Finding
 from xlpy.narrative import claims as cl
 from xlpy.narrative import kinds, lexicon
-from xlpy.rules.checkers import narrative_lists, narrative_s4  # noqa: F401 (their own checkers first)
+from xlpy.rules.checkers import narrative_s4  # noqa: F401 (its own checkers first)
 from xlpy.rules.checkers.narrative_common import (
     Quantity,
     TextField,
@@ -24,6 +24,7 @@ from xlpy.rules.checkers.narrative_common import (
     table_value,
     zero_statements,
 )
+from xlpy.rules.checkers.narrative_lists import sum_finding  # (registers N-9, N-10 before the loop below)
 from xlpy.rules.context import CHECKERS, RuleContext, checker
 
 # Denominators a share may be computed on: （七）总计 (the rule), or 一 / 一+二 (seen in real reports).
@@ -36,24 +37,26 @@ def _s3_claims(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim]]:
 
 @checker("N-4")
 def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """A share stated for an outcome = its count ÷ （七）总计 (to the precision written); shares add up to ≤ 100 %."""
+    """A share stated for an outcome = its count ÷ （七）总计 (to the precision written); shares in one sentence add
+    up to ≤ 100 %; "答复 Y 件 … 予以公开 A 件 … 其他处理 F 件" (all six outcomes listed) adds up to Y."""
     quantities = kinds.quantities(ctx.version)
+    denominators = [quantities[k] for k in _DENOMINATORS]
     by_sentence: dict[tuple[TextField, int], list[cl.Claim]] = {}
     for field, claim in _s3_claims(ctx):
-        if not claim.kind.startswith(cl.PERCENT):
-            continue
-        by_sentence.setdefault((field, claim.sentence.start), []).append(claim)
-        outcome = quantities[claim.kind[len(cl.PERCENT) :]]
-        if f := _share(ctx, rule, field, claim, outcome, quantities):
-            yield f
+        if claim.kind.startswith(cl.PERCENT):
+            by_sentence.setdefault((field, claim.sentence.start), []).append(claim)
+            if f := _share(ctx, rule, field, claim, quantities[claim.kind[len(cl.PERCENT) :]], denominators):
+                yield f
     for (field, _), group in by_sentence.items():
         if f := _shares_sum(ctx, rule, field, group):
             yield f
-    yield from _breakdowns(ctx, rule)
+    for field, total, parts in _breakdowns(ctx):
+        if sum(parts) != total.value:  # the same check as N-9's lists, on the six outcomes
+            yield sum_finding(ctx, rule, field, rule.messages["breakdown"], total.fragment, parts, total.value)
 
 
-def _breakdowns(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
-    """ "答复 Y 件 … 予以公开 A 件、部分公开 B 件 … 其他处理 F 件": when all six outcomes are listed, A+…+F = Y."""
+def _breakdowns(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim, list[Decimal]]]:
+    """The six outcomes listed after an answered total in one field, each once: a breakdown of that total."""
     outcomes = set(kinds.outcomes().values())
     for field, claims in groupby(_s3_claims(ctx), key=lambda fc: fc[0]):
         total: cl.Claim | None = None
@@ -62,67 +65,48 @@ def _breakdowns(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             if claim.kind == cl.ANSWERED:
                 total, listed = claim, {}
             elif claim.kind in outcomes and total is not None:
-                if claim.kind in listed:
-                    total = None  # an outcome named twice: not a plain breakdown
-                    continue
+                total = None if claim.kind in listed else total  # an outcome named twice: not a plain breakdown
                 listed[claim.kind] = claim
-                if len(listed) == len(outcomes):
-                    if f := _breakdown(ctx, rule, field, total, list(listed.values())):
-                        yield f
+                if total is not None and len(listed) == len(outcomes):
+                    yield field, total, [c.value for c in listed.values()]
                     total = None
 
 
-def _breakdown(ctx: RuleContext, rule: Any, field: TextField, total: cl.Claim, parts: list[cl.Claim]) -> Finding | None:
-    items = sum((c.value for c in parts), Decimal(0))
-    if items == total.value:
-        return None
-    listed = " + ".join(fmt(c.value) for c in parts)
-    message = rule.messages["breakdown"].format(
-        listed=listed, items=fmt(items), fragment=total.fragment, total=fmt(total.value), diff=fmt(items - total.value)
-    )
-    return finding(ctx, rule, field, message, lhs=items, rhs=total.value, diff=items - total.value)
-
-
 def _share(
-    ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outcome: Quantity, quantities: dict[str, Quantity]
+    ctx: RuleContext, rule: Any, field: TextField, claim: cl.Claim, outcome: Quantity, denominators: list[Quantity]
 ) -> Finding | None:
     count = table_value(ctx, outcome.paths)
-    dens = [(quantities[k], table_value(ctx, quantities[k].paths)) for k in _DENOMINATORS]
-    main_q, main_den = dens[0]
-    if count is None or main_den is None:
-        ctx.cannot_decide(rule.id, blank_reason(ctx, claim.fragment, outcome if count is None else main_q))
-        return None
-    if main_den == 0:
+    dens = [table_value(ctx, q.paths) for q in denominators]
+    if count is None or dens[0] is None:
+        ctx.cannot_decide(rule.id, blank_reason(ctx, claim.fragment, outcome if count is None else denominators[0]))
         return None
     step = Decimal(1).scaleb(-claim.number.decimals)
-    for _, den in dens:
-        if den:
-            exact_share = Decimal(count) * 100 / Decimal(den)
-            if claim.value in (exact_share.quantize(step, ROUND_HALF_UP), exact_share.quantize(step, ROUND_DOWN)):
-                return None
-    computed = (Decimal(count) * 100 / Decimal(main_den)).quantize(step, ROUND_HALF_UP)
+    shares = [Decimal(count) * 100 / Decimal(den) for den in dens if den]  # the rule's first, when not 0
+    if not dens[0] or any(
+        claim.value in (s.quantize(step, ROUND_HALF_UP), s.quantize(step, ROUND_DOWN)) for s in shares
+    ):
+        return None
+    computed = shares[0].quantize(step, ROUND_HALF_UP)
     message = rule.message.format(
         fragment=claim.fragment,
         value=fmt(claim.value),
         label=outcome.label,
         count=count,
         cells=located(ctx, outcome.paths),
-        denominator=main_den,
-        denominator_cells=located(ctx, main_q.paths),
+        denominator=dens[0],
+        denominator_cells=located(ctx, denominators[0].paths),
         computed=fmt(computed),
     )
-    paths = outcome.paths + main_q.paths
+    paths = outcome.paths + denominators[0].paths
     return finding(ctx, rule, field, message, paths, lhs=claim.value, rhs=computed, diff=claim.value - computed)
 
 
 def _shares_sum(ctx: RuleContext, rule: Any, field: TextField, group: list[cl.Claim]) -> Finding | None:
     """Shares of different outcomes in one sentence cannot add up to more than 100 % (plus rounding)."""
     distinct = {c.kind: c for c in group}
-    if len(distinct) < 2:
-        return None
     total = sum((c.value for c in distinct.values()), Decimal(0))
     slack = sum((Decimal(5).scaleb(-1 - c.number.decimals) for c in distinct.values()), Decimal(0))
-    if total <= 100 + slack:
+    if len(distinct) < 2 or total <= 100 + slack:
         return None
     listed = "、".join(f"{fmt(c.value)}%" for c in distinct.values())
     message = rule.messages["shares_sum"].format(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from xlpy.model import Finding
 from xlpy.narrative import kinds
 from xlpy.narrative.grammar import Claim
 from xlpy.narrative.lists import item_lists
-from xlpy.rules.checkers.narrative_common import compare, exact, finding, fmt, table_value, text_fields
+from xlpy.rules.checkers.narrative_common import TextField, compare, exact, finding, fmt, table_value, text_fields
 from xlpy.rules.context import RuleContext, checker
 
 
@@ -23,17 +24,31 @@ def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             # the total — "包括 A 3 条、B 2 条" out of 70 names examples, a slip leaves the sum close.
             if items == total or (items < total and not (lst.complete and items * 2 >= total)):
                 continue
-            unit = lst.total.unit or ""
-            listed = " + ".join(fmt(n.value) for _, n in lst.items)
-            message = rule.message.format(
-                fragment=lst.fragment,
-                listed=listed,
-                items=fmt(items),
-                unit=unit,
-                total=fmt(total),
-                diff=fmt(items - total),
-            )
-            yield finding(ctx, rule, field, message, lhs=exact(items), rhs=exact(total), diff=exact(items - total))
+            values = [n.value for _, n in lst.items]
+            yield sum_finding(ctx, rule, field, rule.message, lst.fragment, values, total, lst.total.unit or "")
+
+
+def sum_finding(
+    ctx: RuleContext,
+    rule: Any,
+    field: TextField,
+    message: str,
+    fragment: str,
+    parts: list[Decimal],
+    total: Decimal,
+    unit: str = "",
+) -> Finding:
+    """Items stated in the text that do not add up to the total it states (N-9's lists, N-4's six outcomes)."""
+    items = sum(parts, Decimal(0))
+    text = message.format(
+        fragment=fragment,
+        listed=" + ".join(fmt(v) for v in parts),
+        items=fmt(items),
+        unit=unit,
+        total=fmt(total),
+        diff=fmt(items - total),
+    )
+    return finding(ctx, rule, field, text, lhs=exact(items), rhs=exact(total), diff=exact(items - total))
 
 
 @checker("N-10")
