@@ -7,17 +7,21 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain
 
 from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.numerals import Number
 from xlpy.narrative.sentences import Sentence, parens, per_sentence, sentences
 
 # "其中" usually lists a part ("其中网上申请 60 件"): such a list only fails when it exceeds its total.
-_COMPLETE = lexicon.alternation("list_markers_complete")
-_MARKER = re.compile(f"(?P<part>其中)|(?P<full>{_COMPLETE})")
+_PARTIAL, _COMPLETE = lexicon.alternation("list_markers_partial"), lexicon.alternation("list_markers_complete")
+_MARKER = re.compile(f"(?P<part>{_PARTIAL})|(?P<full>{_COMPLETE})")
 _MARKER_HINT = lexicon.pattern("list_marker_hints")  # every marker contains one (a cheap pre-filter)
-_ITEM_SEP = re.compile(r"([、，,；;])")
-_RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}
+# "共公布政府信息2599条，（其中机构职能类信息25条，…）": a list that is itself the parenthesised aside.
+_ASIDES = lexicon.alternation("list_aside_markers")
+_ASIDE = re.compile(f"[（(](?={_ASIDES})")
+_ITEM_SEP = re.compile("[、，,；;]")
+_RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}  # a list is joined by one of these; a stronger one ends it
 _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # Channels overlap (one item is posted on the site and on WeChat; one applicant writes twice): lists by
 # channel need not add up.
@@ -25,6 +29,7 @@ _CHANNEL = lexicon.pattern("channel_words")
 _OUTCOME = grammar.triggers("s3", ("outcome",))
 _LEADS = lexicon.alternation("list_item_leads")
 _CONNECTIVE = re.compile(f"^[\\s:：]*(?:{_LEADS})?[\\s:：]*")
+_EACH, _OPEN = lexicon.words("list_each_words"), lexicon.words("list_open_endings")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,88 +61,71 @@ def item_lists(text: str) -> tuple[ItemList, ...]:
 @per_sentence
 def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
     blanked = parens(s.norm).blanked  # numbers and markers inside （…） are asides
-    out = [found for m in _MARKER.finditer(blanked) if (found := _list_at(s, blanked, m)) is not None]
-    # "共公布政府信息2599条，（其中机构职能类信息25条，…）": a list that is itself the parenthesised aside.
+    views = [(blanked, m) for m in _MARKER.finditer(blanked)]
     for m in _ASIDE.finditer(s.norm):
         close = parens(s.norm).closing.get(m.start())
         if close is None:
             continue
         # Only this aside is read: its parentheses become spaces, everything after it is blanked.
         view = blanked[: m.start()] + " " + s.norm[m.start() + 1 : close] + " " * (len(s.norm) - close)
-        marker = _MARKER.match(view, m.start() + 1)
-        if marker is not None and (found := _list_at(s, view, marker)) is not None:
-            out.append(found)
-    return tuple(out)
-
-
-_ASIDE = re.compile(r"[（(](?=其中|包括)")
+        if (marker := _MARKER.match(view, m.start() + 1)) is not None:
+            views.append((view, marker))
+    return tuple(found for view, m in views if (found := _list_at(s, view, m)) is not None)
 
 
 def _list_at(s: Sentence, blanked: str, m: re.Match[str]) -> ItemList | None:
     numbers = [n for n in s.numbers if blanked[n.num_start] != " "]  # numbers inside （…） are asides
-    starts = [n.num_start for n in numbers]  # segments find their numbers by bisection, not by a scan each
     total = next((n for n in reversed(numbers) if n.end <= m.start()), None)  # the last number before the marker
-    if total is None:
+    gap = blanked[total.end : m.start()] if total is not None else ""
+    if total is None or not total.is_count or total.approx or len(gap) > 15 or re.search(r"[\d。；;]", gap):
         return None
-    gap = blanked[total.end : m.start()]
-    if not total.is_count or total.approx or len(gap) > 15 or re.search(r"[\d。；;]", gap):
-        return None
-    # The items: "label N unit" segments after the marker, up to the first segment that is not one.
-    items: list[tuple[str, Number]] = []
-    pos = m.end()
-    list_rank: int | None = None
-    parts = _ITEM_SEP.split(blanked[pos:])
-    for k in range(0, len(parts), 2):
-        seg = parts[k]
-        seg_start, seg_end = pos, pos + len(seg)
-        sep = parts[k + 1] if k + 1 < len(parts) else "。"
-        pos = seg_end + len(sep)
-        inside = numbers[bisect_left(starts, seg_start) : bisect_left(starts, seg_end)]
-        if not inside and sep == "、" and list_rank is not None and list_rank > _RANK["、"] and k + 2 < len(parts):
-            parts[k + 2] = seg + sep + parts[k + 2]  # "、" inside an item label of a "，" list: one item
-            pos = seg_start
-            continue
-        label = _CONNECTIVE.sub("", blanked[seg_start : inside[0].start]).strip() if len(inside) == 1 else ""
-        trailing = blanked[inside[0].end : seg_end].strip(" 。") if len(inside) == 1 else "x"
-        if (
-            len(inside) != 1
-            or inside[0].unit != total.unit
-            or inside[0].approx
-            or trailing
-            or not _LABEL.search(label)
-            or "各" in label
-            or _MARKER.search(label)
-        ):
-            if len(inside) == 1 and "各" in label:
-                return None  # "预算、决算各 1 条": the items cannot be added up
-            if list_rank is not None and _irregular(parts, k, list_rank, numbers, seg_start, total.unit):
-                return None  # the list goes on irregularly ("A 3 条、B、C 2 条…"): no safe sum
-            break
-        items.append((label, inside[0]))
-        # The list is joined by one separator; a stronger one ("；" after a "、" list) ends it.
-        rank = _RANK.get(sep, 3)
-        if list_rank is None:
-            list_rank = rank
-        if rank > list_rank:
-            break
-    if len(items) < 2 or any(_CHANNEL.search(label) for label, _ in items):
+    items = _items(blanked, m.end(), numbers, total.unit)
+    if items is None or len(items) < 2 or any(_CHANNEL.search(label) for label, _ in items):
         return None
     if all(_OUTCOME.search(label) for label, _ in items):
         return None  # a breakdown by 办理结果 is N-4's
     # A list that ends with "其他…" covers the rest: it is the whole of the total, whatever the marker.
-    complete = (m.group("full") is not None or items[-1][0].startswith(lexicon.words("rest_words"))) and not re.match(
-        r"\s*等", blanked[items[-1][1].end :]
-    )
-    return ItemList(s, total, tuple(items), complete)
+    whole = m.group("full") is not None or items[-1][0].startswith(lexicon.words("rest_words"))
+    return ItemList(s, total, tuple(items), whole and not blanked[items[-1][1].end :].lstrip().startswith(_OPEN))
 
 
-def _irregular(parts: list[str], k: int, rank: int, numbers: list[Number], start: int, unit: str | None) -> bool:
-    """Whether a same-unit number follows in the same run of the list (before a stronger separator)."""
-    end = start
-    for j in range(k, len(parts), 2):
-        end += len(parts[j])
-        sep = parts[j + 1] if j + 1 < len(parts) else ""
-        if not sep or _RANK.get(sep, 3) > rank:
+def _items(blanked: str, pos: int, numbers: list[Number], unit: str | None) -> list[tuple[str, Number]] | None:
+    """The "label N unit" segments after pos, up to the first that is not one (None: no safe sum)."""
+    starts = [n.num_start for n in numbers]  # segments find their numbers by bisection, not by a scan each
+    items: list[tuple[str, Number]] = []
+    rank: int | None = None  # the list's separator: the first item's
+    begin = pos
+    for end, sep in chain(((x.start(), x.group()) for x in _ITEM_SEP.finditer(blanked, pos)), [(len(blanked), "。")]):
+        inside = numbers[bisect_left(starts, begin) : bisect_left(starts, end)]
+        if not inside and sep == "、" and rank:
+            continue  # "、" inside an item label of a "，" list: one item
+        n = inside[0] if len(inside) == 1 else None
+        label = _CONNECTIVE.sub("", blanked[begin : n.start]).strip() if n is not None else ""
+        each = any(w in label for w in _EACH)
+        if (
+            n is None
+            or n.unit != unit
+            or n.approx
+            or blanked[n.end : end].strip(" 。")
+            or each
+            or not _LABEL.search(label)
+            or _MARKER.search(label)
+        ):
+            if n is not None and each:
+                return None  # "预算、决算各 1 条": the items cannot be added up
+            if rank is not None and _irregular(blanked, begin, rank, numbers, unit):
+                return None  # the list goes on irregularly ("A 3 条、B、C 2 条…"): no safe sum
             break
-        end += len(sep)
+        items.append((label, n))
+        rank = _RANK.get(sep, 3) if rank is None else rank
+        if _RANK.get(sep, 3) > rank:
+            break
+        begin = end + 1  # separators are one character
+    return items
+
+
+def _irregular(blanked: str, start: int, rank: int, numbers: list[Number], unit: str | None) -> bool:
+    """Whether a same-unit number follows in the same run of the list (before a stronger separator)."""
+    stronger = [i for sep, r in _RANK.items() if r > rank and (i := blanked.find(sep, start)) >= 0]
+    end = min(stronger, default=len(blanked))
     return any(start <= n.num_start < end and n.unit == unit for n in numbers)
