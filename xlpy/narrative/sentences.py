@@ -19,18 +19,22 @@ MINOR = MAJOR | frozenset("、。！？!?\n")
 _MAJOR_RE = re.compile("[" + re.escape("".join(sorted(MAJOR))) + "]")
 _MINOR_RE = re.compile("[" + re.escape("".join(sorted(MINOR))) + "]")
 
-_YEAR = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*年(?!\s*(?:度)?\s*的?\s*(?:结转|转入|未办结))"
-    r"|(?P<this>今年|本年度|本年|全年|当年|年内)"
-    r"|(?P<other>去年|上一?年度?|前年|往年|历年)(?!\s*(?:度)?\s*的?\s*(?:结转|转入|未办结))"
-)
+# Year words (年份词). A year followed by 结转 ("2023年结转", "上年度未办结") names where a figure came from.
+_THIS, _OTHER = lexicon.alternation("this_year_words"), lexicon.alternation("other_year_words")
+_CARRIED = lexicon.alternation("carried_from_year_words")
+_NOT_CARRIED = f"(?!\\s*(?:度)?\\s*的?\\s*(?:{_CARRIED}))"
+_YEAR = re.compile(rf"(?P<y>(?:19|20)\d{{2}})\s*年{_NOT_CARRIED}|(?P<this>{_THIS})|(?P<other>{_OTHER}){_NOT_CARRIED}")
 # Years listed together ("2022年、2023年、2024年分别…"): the statement is about several years.
-_YEAR_LIST = re.compile(r"\s*(?:度)?\s*(?:、|和|及|与|至|到|-|—|~|－)\s*$")
+_RANGE, _AND = lexicon.alternation("range_joiners"), lexicon.alternation("year_list_conjunctions")
+_YEAR_LIST = re.compile(f"\\s*(?:度)?\\s*(?:{_AND}|{_RANGE})\\s*$")
 # A part of the year ("1至6月", "上半年", "第一季度", "3月份", "截至6月底"): not the year's figure.
+_HALVES, _QUARTER, _AS_OF = (lexicon.alternation(n) for n in ("year_halves", "quarter_words", "as_of_words"))
+_PARTS = (*lexicon.words("year_halves"), *lexicon.words("quarter_words"))  # with "月": a cheap pre-filter
+_MONTH = r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})"
 _PART_OF_YEAR = re.compile(
-    r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*(?:月份?)?\s*(?:至|到|-|—|~|－)\s*(?:\d{1,2}|[一二三四五六七八九十]{1,2})\s*月(?!\d*日)"
-    r"|上半年|下半年|[一二三四1-4]\s*季度|(?<![至止到底])\d{1,2}\s*月份"
-    r"|(?:截至|截止到?)\s*(?:(?:19|20)\d{2}\s*年)?\s*(?:0?[1-9]|1[01])\s*月(?:底|末|份|\s*\d{1,2}\s*日)?"
+    rf"{_MONTH}\s*(?:月份?)?\s*(?:{_RANGE})\s*{_MONTH}\s*月(?!\d*日)"
+    rf"|{_HALVES}|[一二三四1-4]\s*(?:{_QUARTER})|(?<![至止到底])\d{{1,2}}\s*月份"
+    rf"|(?:{_AS_OF})\s*(?:(?:19|20)\d{{2}}\s*年)?\s*(?:0?[1-9]|1[01])\s*月(?:底|末|份|\s*\d{{1,2}}\s*日)?"
 )
 
 
@@ -141,7 +145,7 @@ def _marks(norm: str) -> _Marks:
             says = bool(m.group("this"))
         years.append((m.start(), m.end(), says))
         prev_end = m.end() if m.group("y") else -1
-    parts = _PART_OF_YEAR.finditer(norm) if "月" in norm or "季" in norm or "半年" in norm else ()
+    parts = _PART_OF_YEAR.finditer(norm) if "月" in norm or any(w in norm for w in _PARTS) else ()
     return _Marks(
         [m.start() for m in _MAJOR_RE.finditer(norm)],
         [m.start() for m in _MINOR_RE.finditer(norm)],
