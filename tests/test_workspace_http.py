@@ -168,6 +168,26 @@ def test_upload_page_check_carries_the_supervisors_decisions(ws: Workspace) -> N
     assert_error_shape(_check(ws, "A*", agency_id="B"), 403)
 
 
+def test_check_and_annotate_share_one_documented_form(ws: Workspace) -> None:
+    """One parameter list (xlpy.server.workspace_decisions.decided_upload): both forms documented, both refused alike."""
+    spec = ws.app.openapi()
+    forms = {}
+    for path in ("/workspace/api/check", "/workspace/api/annotate"):
+        body = spec["paths"][path]["post"]["requestBody"]
+        ref = body["content"]["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][ref]
+        forms[path] = ({k: v.get("description") for k, v in schema["properties"].items()}, schema["required"])
+        assert body["required"] is True
+    check, annotate = forms.values()
+    assert check == annotate
+    assert set(check[0]) == {"file", "last_year", "agency_id"} and check[1] == ["file"]
+    assert all(check[0].values()), "every field of the form has its Chinese description"
+    for path in ("/check", "/annotate"):
+        missing = ws.client.post("/workspace/api" + path, data={"agency_id": "A"}, headers=ws.h("A"))
+        assert assert_error_shape(missing, 422)["errors"][0]["field"] == "file"
+        assert_error_shape(ws.client.post("/workspace/api" + path, files={"file": ("a.xlsx", b"x", XLSX)}), 401)
+
+
 def test_versions_history_diff_and_original_file(ws: Workspace) -> None:
     first = ws.submit("A", "good").json()["submission"]
     second = ws.submit("A", "warned").json()["submission"]
