@@ -15,8 +15,8 @@ import pytest
 # Noncommercial); tests use the noncommercial key unless a real key is configured.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
-# HTTP fixtures (books, client, thread_client) shared by the test_http* modules.
-pytest_plugins = ["tests.http_support", "tests.workspace_support"]
+# HTTP fixtures (books, client, thread_client) shared by the test_http* modules; the /tmp leftovers check.
+pytest_plugins = ["tests.http_support", "tests.workspace_support", "tests.leftovers"]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "workbook" / "examples"

@@ -10,11 +10,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from xlpy.render import lo_pipes
 
 SOFFICE = shutil.which("soffice")
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's python3-uno belongs to the system interpreter
@@ -42,7 +45,7 @@ def convert(workbook: Path, fmt: str, outdir: Path, spec: str | None = None) -> 
     """The workbook saved by LibreOffice as `fmt` (pdf, xls, ods …) into `outdir`; `spec` is a full filter spec."""
     need_libreoffice()
     with tempfile.TemporaryDirectory(prefix="xlpy-lo-") as profile:
-        subprocess.run(
+        office = subprocess.Popen(
             [
                 str(SOFFICE),
                 f"-env:UserInstallation=file://{profile}",
@@ -53,10 +56,18 @@ def convert(workbook: Path, fmt: str, outdir: Path, spec: str | None = None) -> 
                 str(outdir),
                 str(workbook),
             ],
-            check=True,
-            capture_output=True,
-            timeout=180,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the wrapper starts soffice.bin: a timeout kills the whole group
         )
+        try:
+            output, _ = office.communicate(timeout=180)
+        finally:
+            if office.poll() is None:
+                os.killpg(office.pid, signal.SIGKILL)
+                office.wait()
+                lo_pipes.remove(f"file://{profile}")  # killed, LibreOffice leaves its pipe file in /tmp
+        assert office.returncode == 0, output.decode(errors="replace")
     out = outdir / f"{workbook.stem}.{fmt}"
     assert out.is_file(), f"LibreOffice wrote no {out.name}"
     return out

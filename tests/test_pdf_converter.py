@@ -14,7 +14,7 @@ import pytest
 
 from tests.render_support import ROOT, load
 from xlpy.errors import RenderError
-from xlpy.render import converter, render
+from xlpy.render import converter, lo_pipes, render
 from xlpy.render.pdf import child_env, docx_to_pdf, find_soffice, for_libreoffice, one_shot
 
 pdfplumber = pytest.importorskip("pdfplumber")
@@ -75,7 +75,14 @@ def _group_gone(pgid: int, within: float = 2.0) -> bool:
     return True
 
 
-def _processes_mentioning(text: str) -> list[str]:
+def _pipe_files(c: converter.Converter) -> list[Path]:
+    """The socket files in /tmp of the LibreOffice `c` runs now: its --accept pipe's and its profile's."""
+    assert c._work is not None
+    return [lo_pipes.pipe_file(c._pipe), lo_pipes.single_instance_file((c._work / "profile").as_uri())]
+
+
+def _processes_with_pid(text: str) -> list[tuple[str, int]]:
+    """(command line, pid) of every other process whose command line mentions `text`."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and entry.name != str(os.getpid()):
@@ -84,8 +91,12 @@ def _processes_mentioning(text: str) -> list[str]:
             except OSError:
                 continue
             if text in cmdline:
-                found.append(cmdline)
+                found.append((cmdline, int(entry.name)))
     return found
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    return [cmdline for cmdline, _ in _processes_with_pid(text)]
 
 
 def test_warm_conversions_print_what_the_one_shot_path_prints(conv, docx):
@@ -102,10 +113,13 @@ def test_a_killed_libreoffice_is_replaced_and_the_next_conversion_succeeds(conv,
     conv.convert(for_libreoffice(docx), 60)
     pgid = conv.pid
     assert pgid is not None
+    pipes = _pipe_files(conv)
+    assert all(p.exists() for p in pipes)  # LibreOffice made both; killed, it cannot remove them
     os.killpg(pgid, signal.SIGKILL)  # LibreOffice and its worker die between two conversions
-    time.sleep(0.2)
+    assert _group_gone(pgid, within=30)  # dead before the next conversion, however loaded the machine
     pdf = conv.convert(for_libreoffice(docx), 60)
-    assert conv.starts == 2 and conv.pid != pgid and _group_gone(pgid)
+    assert conv.starts == 2 and conv.pid != pgid
+    assert not [p for p in pipes if p.exists()]  # the converter removed them when it found LibreOffice dead
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         assert "淮安市人民政府" in (doc.pages[0].extract_text() or "")
 
@@ -115,11 +129,13 @@ def test_a_conversion_over_its_time_limit_is_killed_and_the_next_one_gets_a_new_
     conv.convert(for_libreoffice(docx), 60)  # warm: what follows times the conversion, not the start
     pgid = conv.pid
     assert pgid is not None
+    pipes = _pipe_files(conv)
     start = time.monotonic()
     with pytest.raises(RenderError, match="超时"):
         conv.convert(for_libreoffice(docx), 0.05)  # no report converts in 50 ms
     assert time.monotonic() - start < 2
     assert conv.pid is None and _group_gone(pgid)
+    assert not [p for p in pipes if p.exists()]  # killed at the limit: its pipe files removed
     assert _printed(conv.convert(for_libreoffice(docx), 60)) and conv.starts == 2
 
 
@@ -155,10 +171,43 @@ def test_shutdown_leaves_no_process_and_no_profile(conv, docx):
     conv.convert(for_libreoffice(docx), 60)
     pgid, work = conv.pid, conv._work
     assert pgid is not None and work is not None and (work / "profile").is_dir()
-    pipe = Path(f"/tmp/OSL_PIPE_{os.getuid()}_{conv._pipe}")  # LibreOffice's UNO pipe socket
-    assert pipe.exists()
+    pipes = _pipe_files(conv)  # LibreOffice's UNO pipe socket and its single-instance one
+    assert all(p.exists() for p in pipes)
     conv.shutdown()
-    assert _group_gone(pgid) and not work.exists() and not pipe.exists()
+    assert _group_gone(pgid) and not work.exists() and not [p for p in pipes if p.exists()]
+
+
+def test_a_killed_one_shot_libreoffice_leaves_no_pipe_file(monkeypatch, tmp_path, docx):
+    """`soffice --convert-to` killed mid-conversion (here by the test, as the time limit does): the
+    pipe file it made in /tmp is removed with its work directory."""
+    import tempfile
+    import threading
+
+    assert SOFFICE is not None
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its work directory (and profile) here
+    killed: list[Path] = []
+
+    def kill_once_listening() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            work = next(tmp_path.glob("xlpy-pdf-*"), None)
+            pipe = work and lo_pipes.single_instance_file((work / "profile").as_uri())
+            if pipe is not None and pipe.exists():  # LibreOffice is up: kill its group
+                for cmdline, pid in _processes_with_pid(str(work)):
+                    if "soffice" in cmdline:
+                        os.killpg(os.getpgid(pid), signal.SIGKILL)
+                        killed.append(pipe)
+                        return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_once_listening)
+    killer.start()
+    try:
+        with pytest.raises(RenderError, match="未能"):
+            one_shot(for_libreoffice(docx), SOFFICE, 120)
+    finally:
+        killer.join()
+    assert killed and not killed[0].exists()
 
 
 def test_without_python3_uno_the_one_shot_path_converts(monkeypatch, docx):

@@ -7,10 +7,16 @@ tool only says what it does with the document.
 import contextlib
 import os
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import uno
+
+# xlpy's list of the pipe files a killed LibreOffice leaves in /tmp (standard library only)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "xlpy" / "render"))
+import lo_pipes  # noqa: E402
 from com.sun.star.beans import PropertyValue
 
 
@@ -67,3 +73,4 @@ def office_desktop():
             except subprocess.TimeoutExpired:
                 office.kill()
                 office.wait()
+                lo_pipes.remove(f"file://{profile}", pipe)  # killed, it leaves them in /tmp

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from xlpy.errors import RenderError
-from xlpy.render import profile_seed
+from xlpy.render import lo_pipes, profile_seed
 
 WORKER = Path(__file__).with_name("uno_worker.py")
 # Debian's python3-uno belongs to the system interpreter; the core does not read PATH, so it is named.
@@ -233,8 +233,6 @@ class Converter:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         if proc is not None:
-            # A killed LibreOffice leaves its UNO pipe's socket file behind; the name is ours.
-            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self._pipe}").unlink(missing_ok=True)
             try:
                 os.killpg(proc.pid, signal.SIGKILL)  # the worker's group: the worker and LibreOffice
             except (ProcessLookupError, PermissionError, OSError):
@@ -243,6 +241,8 @@ class Converter:
                 if stream is not None:
                     stream.close()
             proc.wait()
+            if work is not None:  # a killed LibreOffice leaves its two pipe files in /tmp; the names are ours
+                lo_pipes.remove((work / "profile").as_uri(), self._pipe)
         if work is not None:
             if self._converted and not self._seeded:  # a profile that has converted a report: the seed
                 profile_seed.keep(self.soffice, work / "profile")

@@ -90,9 +90,10 @@ def one_shot(docx: bytes, exe: str, timeout: float = TIMEOUT_S) -> bytes:
     profile directory (-env:UserInstallation; a copy of the seed, profile_seed.py) and working
     directory, deleted afterwards, so calls share no state and may run side by side.
     """
-    from xlpy.render import profile_seed
+    from xlpy.render import lo_pipes, profile_seed
 
     work = Path(tempfile.mkdtemp(prefix="xlpy-pdf-"))
+    profile_url = (work / "profile").as_uri()
     try:
         seeded = profile_seed.copy_into(exe, work / "profile")  # saves LibreOffice making a profile
         src = work / "report.docx"
@@ -100,7 +101,7 @@ def one_shot(docx: bytes, exe: str, timeout: float = TIMEOUT_S) -> bytes:
         env = dict(child_env(), HOME=str(work), TMPDIR=str(work))
         cmd = [
             exe,
-            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            f"-env:UserInstallation={profile_url}",
             "--headless",
             "--norestore",
             "--nologo",
@@ -126,6 +127,7 @@ def one_shot(docx: bytes, exe: str, timeout: float = TIMEOUT_S) -> bytes:
             raise RenderError(f"生成 PDF 超时：LibreOffice 在 {timeout:g} 秒内未完成转换，已终止。") from None
         finally:
             _kill_group(proc)  # a soffice.bin left behind by a crashed wrapper
+            lo_pipes.remove(profile_url)  # a killed LibreOffice leaves its pipe file in /tmp
         pdf = work / "out" / "report.pdf"
         if proc.returncode != 0 or not pdf.is_file():
             if seeded:

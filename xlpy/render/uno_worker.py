@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 
+import lo_pipes  # beside this file (sys.path[0]): which pipe files a killed LibreOffice leaves
+
 try:
     import uno
     from com.sun.star.beans import PropertyValue
@@ -37,6 +39,9 @@ def prop(name, value):
 def end_group():
     """LibreOffice and this worker share a process group (the converter made it): end all of it."""
     try:
+        # Killed, LibreOffice leaves its pipe files in /tmp (lo_pipes.py), and this worker dies with it:
+        # they go first. Nobody connects to a LibreOffice in its last instant anyway.
+        lo_pipes.remove(*sys.argv[2:4])
         os.killpg(os.getpgrp(), signal.SIGKILL)
     finally:
         os._exit(1)
