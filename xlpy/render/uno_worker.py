@@ -11,11 +11,13 @@ must not leave LibreOffice running), whichever comes first.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 import lo_pipes  # beside this file (sys.path[0]): which pipe files a killed LibreOffice leaves
 
@@ -27,6 +29,7 @@ except ImportError:
     sys.exit(3)
 
 office = None  # the soffice process
+parent = os.getppid()  # the converter's process; when it dies this worker is re-parented
 START_TIMEOUT_S = 60.0  # the converter's own time limit is shorter; this only ends a forgotten worker
 
 
@@ -42,12 +45,37 @@ def end_group():
         # Killed, LibreOffice leaves its pipe files in /tmp (lo_pipes.py), and this worker dies with it:
         # they go first. Nobody connects to a LibreOffice in its last instant anyway.
         lo_pipes.remove(*sys.argv[2:4])
+        if os.getppid() != parent:  # the converter is gone (killed): nobody else removes its work directory
+            kill_the_rest_of_the_group()  # first, so that LibreOffice writes nothing there while it goes
+            remove_work_directory()
         os.killpg(os.getpgrp(), signal.SIGKILL)
     finally:
         os._exit(1)
 
 
-def watch_parent(parent):
+def kill_the_rest_of_the_group():
+    """SIGKILL every other process of this worker's group (LibreOffice), read from /proc where there is one."""
+    me, group = os.getpid(), os.getpgrp()
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        try:
+            fields = open(f"/proc/{name}/stat", encoding="ascii", errors="replace").read().rsplit(")", 1)[1].split()
+            if name.isdigit() and int(name) != me and int(fields[2]) == group:
+                os.kill(int(name), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue
+
+
+def remove_work_directory():
+    """The converter's work directory (xlpy-lo-…: the profile's parent, this worker's cwd), and no other."""
+    work = os.path.dirname(urllib.parse.unquote(urllib.parse.urlparse(sys.argv[2]).path))
+    try:
+        if os.path.basename(work).startswith("xlpy-lo-") and os.path.samefile(work, os.getcwd()):
+            shutil.rmtree(work, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def watch_parent():
     # getppid changes when the parent dies (the worker is re-parented): no orphaned LibreOffice.
     while os.getppid() == parent:
         time.sleep(0.5)
@@ -101,7 +129,7 @@ def convert(desktop, src, dst):
 
 def main():
     soffice, profile, pipe = sys.argv[1:4]
-    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=watch_parent, daemon=True).start()
     try:
         desktop = connect(soffice, profile, pipe)
     except Exception as exc:
