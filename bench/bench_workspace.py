@@ -42,7 +42,7 @@ def populate(store: Any, agencies: list[dict[str, Any]], versions: int) -> None:
     from xlpy.reader import read_json
     from xlpy.validate import validate
     from xlpy.workspace import tables as t
-    from xlpy.workspace.store import current_row, sha256, submission_row, summary_row
+    from xlpy.workspace.submission_rows import current_row, sha256, submission_row, summary_row
 
     base = example_data("huaian-2024")
     report = validate(read_json(copy.deepcopy(base))).to_dict()

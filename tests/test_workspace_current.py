@@ -16,7 +16,8 @@ from xlpy.workspace import dashboard, indicators
 from xlpy.workspace import tables as t
 from xlpy.workspace.database import MIGRATIONS, current_revision, open_database
 from xlpy.workspace.options import Options
-from xlpy.workspace.store import Store, current_row
+from xlpy.workspace.store import Store
+from xlpy.workspace.submission_rows import current_row
 
 pytestmark = pytest.mark.usefixtures("store")
 

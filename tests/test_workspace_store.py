@@ -15,13 +15,14 @@ from sqlalchemy import func, select, text
 
 from tests.http_support import EXAMPLES
 from tests.workspace_support import REGION
+from xlpy.errors import StoreError
 from xlpy.reader import read_json
 from xlpy.validate import validate
 from xlpy.workspace import dashboard, indicators, rollup, status
 from xlpy.workspace import tables as t
 from xlpy.workspace.database import DatabaseError, current_revision, open_database
 from xlpy.workspace.options import Options, parse_options
-from xlpy.workspace.store import Store, StoreError
+from xlpy.workspace.store import Store
 
 
 def huaian() -> dict[str, Any]:

@@ -70,6 +70,10 @@ class RegisterError(XlpyError):
     """A data file of xlpy itself (schema, layout, rule register, config) is broken."""
 
 
+class StoreError(XlpyError):
+    """A request the workspace store cannot honour (unknown agency, unknown submission …), in Chinese."""
+
+
 class RenderError(XlpyError):
     """A report could not be rendered (e.g. a deployment's template override is broken)."""
 

@@ -9,6 +9,7 @@ from fastapi import Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from xlpy.errors import StoreError
 from xlpy.server import jobs
 from xlpy.server.api import FileField, _basename
 from xlpy.server.errors import ApiError
@@ -26,7 +27,7 @@ from xlpy.server.workspace_access import (
 )
 from xlpy.server.workspace_decisions import Held, apply_decisions
 from xlpy.workspace import history, status
-from xlpy.workspace.store import CLERK, Principal, Store, StoreError
+from xlpy.workspace.store import CLERK, Principal, Store
 
 router = new_router()
 

@@ -41,7 +41,7 @@ def upgrade() -> None:
     )
     assert table is not None
     # Backfill: the latest summary per agency and year, its indicator terms summed from the stored measures.
-    from xlpy.workspace.store import indicator_terms, org_name
+    from xlpy.workspace.submission_rows import indicator_terms, org_name
 
     bind = op.get_bind()
     s = sa.table(
