@@ -17,6 +17,8 @@ from xlpy.narrative import grammar, kinds, lexicon
 from xlpy.narrative.grammar import Claim
 from xlpy.narrative.kinds import Quantity
 from xlpy.rules.context import RuleContext
+from xlpy.rules.expr import fmt  # a number as a clerk writes it (also for narrative.py)
+from xlpy.schema_check import section_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,23 +40,17 @@ def _text_fields(ctx: RuleContext, titles: bool) -> tuple[TextField, ...]:
     if not isinstance(text, dict):
         return ()
     # The same fields and paths as ctx.value("text.…") each, read from the one dict.
-    overview = text.get("overview")
-    overview = overview if isinstance(overview, dict) else {}
-    slots: list[tuple[str, Any, str]] = [
-        ("text.preamble", text.get("preamble"), "一"),
-        ("text.overview.lead", overview.get("lead"), "一"),
+    overview: dict[str, Any] = text["overview"] if isinstance(text.get("overview"), dict) else {}
+    slots: list[tuple[str, Any]] = [
+        ("text.preamble", text.get("preamble")),
+        ("text.overview.lead", overview.get("lead")),
     ]
     parts = overview.get("parts")
     for i, part in enumerate(parts if isinstance(parts, list) else []):
         if isinstance(part, dict):
-            if titles:
-                slots.append((f"text.overview.parts.{i}.title", part.get("title"), "一"))
-            slots.append((f"text.overview.parts.{i}.body", part.get("body"), "一"))
-    for key, section in (("s2_lead", "二"), ("s3_lead", "三"), ("s4_lead", "四"), ("problems", "五"), ("other", "六")):
-        slots.append((f"text.{key}", text.get(key), section))
-    return tuple(
-        TextField(path, value, section) for path, value, section in slots if isinstance(value, str) and value.strip()
-    )
+            slots += [(f"text.overview.parts.{i}.{k}", part.get(k)) for k in ("title", "body") if titles or k == "body"]
+    slots += [(f"text.{key}", text.get(key)) for key in ("s2_lead", "s3_lead", "s4_lead", "problems", "other")]
+    return tuple(TextField(p, v, section_of(p)) for p, v in slots if isinstance(v, str) and v.strip())
 
 
 def report_year(ctx: RuleContext) -> int | None:
@@ -128,15 +124,6 @@ def located(ctx: RuleContext, paths: tuple[str, ...]) -> str:
     """ "（表三!J7）" or "" when there are no cells."""
     where = cells_text(ctx, paths)
     return f"（{where}）" if where else ""
-
-
-def fmt(value: Any) -> str:
-    """A number as a clerk writes it (no exponent, no trailing zeros)."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return str(int(value))
-        return format(value.normalize(), "f")
-    return str(value)
 
 
 def exact(value: Decimal) -> int | Decimal:
