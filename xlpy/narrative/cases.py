@@ -69,17 +69,16 @@ def case_claims(text: str, year: int | None, always: bool = False) -> tuple[Clai
 @per_sentence
 def _case_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
     """The 表四 claims of one sentence about review or litigation."""
-    out: list[Claim] = []
     blanked = parens(s.norm).blanked
-    for n in s.numbers:
-        if n.unit not in CASE_UNITS or n.approx:
-            continue
-        read = _read(s, n, blanked)
-        if read is not None and s.about_year(n.num_start, year):
-            topic, result, also = read
-            others = tuple(f"s4.{t}.{result}" for t in also)
-            out.append(Claim(f"s4.{topic}.{result}", n.value, n, s, s.fragment(n), others))
-    return tuple(out)
+    return grammar.claimed(s, year, CASE_UNITS, lambda n: _kind(s, n, blanked))
+
+
+def _kind(s: Sentence, n: Number, blanked: str) -> tuple[str, tuple[str, ...]] | None:
+    read = _read(s, n, blanked)
+    if read is None:
+        return None
+    topic, result, also = read
+    return f"s4.{topic}.{result}", tuple(f"s4.{t}.{result}" for t in also)
 
 
 def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.grammar import Claim
@@ -27,24 +27,19 @@ _ALSO = {MADE: PUBLISHED, PUBLISHED: MADE}
 @lru_cache(maxsize=256)
 def document_claims(text: str, year: int | None) -> tuple[Claim, ...]:
     """Numbers stated for 规章 / 行政规范性文件 made, published, repealed or in force ("s2.<noun>.<column>")."""
-    out: list[Claim] = []
     if "规章" not in text and "规范性文件" not in text:
         return ()  # every form names one of them
-    for s in sentences(text):
-        if "规章" not in s.norm and "规范性文件" not in s.norm:
-            continue
-        for n in s.numbers:
-            if n.unit not in _UNITS or n.approx:
-                continue
-            before = s.before(n)
-            if grammar.qualified(s, n, before):
-                continue
-            read = _read(s, n, before)
-            if read is not None and s.about_year(n.num_start, year):
-                noun, column = read
-                also = (f"s2.{noun}.{_ALSO[column]}",) if column in _ALSO else ()
-                out.append(Claim(f"s2.{noun}.{column}", n.value, n, s, s.fragment(n), also))
-    return tuple(out)
+    named = (s for s in sentences(text) if "规章" in s.norm or "规范性文件" in s.norm)
+    return tuple(c for s in named for c in grammar.claimed(s, year, _UNITS, partial(_kind, s)))
+
+
+def _kind(s: Sentence, n: Number) -> tuple[str, tuple[str, ...]] | None:
+    before = s.before(n)
+    read = None if grammar.qualified(s, n, before) else _read(s, n, before)
+    if read is None:
+        return None
+    noun, column = read
+    return f"s2.{noun}.{column}", (f"s2.{noun}.{_ALSO[column]}",) if column in _ALSO else ()
 
 
 def _read(s: Sentence, n: Number, before: str) -> tuple[str, str] | None:

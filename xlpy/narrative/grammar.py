@@ -98,6 +98,18 @@ class Claim:
     also: tuple[str, ...] = ()  # other kinds the words make plausible ("新增规章" in 2019: 新制作 or 新公开)
 
 
+def claimed(
+    s: Sentence, year: int | None, units: frozenset[str], kind: Callable[[Number], tuple[str, tuple[str, ...]] | None]
+) -> tuple[Claim, ...]:
+    """A sentence's claims: each number in one of the units, not approximate, whose claim kind (and the kinds its
+    words make plausible besides) the family's reader names, and that speaks of the report year."""
+    return tuple(
+        Claim(k[0], n.value, n, s, s.fragment(n), k[1])
+        for n in s.numbers
+        if n.unit in units and not n.approx and (k := kind(n)) is not None and s.about_year(n.num_start, year)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """A sentence-level statement without a number (e.g. "未收到政府信息公开申请")."""
