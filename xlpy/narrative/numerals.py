@@ -121,53 +121,39 @@ def parse_chinese(s: str) -> int | None:
 
 @lru_cache(maxsize=256)
 def find_numbers(text: str) -> tuple[Number, ...]:
-    """Every number stated in a text, in order. Chinese numerals only count with a unit (or as "为零"). Cached: a
-    checker per rule reads the same paragraphs."""
+    """Every number stated in a text, in order. Chinese numerals only count with a unit (or as "为零"), which
+    _NUMBER requires. Cached: a checker per rule reads the same paragraphs."""
     t = normalise(text)
     out: list[Number] = []
     for m in _NUMBER.finditer(t):
         start, end = m.start(), m.end()
-        is_cn = False
-        if m.group("pct") is not None:
-            raw = m.group("pct")
-            value = _value(raw)
-            if value is not None:
+        if (raw := m.group("pct")) is not None:
+            if (value := _value(raw)) is not None:
                 approx = _approx_before(t, start, False)
                 out.append(Number(value, start, end, start, text[start:end], "%", approx, _decimals(raw)))
             continue
-        if m.group("arabic") is not None:
-            if start > 0 and (t[start - 1].isascii() and t[start - 1].isalnum()):
-                continue  # part of a code such as "G20"
-            raw = m.group("arabic").replace(",", "")
-            if len(raw) == 4 and raw[:2] in ("19", "20") and not m.group("big") and _YEAR_AFTER.match(t, end):
-                continue  # a year ("2023年"), not a count: it must not cut the words around it
-            value = Decimal(raw)
-            if m.group("big"):
-                value *= CN_BIG[m.group("big").strip()]
-            a = _AFTER.match(t, end)
-            assert a is not None  # the pattern matches the empty string
-            unit = a.group("unit")
-        else:
-            is_cn = True
-            raw = m.group("cn") or m.group("zero")
-            if start > 0 and t[start - 1] == "第":
-                continue  # ordinal
-            a = _AFTER.match(t, end)
-            assert a is not None
-            unit = a.group("unit")
-            # Most Chinese numerals in prose are words (一是, 进一步): without a unit they are dropped first.
-            if unit is None and not (raw == "零" and t[max(0, start - 1) : start] in ("为", "是")):
-                continue
-            if t.startswith(_IDIOMS, start) or t.startswith(_IDIOMS_LEAD, max(0, start - 1)):
-                continue
-            v = parse_chinese(raw)
-            if v is None:
-                continue
-            value = Decimal(v)
-        if unit is not None or a.group("post"):
+        is_cn = m.group("arabic") is None
+        raw = m.group("cn") or m.group("zero") if is_cn else m.group("arabic").replace(",", "")
+        if is_cn and (
+            t[start - 1 : start] == "第"
+            or t.startswith(_IDIOMS, start)
+            or t.startswith(_IDIOMS_LEAD, max(0, start - 1))
+        ):
+            continue  # an ordinal ("第三件"), or an idiom ("一件事")
+        if not is_cn and start > 0 and t[start - 1].isascii() and t[start - 1].isalnum():
+            continue  # part of a code such as "G20"
+        if not is_cn and len(raw) == 4 and raw[:2] in ("19", "20") and not m.group("big") and _YEAR_AFTER.match(t, end):
+            continue  # a year ("2023年"), not a count: it must not cut the words around it
+        if (value := _value(raw)) is None:
+            continue
+        if m.group("big"):
+            value *= CN_BIG[m.group("big").strip()]
+        a = _AFTER.match(t, end)
+        assert a is not None  # the pattern matches the empty string
+        if a.group("unit") is not None or a.group("post"):
             end = a.end()
         approx = bool(a.group("post") or a.group("post2")) or _approx_before(t, start, is_cn)
-        out.append(Number(value, start, end, start, text[start:end].strip(), unit, approx, _decimals(raw)))
+        out.append(Number(value, start, end, start, text[start:end].strip(), a.group("unit"), approx, _decimals(raw)))
     return tuple(out)
 
 
