@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache, wraps
-from typing import Any, NamedTuple, TypeVar
+from functools import lru_cache
+from typing import NamedTuple
 
 from xlpy.narrative import lexicon
 from xlpy.narrative.numerals import Number, find_numbers, normalise
@@ -39,8 +38,9 @@ _PART_OF_YEAR = re.compile(
 
 
 # Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, and thousands
-# are built per report. Treat as immutable; unsafe_hash keeps it hashable like a frozen one.
-@dataclass(slots=True, unsafe_hash=True)
+# are built per report. Treat as immutable. Equal and hashed by its words, which decide what a reader finds
+# in it (per_sentence).
+@dataclass(slots=True, eq=False)
 class Sentence:
     """One sentence of a text field, with its numbers."""
 
@@ -51,12 +51,18 @@ class Sentence:
     numbers: tuple[Number, ...]
     # Where each number starts and ends, in order: neighbours are found by bisection, so a long
     # paragraph full of numbers costs n·log n, not n² (a 26,000-character cell took 18 s before).
-    starts: tuple[int, ...] = field(init=False, compare=False, hash=False)
-    ends: tuple[int, ...] = field(init=False, compare=False, hash=False)
+    starts: tuple[int, ...] = field(init=False)
+    ends: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.starts = tuple(m.num_start for m in self.numbers)
         self.ends = tuple(m.end for m in self.numbers)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sentence) and self.text == other.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
     def clause_start(self, pos: int) -> int:
         """Offset after the last major delimiter before pos."""
@@ -210,25 +216,8 @@ def parens(s: str) -> Parens:
     return Parens("".join(out), bytes(flags), closing)
 
 
-_T = TypeVar("_T")
-_PER_SENTENCE_MAX = 4096
-
-
-def per_sentence(fn: Callable[..., _T]) -> Callable[..., _T]:
-    """Cache fn(sentence, *args) by the sentence's text: what a reader finds depends on the words only (a
-    sentence's numbers and offsets are its own), so a sentence is read once per report whichever rule asks,
-    a paragraph edited in one sentence re-reads only that sentence, and a sentence repeated (pasted text,
-    the next report) is not read again. A cached result's `sentence` is the first one of that text."""
-    cache: dict[tuple[Any, ...], _T] = {}
-
-    @wraps(fn)
-    def wrapper(s: Sentence, *args: Any) -> _T:
-        key = (s.text, *args)
-        if key not in cache:
-            if len(cache) >= _PER_SENTENCE_MAX:
-                cache.clear()
-            cache[key] = fn(s, *args)
-        return cache[key]
-
-    wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
-    return wrapper
+# A reader of one sentence, cached by the sentence's words (a Sentence is equal by its text; its numbers and
+# offsets are its own): a sentence is read once per report whichever rule asks, a paragraph edited in one
+# sentence re-reads only that sentence, and a sentence repeated (pasted text, the next report) is not read
+# again. A cached result's `sentence` is the first one of that text.
+per_sentence = lru_cache(maxsize=4096)
