@@ -95,3 +95,11 @@ def test_every_label_matches_the_golden_file(version: str) -> None:
         q = kinds.quantity(version, kind)
         found[kind] = None if q is None else {"label": q.label, "paths": list(q.paths)}
     assert found == golden
+
+
+@pytest.mark.parametrize("template", ["表三“{row}”总计", "表三“{-2”", "表三“{-2:>4}”", ["表三“{2}”总计"]])
+def test_label_templates_take_only_title_positions(template: object) -> None:
+    """A label names titles by position ({-2}, {2}); names, format specs and a lone template in a pair are refused."""
+    data = copy.deepcopy(load_json(kinds.CLAIMS))
+    data["labels"]["s3.row"] = template
+    assert list(Draft202012Validator(load_json(kinds.META)).iter_errors(data))
