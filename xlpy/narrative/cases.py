@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from xlpy.narrative import grammar, lexicon
+from xlpy.narrative import grammar, kinds, lexicon
 from xlpy.narrative.claims import CASE_UNITS
 from xlpy.narrative.grammar import Claim, Statement
 from xlpy.narrative.numerals import Number
@@ -23,8 +23,9 @@ _NEGATED = lexicon.words("case_negations")
 # "上年度结转的行政诉讼 1 件": a case of an earlier year (表四 counts the report year's cases).
 _EARLIER = lexicon.pattern("earlier_case_words")
 
-_ALL_UPHELD = grammar.triggers("s4_outcome", ("upheld",))
-_NO_LOSS = grammar.triggers("s4_outcome", ("not_lost", "not_lost_rate"))
+_OUTCOME = grammar.triggers("s4_outcome")
+# The 表四 result columns each outcome statement says are 0 ("均获维持": 结果纠正, 其他结果, 尚未审结).
+ZEROS = {group: spec["zero"] for group, spec in kinds.triggers("s4_outcome")["groups"].items()}
 _REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
 _RECEIVED = lexicon.words("review_received_verbs")
 _DISCLOSURE = lexicon.words("disclosure_words")
@@ -34,10 +35,9 @@ _DISCLOSURE = lexicon.words("disclosure_words")
 class OutcomeStatement:
     """ "均获维持" (mode upheld) or "无败诉 / 未被纠错" (mode not_lost) about review, litigation or both."""
 
-    statement: Statement
-    mode: str
+    statement: Statement  # its words: the claim as written ("均获维持")
+    mode: str  # the s4_outcome trigger group: ZEROS[mode] are the results it says are 0
     topics: tuple[str, ...]
-    words: str  # the claim as written ("均获维持")
 
 
 def _mentions_cases(text: str) -> bool:
@@ -134,8 +134,7 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
         return ()
     topical = _topical(text, always)
     for i, (s, is_topical) in enumerate(topical):
-        found = [(m, "upheld") for m in _ALL_UPHELD.finditer(s.norm)]
-        found += [(m, "not_lost") for m in _NO_LOSS.finditer(s.norm)]
+        found = list(_OUTCOME.finditer(s.norm))
         if not found:
             continue
         if _REVIEWING_BODY.search(s.norm):
@@ -144,7 +143,7 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
         topics = _topics_of(s.norm) or (_topics_of(topical[i - 1][0].norm) if after_topical else ())
         if not (is_topical or after_topical) or not topics:
             continue
-        for m, mode in found:
+        for m in found:
             if not s.about_year(m.start(), year):
                 continue
             # "行政复议1件被纠正；行政诉讼2件，均无败诉": a part after "；" that names its cases speaks for them only.
@@ -153,15 +152,15 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
             claim_topics = own if own and set(own) < set(topics) else topics
             # Quote the sentence up to the claim: the cases it is about usually come first.
             frag = s.text[max(0, m.end() - 60) : s.clause_end(m.end())].strip()
-            out.append(OutcomeStatement(Statement(s, frag, m.start()), mode, claim_topics, m.group()))
+            out.append(OutcomeStatement(Statement(s, frag, m.start(), m.group()), m.lastgroup or "", claim_topics))
     return tuple(out)
 
 
 def _topics_of(text: str) -> tuple[str, ...]:
-    kinds = {t[2] for t in _topic_words(text)}
+    named = {t[2] for t in _topic_words(text)}
     out = []
-    if REVIEW in kinds:
+    if REVIEW in named:
         out.append(REVIEW)
-    if kinds & {LITIGATION, DIRECT, AFTER_REVIEW} or "败诉" in text:
+    if named & {LITIGATION, DIRECT, AFTER_REVIEW} or "败诉" in text:
         out.append(LITIGATION)
     return tuple(out)

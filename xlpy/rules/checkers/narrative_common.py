@@ -192,17 +192,18 @@ def zero_statements(
     """Every statement of claims.json "statements" (name) in the text fields (all, titles too, by default) against
     the figures it says are 0: a finding for each that holds more. No text is read when they all are 0; the
     lead field (e.g. text.s4_lead) is on the statement's topic throughout."""
-    if all(table_value(ctx, q.paths) == 0 for q in _quantities(ctx, grammar.zeros(name))):
+    if all(table_value(ctx, q.paths) == 0 for q in quantities_of(ctx, grammar.zeros(name))):
         return  # nothing to contradict
     year = report_year(ctx)
     for field in text_fields(ctx) if fields is None else fields:
         for st in grammar.statements(name, field.text, year, field.path == lead):
-            for q, v in zero_figures(ctx, rule, st.fragment, _quantities(ctx, grammar.zeros(name, st.words))):
+            for q, v in zero_figures(ctx, rule, st.fragment, quantities_of(ctx, grammar.zeros(name, st.words))):
                 if v:
                     where = located(ctx, q.paths)
                     text = (message or rule.message).format(fragment=st.fragment, label=q.label, value=v, cells=where)
                     yield finding(ctx, rule, field, text, q.paths, lhs=0, rhs=v, diff=-v)
 
 
-def _quantities(ctx: RuleContext, claimed: tuple[str, ...]) -> list[Quantity]:
+def quantities_of(ctx: RuleContext, claimed: tuple[str, ...]) -> list[Quantity]:
+    """The table figures of these claim kinds in the report's format version."""
     return [q for k in claimed if (q := kinds.quantity(ctx.version, k)) is not None]

@@ -8,7 +8,6 @@ from typing import Any
 from xlpy import schema
 from xlpy.model import Finding
 from xlpy.narrative import cases as cs
-from xlpy.narrative import kinds
 from xlpy.rules.checkers import narrative_common as nc
 from xlpy.rules.context import RuleContext, checker
 
@@ -21,20 +20,14 @@ def cases(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     yield from nc.zero_statements(ctx, rule, "no_cases", nc.case_fields(ctx), "text.s4_lead", rule.messages["no_cases"])
 
 
-def _quantity(ctx: RuleContext, topic: str, result: str) -> nc.Quantity:
-    q = kinds.quantity(ctx.version, f"s4.{topic}.{result}")
-    assert q is not None  # 表四 has the same cells in every version
-    return q
-
-
 @checker("N-6")
 def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """ "均获维持" needs 结果纠正, 其他结果 and 尚未审结 all 0; "无败诉 / 未被纠错" needs 结果纠正 0."""
     year = nc.report_year(ctx)
     for field in nc.case_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
-            results = ("corrected", "other", "pending") if st.mode == "upheld" else ("corrected",)
-            quantities = [_quantity(ctx, topic, result) for topic in st.topics for result in results]
+            said = tuple(f"s4.{topic}.{result}" for topic in st.topics for result in cs.ZEROS[st.mode])
+            quantities = nc.quantities_of(ctx, said)
             known = nc.zero_figures(ctx, rule, st.statement.fragment, quantities)
             if not known:
                 continue  # all 0, or the known ones 0 beside a blank (not assessable)
@@ -45,5 +38,7 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
                 f"{fields[q.paths[0]].titles[1]}{fields[q.paths[0]].titles[-1]} {v}{nc.located(ctx, q.paths)}"
                 for q, v in known
             ]
-            message = rule.message.format(fragment=st.statement.fragment, parts="、".join(parts), words=st.words)
+            message = rule.message.format(
+                fragment=st.statement.fragment, parts="、".join(parts), words=st.statement.words
+            )
             yield nc.finding(ctx, rule, field, message, paths, lhs=0, rhs=total, diff=-total)
