@@ -48,10 +48,12 @@ def _slot(words: list[str] | dict[str, int], gaps: Iterator[int]) -> str:
     return f"(?:{'|'.join(alts)}){suffix}"
 
 
+_GAPS = count()  # a gap's group name is unique in any pattern that joins several groups' forms
+
+
 def forms(spec: list[list[Any]]) -> str:
     """The regex source of a list of forms (a form: word positions in order)."""
-    gaps = count()
-    return "|".join("".join(_slot(slot, gaps) for slot in form) for form in spec)
+    return "|".join("".join(_slot(slot, _GAPS) for slot in form) for form in spec)
 
 
 def _group(spec: dict[str, Any]) -> str:
@@ -79,11 +81,9 @@ def after(family: str) -> re.Pattern[str]:
 # Qualifiers every claim family shares: a number after one of these is not the table's figure.
 COMPARE = lexicon.pattern("comparison_markers")
 # Sub-populations of a government's report ("各部门", "下属单位"): the table counts the agency itself.
-_SUBUNIT, _SUBORDINATE = lexicon.alternation("subunit_nouns"), lexicon.alternation("subordinate_words")
-SUBUNITS = re.compile(f"各[^，,。；;\\d]{{0,4}}?(?:{_SUBUNIT})|{_SUBORDINATE}|[局委厅办]属(?!于)")
+SUBUNITS = triggers("roll_up", ("subunits", "bureau_owned"))
 # "…共 215 件，其中县政府办公室（本级）5 件": the total is a roll-up and the agency's own share follows.
-_OWN = lexicon.alternation("own_share_words")
-_OWN_SHARE = re.compile(f"其中[^，,。；;\\d]{{0,12}}?(?:{_OWN})")
+_OWN_SHARE = triggers("roll_up", ("own_share",))
 
 
 @dataclass(frozen=True, slots=True)
