@@ -41,7 +41,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict, o
         if doc.get("config"):  # a deployment's configuration, as a real TOML file
             toml = tmp / f"{path.stem}.toml"
             toml.write_text(doc["config"], encoding="utf-8")
-            config = load_config(toml)
+            config = load_config(toml, env={})
         _, report = validate_path(file, config=config)
         out[path.stem] = (doc, report)
     return out

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlpy.batch_inputs import match_last_year
 from xlpy.batch_rows import Row
+from xlpy.rules import disk_cache
 
 if TYPE_CHECKING:
     from xlpy.config import Config
@@ -29,6 +30,8 @@ class Options:
     last_year: dict[str, Any] = field(default_factory=dict)  # {"by_org": {...}, "by_name": {...}}
     limits: Any = None  # xlpy.zip_limits.Limits or None for the reader's defaults
     org_type: str | None = None  # --org-type: 机关类型 of published reports whose name does not tell it
+    # The compiled registers' directory, as the front end set it (a spawned worker would not inherit it).
+    register_cache: Path | None = field(default_factory=disk_cache.directory)
 
 
 _OPTIONS: Options | None = None
@@ -38,6 +41,7 @@ def init_worker(options: Options) -> None:
     """Pool initializer: keep the options and compile the rule registers once per process."""
     global _OPTIONS
     _OPTIONS = options
+    disk_cache.set_directory(options.register_cache)
     import xlpy.reader
     import xlpy.validate  # noqa: F401
 

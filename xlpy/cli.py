@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 from typing import TextIO
 
@@ -68,8 +69,11 @@ def run(argv: list[str], stdout: TextIO | None = None, stderr: TextIO | None = N
     if not args.command:
         parser.print_help(stdout)
         return 0
+    from xlpy.config import register_cache_dir
     from xlpy.errors import XlpyError
+    from xlpy.rules.disk_cache import set_directory
 
+    set_directory(register_cache_dir(os.environ))  # the CLI's settings reach the core as arguments, never as env
     try:
         return int(_module(args.command).run(args, stdout, stderr))
     except XlpyError as exc:

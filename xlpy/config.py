@@ -13,6 +13,7 @@ from xlpy.errors import RegisterError
 from xlpy.model import SEVERITIES
 
 ENV = "XLPY_CONFIG"
+CACHE_ENV = "XLPY_CACHE_DIR"  # where compiled rule registers are kept; empty: nowhere (xlpy.rules.disk_cache)
 # Locality options and their defaults. require_proposals: 一/六 must report 人大代表建议和政协提案 (rule L-1).
 DEFAULT_OPTIONS: dict[str, Any] = {"require_proposals": False, "deadlines": {}}
 _TOP = {"rules", "options", "templates_dir"}
@@ -87,9 +88,8 @@ class Config:
         }
 
 
-def find_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path | None:
-    """--config first, then $XLPY_CONFIG; None means defaults."""
-    env = os.environ if env is None else env
+def find_config(path: str | os.PathLike[str] | None, *, env: Mapping[str, str]) -> Path | None:
+    """--config first, then $XLPY_CONFIG of `env` (the front end's environment); None means defaults."""
     if path:
         return Path(path)
     if env.get(ENV):
@@ -97,11 +97,15 @@ def find_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     return None
 
 
-def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> Config:
-    """Load and check a configuration file (or the defaults). Raises RegisterError naming the file."""
+def load_config(path: str | os.PathLike[str] | None, *, env: Mapping[str, str]) -> Config:
+    """Load and check a configuration file (or the defaults). Raises RegisterError naming the file.
+
+    `env` is the front end's environment (os.environ for the CLI and the desktop scripts): the
+    core never reads the environment itself (tests/test_core_purity.py).
+    """
     import tomllib
 
-    found = find_config(path, env)
+    found = find_config(path, env=env)
     if found is None:
         return Config()
     name = str(found)
@@ -174,3 +178,16 @@ def parse_config(data: dict[str, Any], name: str = "<config>", *, base: Path | N
             raise fail("templates_dir 应为目录路径")
         templates = str((base / templates) if base is not None and not Path(templates).is_absolute() else templates)
     return Config(name, rules, options, templates)
+
+
+def register_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """The front end's directory for compiled registers: $XLPY_CACHE_DIR (empty: no disk cache), else
+    $XDG_CACHE_HOME/xlpy, else ~/.cache/xlpy — what xlpy.rules.disk_cache.set_directory is given."""
+    from xlpy.rules.disk_cache import default_directory
+
+    root = env.get(CACHE_ENV)
+    if root == "":
+        return None
+    if root:
+        return Path(root)
+    return Path(env["XDG_CACHE_HOME"]) / "xlpy" if env.get("XDG_CACHE_HOME") else default_directory()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TextIO
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from xlpy.errors import InputError
 
         raise InputError(f"{output} 已存在。为免覆盖上次的结果，请用 -o 换一个文件名，或加 --force。", code="exists")
-    config = load_config(args.config)
+    config = load_config(args.config, env=os.environ)
     verdict = annotate_path(source, output, last_year=args.last_year, config=config)
     if verdict.report.unusable:
         message = verdict.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if org_type not in org_types():
             stderr.write(f"xlpy：--org-type：没有机关类型“{org_type}”；可选：{'、'.join(org_types())}\n")
             return 2
-    config = load_config(args.config)  # a broken config stops the run before any workbook is read
+    config = load_config(args.config, env=os.environ)  # a broken config stops the run before any workbook is read
     specs = _indicator_specs(args.config)  # and so does a broken [workspace] table
     options = batch_worker.Options(
         outdir=outdir, formats=formats, draft=args.draft, last_year=index, config=config, org_type=org_type
@@ -115,7 +116,7 @@ def _indicator_specs(path: str | None) -> list[dict[str, Any]]:
     from xlpy.config import find_config
     from xlpy.workspace.options import parse_options
 
-    found = find_config(path)
+    found = find_config(path, env=os.environ)
     table = tomllib.loads(found.read_text(encoding="utf-8")).get("workspace") if found else None
     return parse_options(table, f"配置文件 {found}").indicator_specs()
 

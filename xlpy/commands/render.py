@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy.config import load_config
     from xlpy.verdict import Status, check
 
-    config = load_config(args.config)
+    config = load_config(args.config, env=os.environ)
     verdict = check(args.file, last_year=args.last_year, config=config)
     if verdict.status is Status.UNUSABLE:
         stderr.write(f"xlpy：{verdict.refusal()}\n")

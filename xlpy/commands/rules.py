@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any, TextIO
 
 from xlpy.model import SEVERITY_ZH
@@ -57,7 +58,7 @@ def listing(format_version: str | None = None, config: Any = None) -> list[dict[
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy.config import load_config
 
-    config = load_config(args.config)
+    config = load_config(args.config, env=os.environ)
     rows = listing(args.format_version, config)
     if args.format == "json":
         payload = {"version": args.format_version, "config": config.to_dict(), "rules": rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 from typing import TextIO
 
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from xlpy.config import load_config
     from xlpy.verdict import check
 
-    config = load_config(args.config)  # the environment ($XLPY_CONFIG) is read here, once
+    config = load_config(args.config, env=os.environ)  # the environment ($XLPY_CONFIG) is read here, once
     with _published_hints(args.org_type):
         verdict = check(args.file, last_year=args.last_year, config=config)
     if args.format == "json":

@@ -137,9 +137,13 @@ def config() -> Any:
     read here because this script is the front end there; else defaults."""
     value = CONFIG.get()
     if value is _UNSET:
-        from xlpy.config import load_config
+        import os
 
-        value = load_config()
+        from xlpy.config import load_config, register_cache_dir
+        from xlpy.rules.disk_cache import set_directory
+
+        set_directory(register_cache_dir(os.environ))  # the desktop's register cache, as the CLI's
+        value = load_config(None, env=os.environ)
     return value
 
 

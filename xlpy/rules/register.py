@@ -16,6 +16,7 @@ from typing import Any
 
 from xlpy.errors import RegisterError
 from xlpy.resources import load_json, schemas_dir
+from xlpy.rules import disk_cache
 from xlpy.rules import expr as ex
 
 LAST_YEAR_SCOPE = "上年度文件"  # the scope of C-0/C-6: the identity of the last-year file itself
@@ -319,11 +320,10 @@ def load_register(version: str) -> Register:
 
 
 def _disk_cache(version: str) -> Path | None:
-    """Where the compiled register of `version` is cached: $XLPY_CACHE_DIR (empty: off) or ~/.cache/xlpy."""
-    root = os.environ.get("XLPY_CACHE_DIR")
-    if root == "":
+    """Where the compiled register of `version` is cached: under the front end's directory (xlpy.rules.disk_cache)."""
+    base = disk_cache.directory()
+    if base is None:
         return None
-    base = Path(root) if root else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xlpy"
     digest = hashlib.sha256(f"{version}|{sys.version}".encode())
     code = Path(__file__).resolve().parent.parent  # the whole package: any code change rebuilds
     sources = sorted(rules_dir().glob("*.yaml")) + sorted(schemas_dir().rglob("*.json")) + sorted(code.rglob("*.py"))

@@ -48,6 +48,9 @@ class State:
 def create_app(settings: Settings | None = None, **overrides: Any) -> FastAPI:
     """The xlpy HTTP app for `settings` (defaults when None; keyword overrides for tests)."""
     settings = (settings or Settings()).with_overrides(**overrides)
+    from xlpy.rules.disk_cache import set_directory
+
+    set_directory(settings.register_cache)  # this process's checks (threads executor, xlwings routes)
     state = State(settings, Conversions(settings))
 
     @asynccontextmanager

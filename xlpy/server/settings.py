@@ -1,4 +1,4 @@
-"""Server settings: limits, auth and CORS, read from the `[server]` table of the config file and the environment."""
+"""Server settings: limits, auth, CORS and the register cache, from the `[server]` table of the config file and the environment."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def _default_config() -> Config:
     from xlpy.config import Config
 
     return Config()
+
+
+def _default_register_cache() -> Path | None:
+    from xlpy.rules.disk_cache import default_directory
+
+    return default_directory()
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ class Settings:
     workspace: Any = None  # xlpy.workspace.options.Options from the [workspace] table; None = defaults
     # The Office add-in's manifest <Id> (a GUID). None: derived from the public address, stable per deployment.
     addin_id: str | None = None
+    # Compiled rule registers on disk (None: in memory only); from $XLPY_CACHE_DIR as for the CLI, not the file.
+    register_cache: Path | None = field(default_factory=_default_register_cache)
 
     def reader_limits(self) -> Any:
         """The reader's zip-directory limits (xlpy.zip_limits.Limits) for these settings."""
@@ -67,7 +75,7 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
     Without a file, the validation config comes from $XLPY_CONFIG as for the CLI. A token in
     $XLPY_TOKEN wins over the file, so the file need not hold a secret.
     """
-    from xlpy.config import load_config, parse_config
+    from xlpy.config import load_config, parse_config, register_cache_dir
 
     environ = dict(os.environ if environ is None else environ)
     values: dict[str, Any] = {}
@@ -84,7 +92,7 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
 
             values["workspace"] = parse_options(data.pop("workspace"), f"配置文件 {path}")
         values["validate_config"] = parse_config(data, str(path), base=Path(path).parent)
-    known = {f.name for f in fields(Settings)} - {"validate_config", "workspace"}
+    known = {f.name for f in fields(Settings)} - {"validate_config", "workspace", "register_cache"}
     unknown = sorted(set(values) - known - {"validate_config", "workspace"})
     if unknown:
         raise InputError(f"配置文件 {path} 的 [server] 中有未知的设置项：{'、'.join(unknown)}", code="config")
@@ -115,6 +123,7 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
         raise InputError(f"配置文件 {path} 中的 executor 应为 processes 或 threads", code="config")
     if environ.get("XLPY_TOKEN"):
         values["token"] = environ["XLPY_TOKEN"]
+    values["register_cache"] = register_cache_dir(environ)
     return Settings(**values)
 
 
