@@ -354,16 +354,21 @@ def test_a_hung_converter_is_killed_at_the_time_limit(tmp_path):
     """The bound: a converter that never finishes is killed (its whole process group) after `timeout`."""
     import time
 
+    from tests.processes import wait_gone
     from xlpy.errors import RenderError
     from xlpy.render.pdf import docx_to_pdf
 
+    hang = 600  # the fake converter's child sleeps this long: returning sooner means it was not waited for
     fake = tmp_path / "soffice"
-    fake.write_text("#!/bin/sh\nsleep 30 &\nwait\n")
+    pids = tmp_path / "pids"
+    fake.write_text(f"#!/bin/sh\nsleep {hang} &\necho $$ $! > {pids}\nwait\n")
     fake.chmod(0o755)
     start = time.monotonic()
     with pytest.raises(RenderError, match="超时"):
-        docx_to_pdf(render(load("2021"), ("docx",))["docx"], soffice=str(fake), timeout=1)
-    assert time.monotonic() - start < 10
+        docx_to_pdf(render(load("2021"), ("docx",))["docx"], soffice=str(fake), timeout=2)
+    assert time.monotonic() - start < hang
+    # Its whole process group is killed: the wrapper and the child it left running.
+    assert not wait_gone(int(p) for p in pids.read_text().split())
 
 
 def test_sealed_signature_per_gbt9704_7351():

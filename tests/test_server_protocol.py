@@ -28,19 +28,19 @@ def _accepted_nodelay(base: type[asyncio.Protocol], *args: Any, **kwargs: Any) -
     listener.bind(("127.0.0.1", 0))
     seen: list[int] = []
 
-    class Probe(base):  # type: ignore[misc,valid-type]
-        def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
-            seen.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-
     async def run() -> None:
+        accepted = asyncio.Event()  # the server side's connection_made has run: no fixed wait for it
+
+        class Probe(base):  # type: ignore[misc,valid-type]
+            def connection_made(self, transport: Any) -> None:
+                super().connection_made(transport)
+                seen.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                accepted.set()
+
         loop = asyncio.get_running_loop()
         server = await loop.create_server(lambda: Probe(*args, **kwargs), sock=listener)
         _, writer = await asyncio.open_connection(*listener.getsockname())
-        for _ in range(200):
-            if seen:
-                break
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(accepted.wait(), 60)
         writer.close()
         server.close()
 
