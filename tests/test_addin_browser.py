@@ -8,9 +8,6 @@ request — so the pane is shown to need nothing from the internet but Office.js
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,12 +16,16 @@ import pytest
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
+# How long a step may wait for the pane (a server round trip, a download) before the test calls it failed:
+# only so that a broken build fails instead of hanging; the wait ends as soon as the page is there.
+WAIT_MS = 60_000
 if not CHROMIUM.exists():
     pytest.skip("Debian chromium is not installed (apt-get install chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 pytest.importorskip("xlwings")
 
+from tests.live_server import live_server
 from tests.payload_builder import example_payload, get_cell, set_cell
 from xlpy import findings_sheet as fs
 from xlpy.layout import layout
@@ -154,26 +155,10 @@ FAKE_OFFICE = r"""
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +193,7 @@ def open_pane(
     page.add_init_script(f"window.__XLPY_FAKE_PAYLOAD = {json.dumps(payload, ensure_ascii=False)};{init}")
     page.goto(f"{server}{page_path}")
     if page_path.endswith("taskpane.html"):
-        page.wait_for_selector("#btn-validate:not([disabled])", timeout=10_000)
+        page.wait_for_selector("#btn-validate:not([disabled])", timeout=WAIT_MS)
     else:
         page.wait_for_function("() => (window.__associated || []).length === 3")
     assert not errors, errors
@@ -227,7 +212,7 @@ def test_validate_marks_cells_and_findings_jump(browser: Any, server: str) -> No
     context, page, refused = open_pane(browser, server, payload)
     try:
         page.click("#btn-validate")
-        page.wait_for_selector("#findings li", timeout=15_000)
+        page.wait_for_selector("#findings li", timeout=WAIT_MS)
         target = f"{json.dumps(sheet)}, {json.dumps(cell)}"
         state = page.evaluate(
             """() => ({
@@ -295,7 +280,7 @@ def test_downloads(browser: Any, server: str) -> None:
         from xlpy.render.pdf import find_soffice
 
         if find_soffice() is not None:  # the PDF button: LibreOffice on the server converts the DOCX
-            with page.expect_download(timeout=60_000) as info:
+            with page.expect_download(timeout=WAIT_MS) as info:
                 page.click("#btn-pdf")
             assert info.value.suggested_filename.endswith(".pdf")
             assert Path(info.value.path()).read_bytes().startswith(b"%PDF-")
@@ -329,7 +314,7 @@ def test_excel_2016_api_level_uses_the_fallbacks(browser: Any, server: str) -> N
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.click("#btn-validate")
-        page.wait_for_selector("#findings li", timeout=15_000)
+        page.wait_for_selector("#findings li", timeout=WAIT_MS)
         state = page.evaluate(
             f"""() => ({{ status: __fakeBook.cell("校验结果", "A2"), link: __fakeBook.cell("校验结果", "E5", "links"),
             text: __fakeBook.cell("校验结果", "E5"), fill: __fakeBook.cell({json.dumps(sheet)}, {json.dumps(cell)}, "fills"),
@@ -406,13 +391,13 @@ def run_command(page: Any, command: str) -> dict[str, Any]:
     page.evaluate(
         f"() => {{ window.__completed = false; {command}({{ completed: function () {{ window.__completed = true; }} }}); }}"
     )
-    frame_el = page.wait_for_selector("#__dialog", timeout=30_000)
+    frame_el = page.wait_for_selector("#__dialog", timeout=WAIT_MS)
     frame = frame_el.content_frame()
     # The iframe starts as about:blank: wait for the dialog page itself to have filled its message.
     frame.wait_for_function(
         "() => location.pathname.endsWith('/outcome.html') && !!document.getElementById('message')"
         " && document.getElementById('message').textContent.length > 0",
-        timeout=30_000,
+        timeout=WAIT_MS,
     )
     seen = frame.evaluate(
         """() => ({ title: document.getElementById("title").textContent,
@@ -511,9 +496,9 @@ def test_self_hosted_office_js_needs_nothing_from_outside(
         page.add_init_script(f"window.__XLPY_FAKE_PAYLOAD = {json.dumps(payload, ensure_ascii=False)};")
         resp = page.goto(f"{server}/addin/taskpane.html")
         assert "appsforoffice" not in resp.headers["content-security-policy"]
-        page.wait_for_selector("#btn-validate:not([disabled])", timeout=10_000)
+        page.wait_for_selector("#btn-validate:not([disabled])", timeout=WAIT_MS)
         page.click("#btn-validate")
-        page.wait_for_selector("#findings li", timeout=15_000)
+        page.wait_for_selector("#findings li", timeout=WAIT_MS)
         assert page.evaluate("() => __fakeBook.sheetNames().includes('校验结果')")
     finally:
         context.close()

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.http_support import variant
-from tests.test_upload_page import CHROMIUM, CHROMIUM_ARGS, XSS, live_server
+from tests.live_server import live_server
+from tests.test_upload_page import CHROMIUM, CHROMIUM_ARGS, XSS
 from tests.workspace_support import REGION
 from xlpy.workspace.database import open_database
 from xlpy.workspace.store import Store

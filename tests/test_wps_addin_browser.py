@@ -9,21 +9,20 @@ The page is the one WPS would load (/wps/index.html); the ribbon's OnAction is c
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.test_addin_browser import ARGS, CHROMIUM
+from tests.test_addin_browser import ARGS, CHROMIUM, WAIT_MS
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 pytest.importorskip("xlwings")
 
+from tests.live_server import live_server  # noqa: E402
 from tests.payload_builder import example_payload, get_cell, set_cell  # noqa: E402
 from xlpy import findings_sheet as fs  # noqa: E402
 from xlpy.excel import actions  # noqa: E402
@@ -111,25 +110,10 @@ FAKE_ET = r"""
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +164,7 @@ def press(page: Any, boxes: list[str], button: str) -> str:
     """Click a ribbon button (WPS calls OnAction with the control) and wait for its message box."""
     before = len(boxes)
     page.evaluate(f"() => OnAction({{ Id: {json.dumps(button)} }})")
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT_MS / 1000
     while len(boxes) == before:
         assert time.monotonic() < deadline, "no message box"
         page.wait_for_timeout(50)
