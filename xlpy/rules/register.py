@@ -185,7 +185,10 @@ def read_files(files: Iterable[Path]) -> list[tuple[str, dict[str, Any]]]:
                     rule_id = node.get("id", rule_id) if isinstance(node.get("id"), str) else rule_id
             where = "/".join(str(p) for p in err.absolute_path) or "（文件顶层）"
             raise _fail(name, line, rule_id, f"{where}：{_schema_problem(err)}")
+        shared = doc.get("messages", {})  # templates every rule of the file has (its own of a name win)
         for entry in doc["rules"]:
+            if shared:
+                entry["messages"] = {**shared, **entry.get("messages", {})}
             out.append((name, entry))
     return out
 

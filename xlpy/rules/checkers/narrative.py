@@ -78,7 +78,9 @@ def _share(
     count = table_value(ctx, outcome.paths)
     dens = [table_value(ctx, q.paths) for q in denominators]
     if count is None or dens[0] is None:
-        ctx.cannot_decide(rule.id, blank_reason(ctx, claim.fragment, outcome if count is None else denominators[0]))
+        ctx.cannot_decide(
+            rule.id, blank_reason(ctx, rule, claim.fragment, outcome if count is None else denominators[0])
+        )
         return None
     step = Decimal(1).scaleb(-claim.number.decimals)
     shares = [Decimal(count) * 100 / Decimal(den) for den in dens if den]  # the rule's first, when not 0

@@ -140,11 +140,12 @@ def finding(
     return Finding(rule.id, rule.severity, message, cells, paths, section=field.section, **figures)
 
 
-def blank_reason(ctx: RuleContext, fragment: str, q: Quantity) -> str:
-    """Why a statement could not be checked: the figure it speaks of has a blank (or non-numeric) cell."""
+def blank_reason(ctx: RuleContext, rule: Any, fragment: str, q: Quantity) -> str:
+    """Why a statement could not be checked: the figure it speaks of has a blank (or non-numeric) cell (the
+    register's "blank" template, shared by the rules of narrative.yaml)."""
     blank = [p for p in q.paths if type(ctx.value(p)) is not int]
     where = cells_text(ctx, tuple(blank)) or "、".join(blank)
-    return f"文字“{fragment}”所述的{q.label}有未填写的单元格（{where}），无法核对"
+    return str(rule.messages["blank"].format(fragment=fragment, label=q.label, cells=where))
 
 
 def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: Claim, candidates: list[Quantity]) -> Finding | None:
@@ -154,7 +155,7 @@ def mismatch(ctx: RuleContext, rule: Any, field: TextField, claim: Claim, candid
     if any(other is not None and Decimal(other) == claim.value for _, other in values):
         return None  # a known figure the claim may mean agrees: decided even if another is blank
     if v is None:
-        ctx.cannot_decide(rule.id, blank_reason(ctx, claim.fragment, q))
+        ctx.cannot_decide(rule.id, blank_reason(ctx, rule, claim.fragment, q))
         return None  # the blank cell itself is the schema check's finding
     stated = exact(claim.value)
     message = rule.message.format(
@@ -177,7 +178,7 @@ def zero_figures(ctx: RuleContext, rule: Any, fragment: str, quantities: list[Qu
     if any(v for _, v in known):
         return known
     if blank := next((q for q, v in found if v is None), None):
-        ctx.cannot_decide(rule.id, blank_reason(ctx, fragment, blank))
+        ctx.cannot_decide(rule.id, blank_reason(ctx, rule, fragment, blank))
     return []
 
 
