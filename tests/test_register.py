@@ -193,6 +193,16 @@ def test_a_good_file_builds(tmp_path: Path) -> None:
     assert reg.by_id["T-1"].instances and reg.slots == ("s4.review.total", "s4.review.upheld")
 
 
+def test_file_level_messages_reach_every_rule_of_the_file(tmp_path: Path) -> None:
+    """A file's shared templates (narrative.yaml's "blank") are in each rule's messages; a rule's own wins."""
+    own = {**GOOD, "id": "T-2", "messages": {"blank": "自己的", "other": "另一条"}}
+    raw = yaml.safe_dump({"messages": {"blank": "共用的"}, "rules": [GOOD, own]}, allow_unicode=True)
+    reg = _build(tmp_path, raw=raw)
+    assert reg.by_id["T-1"].messages == {"blank": "共用的"}
+    assert reg.by_id["T-2"].messages == {"blank": "自己的", "other": "另一条"}
+    assert "文字“{fragment}”" in reg_mod.load_register("2021").by_id["N-7"].messages["blank"]
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
