@@ -100,7 +100,7 @@ def _items(blanked: str, pos: int, numbers: list[Number], unit: str | None) -> l
         if not inside and sep == "、" and rank:
             continue  # "、" inside an item label of a "，" list: one item
         n = inside[0] if len(inside) == 1 else None
-        label = _CONNECTIVE.sub("", blanked[begin : n.start]).strip() if n is not None else ""
+        label = _CONNECTIVE.sub("", blanked[begin : n.num_start]).strip() if n is not None else ""
         each = any(w in label for w in _EACH)
         if (
             n is None

@@ -61,10 +61,8 @@ class Number:
     """One number in a text: its value, unit and where it stands."""
 
     value: Decimal
-    start: int  # offset of the numeral (or of an approximation word before it)
     end: int  # offset after the unit (or the numeral when there is no unit)
-    num_start: int  # offset of the numeral itself
-    text: str  # as written, e.g. "3,119件", "300 余篇"
+    num_start: int  # offset of the numeral
     unit: str | None  # "件", "条", "%", …; None when no unit follows
     approx: bool  # "余/多/近/约/超过…": never compare as exact
     decimals: int  # digits after the decimal point as written (precision of a percentage)
@@ -130,7 +128,7 @@ def find_numbers(text: str) -> tuple[Number, ...]:
         if (raw := m.group("pct")) is not None:
             if (value := _value(raw)) is not None:
                 approx = _approx_before(t, start, False)
-                out.append(Number(value, start, end, start, text[start:end], "%", approx, _decimals(raw)))
+                out.append(Number(value, end, start, "%", approx, _decimals(raw)))
             continue
         is_cn = m.group("arabic") is None
         raw = m.group("cn") or m.group("zero") if is_cn else m.group("arabic").replace(",", "")
@@ -153,7 +151,7 @@ def find_numbers(text: str) -> tuple[Number, ...]:
         if a.group("unit") is not None or a.group("post"):
             end = a.end()
         approx = bool(a.group("post") or a.group("post2")) or _approx_before(t, start, is_cn)
-        out.append(Number(value, start, end, start, text[start:end].strip(), a.group("unit"), approx, _decimals(raw)))
+        out.append(Number(value, end, start, a.group("unit"), approx, _decimals(raw)))
     return tuple(out)
 
 

@@ -47,7 +47,6 @@ class Sentence:
     text: str  # as written
     norm: str  # full-width digits normalised (same length)
     start: int  # offset in the paragraph
-    index: int  # position in the paragraph
     numbers: tuple[Number, ...]
     # Where each number starts and ends, in order: neighbours are found by bisection, so a long
     # paragraph full of numbers costs n·log n, not n² (a 26,000-character cell took 18 s before).
@@ -185,7 +184,7 @@ def sentences(text: str) -> tuple[Sentence, ...]:
     for piece in ends.split("。"):
         end = pos + len(piece)
         if piece and not piece.isspace():
-            out.append(Sentence(text[pos:end], piece, pos, len(out), find_numbers(text[pos:end])))
+            out.append(Sentence(text[pos:end], piece, pos, find_numbers(text[pos:end])))
         pos = end + 1
     return tuple(out)
 
