@@ -89,12 +89,8 @@ def parse_chinese(s: str) -> int | None:
     """Value of a Chinese numeral (十二 → 12, 一百零五 → 105, 两 → 2, 二〇二〇 → 2020), None if malformed."""
     if not s:
         return None
-    if all(ch in CN_DIGITS for ch in s):
-        if len(s) == 1:
-            return CN_DIGITS[s]
-        if "两" in s:
-            return None
-        return int("".join(str(CN_DIGITS[ch]) for ch in s))  # digit by digit, as in years
+    if all(ch in CN_DIGITS for ch in s):  # digit by digit, as in years ("两" only alone)
+        return None if len(s) > 1 and "两" in s else int("".join(str(CN_DIGITS[ch]) for ch in s))
     total = section = 0
     digit: int | None = None
     last_small = 10**9

@@ -59,11 +59,9 @@ def documents(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 def _cleared_plus_new(ctx: RuleContext, claim: Claim) -> bool:
     """ "清理后现行有效393件" + "本年制发77件" = 表二 现行有效 470: the text's stock before this year's documents."""
-    if not claim.kind.endswith(".in_force"):
-        return False
     made = kinds.quantity(ctx.version, claim.kind.replace(".in_force", ".made"))
     force = kinds.quantity(ctx.version, claim.kind)
-    if made is None or force is None:
+    if not claim.kind.endswith(".in_force") or made is None or force is None:
         return False
     new, total = table_value(ctx, made.paths), table_value(ctx, force.paths)
     return new is not None and total is not None and claim.value + new == total
