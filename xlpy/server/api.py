@@ -37,16 +37,16 @@ FileField = Annotated[UploadFile, File(description="本年度年报工作簿（.
 LastYearField = Annotated[UploadFile | None, File(description="上年度年报工作簿（可选，用于跨年度核对）")]
 
 
-async def _uploads(file: UploadFile, last_year: UploadFile | None) -> tuple[jobs.Upload, jobs.Upload | None]:
-    main = jobs.Upload(_basename(file.filename) or "工作簿.xlsx", await file.read())
+async def read_uploads(file: UploadFile, last_year: UploadFile | None) -> tuple[jobs.Upload, jobs.Upload | None]:
+    main = jobs.Upload(client_basename(file.filename) or "工作簿.xlsx", await file.read())
     last = None
     # A browser form sends an empty part for an unused file input: that means "no last-year file".
     if last_year is not None and (last_year.filename or last_year.size):
-        last = jobs.Upload(_basename(last_year.filename) or "上年度工作簿.xlsx", await last_year.read())
+        last = jobs.Upload(client_basename(last_year.filename) or "上年度工作簿.xlsx", await last_year.read())
     return main, last
 
 
-def _basename(name: str | None) -> str:
+def client_basename(name: str | None) -> str:
     """The file name without any client path (some browsers send C:\\…\\x.xlsx)."""
     return re.split(r"[\\/]", name or "")[-1].strip()
 
@@ -58,7 +58,7 @@ async def api_validate(request: Request, file: FileField, last_year: LastYearFie
     200 also when findings block the final report (`final_ok` is false); 422 when the file is unusable.
     """
     state = request.app.state.xlpy
-    main, last = await _uploads(file, last_year)
+    main, last = await read_uploads(file, last_year)
     body = await state.conversions.run(jobs.validate_job, main, last, state.settings)
     return Response(body, media_type="application/json")
 
@@ -81,16 +81,16 @@ async def api_render(
 
         if find_soffice() is None:  # the server's lack, not the upload's: 503 with what to do instead
             raise ApiError(503, MISSING_ON_SERVER)
-    main, last = await _uploads(file, last_year)
+    main, last = await read_uploads(file, last_year)
     body, filename = await state.conversions.run(jobs.render_job, main, last, state.settings, fmt, draft)
-    return Response(body, media_type=formats.get(fmt).media_type, headers=_attachment(filename))
+    return Response(body, media_type=formats.get(fmt).media_type, headers=attachment(filename))
 
 
 @router.post("/annotate", summary="生成带校验标记的工作簿副本", responses=ERROR_RESPONSES)
 async def api_annotate(request: Request, file: FileField, last_year: LastYearField = None) -> Response:
     """The uploaded workbook with a 校验结果 sheet, links and highlights (for WPS users)."""
     state = request.app.state.xlpy
-    main, last = await _uploads(file, last_year)
+    main, last = await read_uploads(file, last_year)
     body = await state.conversions.run(jobs.annotate_job, main, last, state.settings)
     # The same test annotate uses to keep the macros (the VBA part first, the name second), so the
     # suffix always matches the content — Excel refuses an .xlsx holding macros and vice versa.
@@ -99,7 +99,7 @@ async def api_annotate(request: Request, file: FileField, last_year: LastYearFie
     is_xlsm = is_macro_workbook(main.data, main.name)
     stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
     filename = f"{stem}-校验结果.{'xlsm' if is_xlsm else 'xlsx'}"
-    return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=_attachment(filename))
+    return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=attachment(filename))
 
 
 @router.post("/fill-zeros", summary="空白填0：表二、表三、表四空白的数字单元格填 0", responses=ERROR_RESPONSES)
@@ -109,13 +109,13 @@ async def api_fill_zeros(request: Request, file: FileField) -> Response:
     The header `X-Xlpy-Filled` says how many cells were filled (0: the file comes back as it was).
     """
     state = request.app.state.xlpy
-    main = jobs.Upload(_basename(file.filename) or "工作簿.xlsx", await file.read())
+    main = jobs.Upload(client_basename(file.filename) or "工作簿.xlsx", await file.read())
     body, count = await state.conversions.run(jobs.fill_zeros_job, main, state.settings)
     from xlpy.annotate import is_macro_workbook
 
     is_xlsm = is_macro_workbook(main.data, main.name)
     stem = jobs.safe_filename(main.name.rsplit(".", 1)[0] if "." in main.name else main.name)
-    headers = _attachment(f"{stem}-填0.{'xlsm' if is_xlsm else 'xlsx'}") | {"X-Xlpy-Filled": str(count)}
+    headers = attachment(f"{stem}-填0.{'xlsm' if is_xlsm else 'xlsx'}") | {"X-Xlpy-Filled": str(count)}
     return Response(body, media_type=jobs.XLSM_TYPE if is_xlsm else jobs.XLSX_TYPE, headers=headers)
 
 
@@ -140,11 +140,11 @@ async def api_template(
     return Response(
         body,
         media_type=jobs.XLSX_TYPE,
-        headers=_attachment(f"{jobs.safe_filename(org) if org else ''}{year}年度政府信息公开工作年度报告.xlsx"),
+        headers=attachment(f"{jobs.safe_filename(org) if org else ''}{year}年度政府信息公开工作年度报告.xlsx"),
     )
 
 
-def _attachment(filename: str) -> dict[str, str]:
+def attachment(filename: str) -> dict[str, str]:
     """Content-Disposition with an ASCII fallback and the UTF-8 name (RFC 6266/5987)."""
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     ascii_name = ascii_name.replace('"', "")

@@ -18,14 +18,14 @@ async def macro_workbook(
 ) -> Response:
     """Like /api/template/{year}, plus the 按钮 sheet (校验/生成报告/空白填0) calling this server; never a token."""
     from xlpy.server import jobs
-    from xlpy.server.api import _attachment, require_template_year
+    from xlpy.server.api import attachment, require_template_year
     from xlpy.server.xlwings_routes import public_base
 
     require_template_year(year)
     state = request.app.state.xlpy
     body = await state.conversions.run(build, year, public_base(request), org)
     name = f"{jobs.safe_filename(org) if org else ''}{year}年度政府信息公开工作年度报告（宏按钮）.xlsm"
-    return Response(body, media_type=jobs.XLSM_TYPE, headers=_attachment(name))
+    return Response(body, media_type=jobs.XLSM_TYPE, headers=attachment(name))
 
 
 def build(year: int, server: str, org: str | None = None) -> bytes:

@@ -92,6 +92,6 @@ def options_of(request: Request) -> Options:
 
 def download(filename: str) -> dict[str, str]:
     """Headers of a file download: never cached, named as /api/* names its files."""
-    from xlpy.server.api import _attachment
+    from xlpy.server.api import attachment
 
-    return {**NO_STORE, **_attachment(filename)}
+    return {**NO_STORE, **attachment(filename)}

@@ -106,7 +106,7 @@ async def decided_upload(
     agency_id: Annotated[str | None, Form(description="机构编号（审核人必填；填报人为本机构）")] = None,
 ) -> DecidedUpload:
     """The form of /check and /annotate (one parameter list for both); a clerk's own agency, a supervisor names one."""
-    from xlpy.server.api import _uploads
+    from xlpy.server.api import read_uploads
 
     store = store_of(request)
     target = (agency_id or "").strip() or (who.agency_id if who.role == CLERK else "")
@@ -114,7 +114,7 @@ async def decided_upload(
         raise ApiError(422, "审核人核对时请指定机构编号（agency_id）", headers=NO_STORE)
     await run_in_threadpool(agency_or_404, store, target)
     await run_in_threadpool(allowed, store, who, target)
-    main, last = await _uploads(file, last_year)
+    main, last = await read_uploads(file, last_year)
     return DecidedUpload(main, last, await run_in_threadpool(held_by_year, store, target))
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from xlpy.errors import StoreError
 from xlpy.server import jobs
-from xlpy.server.api import FileField, _basename
+from xlpy.server.api import FileField, client_basename
 from xlpy.server.errors import ApiError
 from xlpy.server.settings import Settings
 from xlpy.server.workspace_access import (
@@ -68,7 +68,7 @@ async def submit(
     if target is not None:
         await run_in_threadpool(agency_or_404, store, target)
         await run_in_threadpool(allowed, store, who, target)
-    upload = jobs.Upload(_basename(file.filename) or "工作簿.xlsx", await file.read())
+    upload = jobs.Upload(client_basename(file.filename) or "工作簿.xlsx", await file.read())
     instance, report = await state.conversions.run(submission_job, upload, state.settings)
     if target is None:
         raise await run_in_threadpool(_match_agency, store, who, report)

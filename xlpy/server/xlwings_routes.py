@@ -267,9 +267,9 @@ async def addin_render(
             raise ApiError(503, MISSING_ON_SERVER)
     payload = await _payload(request)
     body, filename = await state.conversions.run(render_payload, payload, fmt, draft, state.settings)
-    from xlpy.server.api import _attachment
+    from xlpy.server.api import attachment
 
-    return Response(body, media_type=formats.get(fmt).media_type, headers=_attachment(filename))
+    return Response(body, media_type=formats.get(fmt).media_type, headers=attachment(filename))
 
 
 def render_payload(payload: dict[str, Any], fmt: str, draft: bool, settings: Any) -> tuple[bytes, str]:
