@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from xlpy.model import Finding
@@ -68,6 +68,7 @@ def outline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 _DOUBLED = re.compile(r"([\u4e00-\u9fff]{2,4})\1")
 _CJK = re.compile(r"[\u4e00-\u9fff“”《》、，。]")
+_ASCII_MARKS = re.compile("[" + re.escape("".join(sorted(lexicon.words("ascii_punctuation")))) + "]")
 
 
 @checker("N-15")
@@ -87,16 +88,11 @@ def _faults(text: str) -> tuple[tuple[str, str, str], ...]:
     doubled = [m for m in _DOUBLED.finditer(text) if m.group() not in allowed]
     if doubled:
         out.append(("", "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3]), ""))
-    marks = [i for i in (m.start() for m in _ascii_marks().finditer(text)) if _between_chinese(text, i)]
+    marks = [i for i in (m.start() for m in _ASCII_MARKS.finditer(text)) if _between_chinese(text, i)]
     if marks:
         quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
         out.append(("ascii_punctuation", quoted, f"等 {len(marks)} 处" if len(marks) > 3 else ""))
     return tuple(out)
-
-
-@cache
-def _ascii_marks() -> re.Pattern[str]:
-    return re.compile("[" + re.escape("".join(sorted(lexicon.words("ascii_punctuation")))) + "]")
 
 
 def _between_chinese(text: str, i: int) -> bool:
