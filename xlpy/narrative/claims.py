@@ -47,6 +47,7 @@ _NOUN_LEAD = re.compile(grammar.forms(kinds.triggers("s3")["noun_lead"]))
 _SHARE_OF = re.compile(f"(?:{grammar.forms(kinds.triggers('s3')['share_of'])})")
 # "予以公开率为 45%" / "予以公开的占全部申请的比例为 45%": a share named by its outcome.
 _SHARE, _IS = lexicon.alternation("share_nouns"), lexicon.alternation("share_verbs")
+_SHARE_NOUNS = lexicon.pattern("share_nouns")
 _PCT_NAMED = re.compile(
     f"(?P<outcome>{_OUTCOME_WORDS})(?:的)?(?:申请)?(?:件数)?"
     f"(?:{_SHARE}|占(?:[^，,。；;\\d]{{0,10}}的)?(?:比例|比重)?)(?:{_IS})?\\s*$"
@@ -154,7 +155,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
 def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | None, int | None]:
     """The outcome a percentage is the share of, and where the count it refers back to starts."""
     before = s.before(n)
-    if grammar.COMPARE.search(before.replace("比例", "").replace("占比", "").replace("比重", "").replace("比率", "")):
+    if grammar.COMPARE.search(_SHARE_NOUNS.sub("", before)):  # the 比 of 比例/占比 is not a comparison
         return None, None
     m = _PCT_NAMED.search(before)
     if m and grammar.joined(before[: m.start()], "s3", ("outcome",)):
