@@ -2,15 +2,15 @@
 
 Sentence → clauses → numbers (sentences.py, numerals.py); here each number gets the trigger that names it
 (a word group of schemas/narrative/claims.json "triggers"), the words between them, and its qualifiers:
-a comparison (比上年增加), a roll-up of subordinate bodies (各部门), an approximation (近/约), another year.
-The claim modules (claims.py 表三, cases.py 表四, documents.py 表二) only decide, from that reading, which
+a comparison (比上年增加), a roll-up of subordinate bodies (各部门), an approximation (近/约), another year;
+and the statements without a number (claims.json "statements": 未收到申请, 未发生行政复议, 均已办结). The claim modules (claims.py 表三, cases.py 表四, documents.py 表二) only decide, from that reading, which
 claim kind a number is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -36,24 +36,23 @@ def _word(word: str) -> str:
 
 # Where a statement's gap and its tail stop: the end of the clause (a gap also at a colon or a number).
 _GAP_STOPS, _TAIL_STOPS = "，,。；;：:\\d", "，,。；;、"
+_GAPS = count()
 
 
-def _slot(words: list[str] | dict[str, int], gaps: Iterator[int]) -> str:
+def _slot(words: list[str] | dict[str, int]) -> str:
     """One word position: its words longest first; "" makes it optional, "*" repeatable. {"gap": n}: up to n
-    characters of the clause, a named group the statement reader checks after the match."""
+    characters of the clause, a named group (unique in any pattern joining several groups' forms) that the
+    statement reader checks after the match."""
     if isinstance(words, dict):
-        return f"(?P<gap{next(gaps)}>[^{_GAP_STOPS}]{{0,{words['gap']}}}?)"
+        return f"(?P<gap{next(_GAPS)}>[^{_GAP_STOPS}]{{0,{words['gap']}}}?)"
     alts = sorted((_word(w) for w in words if w not in ("", "*")), key=len, reverse=True)
     suffix = "*" if "*" in words else "?" if "" in words else ""
     return f"(?:{'|'.join(alts)}){suffix}"
 
 
-_GAPS = count()  # a gap's group name is unique in any pattern that joins several groups' forms
-
-
 def forms(spec: list[list[Any]]) -> str:
     """The regex source of a list of forms (a form: word positions in order)."""
-    return "|".join("".join(_slot(slot, _GAPS) for slot in form) for form in spec)
+    return "|".join("".join(_slot(slot) for slot in form) for form in spec)
 
 
 def _group(spec: dict[str, Any]) -> str:
