@@ -3,7 +3,8 @@
 Sentence → clauses → numbers (sentences.py, numerals.py); here each number gets the trigger that names it
 (a word group of schemas/narrative/claims.json "triggers"), the words between them, and its qualifiers:
 a comparison (比上年增加), a roll-up of subordinate bodies (各部门), an approximation (近/约), another year;
-and the statements without a number (claims.json "statements": 未收到申请, 未发生行政复议, 均已办结). The claim modules (claims.py 表三, cases.py 表四, documents.py 表二) only decide, from that reading, which
+and the statements without a number (claims.json "statements": 未收到申请, 未发生行政复议, 均已办结).
+The claim modules (claims.py 表三, cases.py 表四, documents.py 表二) only decide, from that reading, which
 claim kind a number is.
 """
 
