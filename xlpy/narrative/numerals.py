@@ -27,6 +27,7 @@ _CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
 COUNT_UNITS = frozenset(lexicon.words("count_units"))
 UNITS = (*lexicon.words("measure_units"), *COUNT_UNITS)
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+_ABOUT, _ABOUT_AFTER_UNIT = lexicon.alternation("approximation_after"), lexicon.alternation("approximation_after_unit")
 
 # A Chinese numeral counts only with a unit after it (or as "为零"): the lookahead leaves the words
 # (一是, 进一步, 统一) to the regex engine instead of a Python loop.
@@ -36,13 +37,12 @@ _NUMBER = re.compile(
     r"(?=[\d" + _CN + r"])(?:"
     r"百(?<![" + _CN + r"]百)分之(?P<pct>[" + _CN + r"]+|\d+(?:\.\d+)?)"
     r"|(?P<arabic>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<big>\s*[万亿](?!元))?"
-    r"|(?P<cn>[" + _CN + r"]+)(?=\s*(?:余|多)?\s*(?:" + _UNIT_RE + r"))"
+    r"|(?P<cn>[" + _CN + r"]+)(?=\s*(?:" + _ABOUT + r")?\s*(?:" + _UNIT_RE + r"))"
     r"|(?<=[为是])(?P<zero>零)(?![" + _CN + r"])"
     r")"
 )
 _AFTER = re.compile(
-    r"\s*(?P<post>余|多)?\s*(?P<unit>" + _UNIT_RE + r")?"
-    r"(?P<post2>以上|左右)?"
+    r"\s*(?P<post>" + _ABOUT + r")?\s*(?P<unit>" + _UNIT_RE + r")?(?P<post2>" + _ABOUT_AFTER_UNIT + r")?"
 )
 _YEAR_AFTER = re.compile(r"\s*年")
 # Words before a number that make it approximate (“近3000件”, “约”, “超过”, “逾”).
