@@ -70,7 +70,9 @@ def quantity(version: str, kind: str) -> Quantity | None:
     表三 kinds, "s3.row.<row>", "s3.combined.<kind>+<kind>", "s4.<topic>.<result>", "s2.<noun>.<column>"."""
     if kind.startswith("s3.combined."):
         parts = [quantities(version)[k] for k in kind[len("s3.combined.") :].split("+")]
-        return Quantity(_label(kind, [(q.label,) for q in parts]), tuple(p for q in parts for p in q.paths))
+        # A part that is itself a sum ("…各项总计之和") is named without its 之和: the template's one covers all.
+        names = [(q.label.removesuffix("之和"),) for q in parts]
+        return Quantity(_label(kind, names), tuple(p for q in parts for p in q.paths))
     fields = schema.fields(version)
     paths = _paths(version, kind)
     if not paths or any(p not in fields for p in paths):
