@@ -238,6 +238,26 @@ def test_errors_are_shown(browser: Any, server: str) -> None:
         context.close()
 
 
+def test_the_servers_json_error_is_shown_with_its_details(browser: Any, server: str) -> None:
+    """The one JSON error shape (xlpy_request.js reads it for both add-ins): its Chinese message and the
+    details that say more; a proxy's non-JSON page gets the status line instead."""
+    context, page, boxes, _ = open_addin(browser, server, example_payload("beigou", "Office.js"))
+    shape = {"ok": False, "error": "上传内容过大", "errors": [{"message": "上传内容过大"}, {"message": "表三 D7 过长"}]}
+    try:
+        context.route(
+            "**/xlwings/**",
+            lambda r: r.fulfill(status=413, content_type="application/json", body=json.dumps({**shape, "status": 413})),
+        )
+        assert press(page, boxes, "btnValidate") == "出错了\n\n上传内容过大\n· 表三 D7 过长"
+        context.unroute("**/xlwings/**")
+        context.route(
+            "**/xlwings/**", lambda r: r.fulfill(status=502, content_type="text/html", body="<h1>Bad Gateway</h1>")
+        )
+        assert press(page, boxes, "btnValidate") == "出错了\n\n服务器返回错误（502）"
+    finally:
+        context.close()
+
+
 def test_token_button_stores_the_token_for_the_calls(browser: Any, server: str) -> None:
     context, page, boxes, _ = open_addin(
         browser, server, example_payload("beigou", "Office.js"), answer=" secret-token "

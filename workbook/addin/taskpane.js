@@ -1,13 +1,15 @@
 /* xlpy task pane and ribbon commands: reads the workbook with Excel.run into the xlwings
  * remote-protocol payload, POSTs it to the xlpy server, and replays the returned actions.
  * ES5 only (Office 2016/2019 host add-ins in Internet Explorer 11): no build step, no dependency
- * besides Office.js, whose Promise is used where the webview has none. A test parses this file
+ * besides Office.js, whose Promise is used where the webview has none, and xlpy_request.js (the
+ * server calls, loaded before this file). A test parses this file
  * with acorn at ecmaVersion 5. */
 (function (root) {
   "use strict";
 
   var XLPY = (root.XLPY = root.XLPY || {});
-  var TOKEN_KEY = "xlpy.token";
+  // The server calls, the error shape and the outcome wording, shared with the WPS add-in (loaded first).
+  var REQUEST = root.XLPY_REQUEST;
   var OUTCOME_KEY = "xlpy.outcome";
   var OFFICE_JS_HOST = "appsforoffice.microsoft.com"; // where every Office host's pages load Office.js
   // Tool-owned sheets: their values are never needed by the server, so they are not sent.
@@ -51,6 +53,9 @@
       return "未能加载 Office.js：Excel 加载项必须从 " + OFFICE_JS_HOST + " 下载 Office.js，" +
         "本电脑无法访问该地址（政务内网常见）。请联系管理员放通该地址或在 xlpy 服务器上托管 Office.js，" +
         "或改用上传页面、宏工作簿（.xlsm）。";
+    }
+    if (!REQUEST) {
+      return "加载项文件不完整（未能加载 xlpy_request.js）：请关闭并重新打开加载项；如仍出现，请联系管理员。";
     }
     if (!root.JSON || !root.XMLHttpRequest || !Array.prototype.forEach || !PromiseClass()) {
       return "此 Office 内置的浏览器版本过旧，无法运行本加载项（至少需要 Internet Explorer 11）。" +
@@ -303,53 +308,13 @@
     }).then(function () { return alerts; });
   }
 
-  // --- talking to the server (XMLHttpRequest: IE11 has no fetch) ---------------------------
-  function token() {
-    try { return root.localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; } // storage disabled
-  }
-
-  function serverError(xhr, text) {
-    var message = "服务器返回错误（" + xhr.status + "）";
-    var errors = [];
-    try {
-      var body = JSON.parse(text);
-      if (body && body.error) message = body.error;
-      errors = (body && body.errors) || [];
-    } catch (e) { /* not JSON */ }
-    var err = new Error(message);
-    err.status = xhr.status;
-    err.errors = errors;
-    return err;
-  }
-
-  function blobText(blob, done) {
-    if (typeof blob === "string") return done(blob);
-    if (!blob || !root.FileReader) return done("");
-    var reader = new root.FileReader();
-    reader.onload = function () { done(String(reader.result || "")); };
-    reader.onerror = function () { done(""); };
-    reader.readAsText(blob);
-  }
-
-  // POST the payload as JSON; resolves with the XMLHttpRequest (response parsed by the caller).
+  // --- talking to the server: xlpy_request.js (the WPS add-in's too), here in a Promise ----------
   function post(path, payload, binary) {
     var P = PromiseClass();
-    var url = (XLPY.base || "") + path;
     return new P(function (resolve, reject) {
-      var xhr = new root.XMLHttpRequest();
-      xhr.open("POST", url, true);
-      xhr.setRequestHeader("Content-Type", "application/json");
-      var t = token();
-      if (t) xhr.setRequestHeader("Authorization", "Bearer " + t);
-      if (binary) xhr.responseType = "blob";
-      xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr);
-        blobText(binary ? xhr.response : xhr.responseText, function (text) { reject(serverError(xhr, text)); });
-      };
-      xhr.onerror = function () {
-        reject(new Error("无法连接 xlpy 服务器：请检查网络，或请管理员确认服务正在运行。"));
-      };
-      xhr.send(JSON.stringify(payload));
+      REQUEST.post((XLPY.base || "") + path, payload, binary, function (err, xhr) {
+        if (err) reject(err); else resolve(xhr);
+      });
     });
   }
 
@@ -401,27 +366,8 @@
     });
   }
 
-  // --- outcome of a script run, for the pane and the ribbon dialog ---------------------------
-  function errorText(e) {
-    var text = (e && e.message) || String(e);
-    if (e && e.errors && e.errors.length && e.errors[0].message && e.errors[0].message !== text) {
-      text += "\n" + e.errors.slice(0, 5).map(function (x) { return "· " + x.message; }).join("\n");
-    }
-    return text;
-  }
-
-  // {kind: ok|refused|error, title, message}: alert actions first (what the script asked to show).
-  function outcomeOf(out) {
-    var report = out.xlpy.report;
-    var ok = report ? report.final_ok : out.xlpy.ok !== false;
-    var title = (out.alerts[0] && out.alerts[0].title) || (ok ? "完成" : "未通过");
-    var message = out.alerts.map(function (x) { return x.message; }).join("\n") || out.xlpy.message || "完成";
-    return { kind: ok ? "ok" : "refused", title: title, message: message };
-  }
-
-  function failureOf(e) {
-    return { kind: "error", title: "出错了", message: errorText(e) };
-  }
+  // --- outcome of a script run, for the pane and the ribbon dialog (xlpy_request.js) -----------
+  function outcomeOf(out) { return REQUEST.outcomeOf(out.xlpy, out.alerts); }
 
   // --- task pane UI (text only: nothing from the server is parsed as HTML) -----------------
   function $(id) { return root.document.getElementById(id); }
@@ -475,7 +421,7 @@
     }
     var P = PromiseClass();
     return new P(function (resolve) { resolve(work()); }).then(finish, function (e) {
-      setStatus(errorText(e), "error");
+      setStatus(REQUEST.errorText(e), "error");
       finish();
     });
   }
@@ -523,12 +469,12 @@
 
   function initPane(info) {
     if (!$("btn-validate")) return; // the ribbon's function file has no UI
-    var token = $("opt-token");
-    try { token.value = root.localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { /* storage disabled */ }
-    token.onchange = function () {
-      try { root.localStorage.setItem(TOKEN_KEY, token.value.replace(/^\s+|\s+$/g, "")); } catch (e) { /* storage disabled */ }
-    };
     var problem = environmentProblem(info);
+    var token = $("opt-token");
+    if (REQUEST) {
+      token.value = REQUEST.token();
+      token.onchange = function () { REQUEST.setToken(token.value); };
+    }
     if (problem) {
       setStatus(problem, "error");
       return;
@@ -586,7 +532,7 @@
       }
       var problem = environmentProblem(null);
       var run = problem ? resolved({ kind: "error", title: "无法运行", message: problem })
-        : runScript(name).then(outcomeOf).then(null, failureOf);
+        : runScript(name).then(outcomeOf).then(null, REQUEST.failureOf);
       run.then(function (outcome) {
         XLPY.lastOutcome = outcome;
         showOutcome(outcome, done);

@@ -41,6 +41,7 @@ HTTPS_NOTICE = (
 STATIC = {  # file name -> media type (nothing else under workbook/addin/ is served)
     "taskpane.html": "text/html; charset=utf-8",
     "taskpane.js": "text/javascript; charset=utf-8",
+    "xlpy_request.js": "text/javascript; charset=utf-8",  # the WPS add-in loads it from here too
     "taskpane.css": "text/css; charset=utf-8",
     "commands.html": "text/html; charset=utf-8",
     "outcome.html": "text/html; charset=utf-8",

@@ -9,12 +9,15 @@
  * .ClearContents()/.ClearFormats(), .Activate(), .Delete(); Range.Row, .Column, .Rows.Count, .Columns.Count,
  * .Value2, .Interior.Color, .NumberFormat, .Clear(), .ClearContents(), .ClearFormats(), .Select(),
  * .Columns.AutoFit(), .Rows.AutoFit(), .Hyperlinks.Add(Anchor, Address, SubAddress, ScreenTip, TextToDisplay).
- * ES5 like the Office.js client (one parser check for every served script). */
+ * ES5 like the Office.js client (one parser check for every served script), whose xlpy_request.js
+ * it shares for talking to the server. */
 (function (root) {
   "use strict";
 
   var X = (root.XLPY_ET = root.XLPY_ET || {});
-  var TOKEN_KEY = "xlpy.token";
+  // The server calls, the error shape and the outcome wording, shared with the Office.js task pane
+  // (index.html loads ../addin/xlpy_request.js first).
+  var REQUEST = root.XLPY_REQUEST;
   var SKIP_VALUES = ["报告正文", "校验结果"]; // tool-owned sheets: never needed by the server
 
   function app() {
@@ -176,39 +179,11 @@
     return alerts;
   }
 
-  // --- the server (the one that serves this add-in: same origin) --------------------------------
-  function token() {
-    try { return root.localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; }
-  }
-
-  function setToken(value) {
-    try { root.localStorage.setItem(TOKEN_KEY, String(value || "").replace(/^\s+|\s+$/g, "")); } catch (e) { /* storage off */ }
-  }
-
+  // --- the server (the one that serves this add-in: same origin), through xlpy_request.js ---------
   function serverBase() {
     // index.html is served at <server>/wps/index.html: the endpoints are on the same server.
     var here = root.location.href.split("#")[0].split("?")[0];
     return here.slice(0, here.lastIndexOf("/wps/"));
-  }
-
-  function post(path, payload, done) {
-    var xhr = new root.XMLHttpRequest();
-    xhr.open("POST", serverBase() + path, true);
-    xhr.setRequestHeader("Content-Type", "application/json");
-    if (token()) xhr.setRequestHeader("Authorization", "Bearer " + token());
-    xhr.onload = function () {
-      var body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
-      if (xhr.status >= 200 && xhr.status < 300 && body) return done(null, body);
-      var message = (body && body.error) || "服务器返回错误（" + xhr.status + "）";
-      var errors = (body && body.errors) || [];
-      if (errors.length && errors[0].message && errors[0].message !== message) {
-        message += "\n" + errors.slice(0, 5).map(function (x) { return "· " + x.message; }).join("\n");
-      }
-      done(new Error(message));
-    };
-    xhr.onerror = function () { done(new Error("无法连接 xlpy 服务器：请检查网络，或请管理员确认服务正在运行。")); };
-    xhr.send(JSON.stringify(payload));
   }
 
   // Run one script: callback(outcome) with {kind: ok|refused|error, title, message}.
@@ -217,30 +192,25 @@
     try {
       payload = readBook();
     } catch (e) {
-      return callback({ kind: "error", title: "出错了", message: (e && e.message) || String(e) });
+      return callback(REQUEST.failureOf(e));
     }
-    post("/xlwings/custom-scripts-call/" + encodeURIComponent(name), payload, function (err, result) {
-      if (err) return callback({ kind: "error", title: "出错了", message: err.message });
+    var url = serverBase() + "/xlwings/custom-scripts-call/" + encodeURIComponent(name);
+    REQUEST.postJson(url, payload, function (err, result) {
+      if (err) return callback(REQUEST.failureOf(err));
       var alerts;
       try {
         alerts = applyActions(result.actions || []);
       } catch (e) {
-        return callback({ kind: "error", title: "出错了", message: (e && e.message) || String(e) });
+        return callback(REQUEST.failureOf(e));
       }
-      var info = result.xlpy || {};
-      var ok = info.report ? info.report.final_ok : true;
-      callback({
-        kind: ok ? "ok" : "refused",
-        title: (alerts[0] && alerts[0].title) || (ok ? "完成" : "未通过"),
-        message: alerts.map(function (x) { return x.message; }).join("\n") || info.message || "完成"
-      });
+      callback(REQUEST.outcomeOf(result.xlpy, alerts));
     });
   }
 
   X.readBook = readBook;
   X.applyActions = applyActions;
   X.runScript = runScript;
-  X.setToken = setToken;
-  X.token = token;
+  X.setToken = REQUEST.setToken;
+  X.token = REQUEST.token;
   X.actions = Object.keys(ACTIONS);
 })(window);
