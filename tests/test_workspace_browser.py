@@ -179,3 +179,30 @@ def test_a_wrong_token_is_told_in_chinese(browser: Any, site: dict[str, Any]) ->
     page.wait_for_selector("#login-status.error")
     assert "需要有效的工作台令牌" in page.inner_text("#login-status")
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        ("unreachable", "无法连接服务器"),  # the browser's own "Failed to fetch" was shown before
+        ("proxy page", "服务器返回了错误（502）"),  # a proxy's HTML, not the JSON error shape
+    ],
+)
+def test_a_failed_call_is_told_in_chinese(browser: Any, site: dict[str, Any], answer: str, says: str) -> None:
+    """Whatever fails — the network, a proxy in between — the workspace says so in Chinese (request.js)."""
+    context = browser.new_context()
+    page = context.new_page()
+
+    def route(r: Any) -> None:
+        if answer == "unreachable":
+            r.abort()
+        else:
+            r.fulfill(status=502, content_type="text/html", body="<h1>502 Bad Gateway</h1>")
+
+    page.route("**/workspace/api/me", route)
+    page.goto(site["url"] + "/workspace")
+    page.fill("#ws-token", "any")
+    page.click("#login-btn")
+    page.wait_for_selector("#login-status.error")
+    assert says in page.inner_text("#login-status")
+    context.close()

@@ -5,6 +5,8 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  // Calling the server, showing its errors, saving downloads: request.js, shared with the workspace page.
+  const { el, say, sayErrors, request, save } = window.xlpyPage;
   const SEVERITY = { error: "错误", warning: "警告", hint: "提示" };
   const SECTIONS = [
     ["基本信息", "基本信息"], ["一", "一、总体情况"], ["二", "二、主动公开政府信息情况"],
@@ -14,40 +16,6 @@
   // Which files the server reads, and why it refuses the others, come from the server with the page
   // (the input's accept and data-refused attributes): one list for reader, batch and page.
   const MAX_CELLS_SHOWN = 3;  // a finding may name dozens of cells: the rest fold into “共 N 处”
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "class") node.className = value;
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  function say(target, text, kind) {
-    const box = $(target);
-    box.textContent = text;
-    box.className = "status" + (kind ? " " + kind : "");
-  }
-
-  function sayErrors(target, body) {
-    const box = $(target);
-    box.replaceChildren();
-    box.className = "status error";
-    box.append(el("span", {}, body.error || "请求失败"));
-    const details = (body.errors || []).filter((e) => e && e.message && e.message !== body.error);
-    if (details.length) {
-      const list = el("ul", { class: "errors" });
-      for (const item of details.slice(0, 20)) {
-        const where = item.cells && item.cells.length ? "（" + item.cells.join("、") + "）" : "";
-        list.append(el("li", {}, item.message + where));
-      }
-      box.append(list);
-    }
-  }
 
   function headers() {
     const token = $("token").value.trim();
@@ -63,46 +31,31 @@
     return data;
   }
 
-  async function errorBody(response) {
-    try {
-      const body = await response.json();
-      if (body && typeof body.error === "string") return body;
-    } catch (e) { /* not our JSON: a proxy page */ }
-    return { error: "服务器返回了错误（" + response.status + "），请稍后再试或联系管理员。", errors: [] };
-  }
-
   // With a workspace token, validating and the annotated copy go to the workspace: the same check, with the
   // supervisor's decisions on the warnings (nothing is stored). Other downloads stay on /api.
   function workspaceToken() {
     return $("ws-token").value.trim();
   }
 
+  // The response, or null once the failure is shown in `statusId` (a refused token says what to do).
   async function call(url, options, statusId) {
-    let response;
     const auth = url.startsWith("/workspace/") ? { Authorization: "Bearer " + workspaceToken() } : headers();
     try {
-      response = await fetch(url, Object.assign({ headers: auth, cache: "no-store" }, options));
-    } catch (e) {
-      say(statusId, "无法连接服务器，请检查网络后重试。", "error");
+      return await request(url, Object.assign({ headers: auth }, options));
+    } catch (failure) {
+      if (failure.status === 401 && url.startsWith("/workspace/")) {
+        say(statusId, "工作台令牌不正确或已失效：请核对上级政务公开办发给本单位的令牌，或清空该框后只做校验。", "error");
+      } else if (failure.status === 401) {
+        $("token-row").hidden = false;
+        $("token").focus();
+        say(statusId, $("token").value.trim()
+          ? "访问令牌不正确或已失效：请核对管理员提供的令牌后重试。"
+          : "本服务需要访问令牌：请在下面的“访问令牌”框中填写管理员提供的令牌，然后重试。", "error");
+      } else {
+        sayErrors(statusId, failure.body);
+      }
       return null;
     }
-    if (response.status === 401 && url.startsWith("/workspace/")) {
-      say(statusId, "工作台令牌不正确或已失效：请核对上级政务公开办发给本单位的令牌，或清空该框后只做校验。", "error");
-      return null;
-    }
-    if (response.status === 401) {
-      $("token-row").hidden = false;
-      $("token").focus();
-      say(statusId, $("token").value.trim()
-        ? "访问令牌不正确或已失效：请核对管理员提供的令牌后重试。"
-        : "本服务需要访问令牌：请在下面的“访问令牌”框中填写管理员提供的令牌，然后重试。", "error");
-      return null;
-    }
-    if (!response.ok) {
-      sayErrors(statusId, await errorBody(response));
-      return null;
-    }
-    return response;
   }
 
   function suffixOf(name) {
@@ -214,28 +167,6 @@
       td.append(more);
     }
     return td;
-  }
-
-  function filenameFrom(response, fallback) {
-    const header = response.headers.get("Content-Disposition") || "";
-    const star = /filename\*=UTF-8''([^;]+)/i.exec(header);
-    if (star) {
-      try { return decodeURIComponent(star[1]); } catch (e) { /* fall through */ }
-    }
-    const plain = /filename="([^"]+)"/i.exec(header);
-    return plain ? plain[1] : fallback;
-  }
-
-  async function save(response, fallback) {
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: filenameFrom(response, fallback) });
-    link.hidden = true;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    return link.getAttribute("download");
   }
 
   async function download(event) {

@@ -4,72 +4,30 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
+  // Calling the server, showing its errors, saving downloads: request.js, shared with the upload page.
+  const { el, say, sayErrors, request, save } = window.xlpyPage;
   const SEVERITY = { error: "错误", warning: "警告", hint: "提示" };
   let token = "";
   let me = null;
   let board = null;
   let ORG_TYPES = [];
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (key === "class") node.className = value;
-      else node.setAttribute(key, value);
-    }
-    for (const child of children) {
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  function say(target, text, kind) {
-    const box = $(target);
-    box.textContent = text;
-    box.className = "status" + (kind ? " " + kind : "");
-  }
-
-  function sayErrors(target, body) {
-    const box = $(target);
-    box.replaceChildren(el("span", {}, body.error || "请求失败"));
-    box.className = "status error";
-    const details = (body.errors || []).filter((e) => e && e.message && e.message !== body.error);
-    if (details.length) {
-      const list = el("ul", { class: "errors" });
-      for (const item of details.slice(0, 20)) list.append(el("li", {}, item.message));
-      box.append(list);
-    }
-  }
-
+  // The JSON answer (or a blob) of /workspace/api + path; a failure throws with its `body` in the one
+  // JSON error shape (request.js), which the callers show with sayErrors.
   async function api(path, options) {
     const opts = Object.assign({ headers: {} }, options || {});
     opts.headers = Object.assign({ Authorization: "Bearer " + token }, opts.headers);
-    const response = await fetch("/workspace/api" + path, opts);
+    const response = await request("/workspace/api" + path, opts);
     const type = response.headers.get("content-type") || "";
-    if (!response.ok) {
-      const body = type.startsWith("application/json") ? await response.json() : { error: "请求失败（" + response.status + "）" };
-      const error = new Error(body.error);
-      error.body = body;
-      error.status = response.status;
-      throw error;
-    }
     return type.startsWith("application/json") ? response.json() : response.blob();
   }
 
   async function download(path, fallback, target) {
     try {
-      const response = await fetch("/workspace/api" + path, { headers: { Authorization: "Bearer " + token } });
-      if (!response.ok) {
-        sayErrors(target, await response.json());
-        return;
-      }
-      const disposition = response.headers.get("content-disposition") || "";
-      const match = /filename\*=UTF-8''([^;]+)/.exec(disposition);
-      const link = el("a", { href: URL.createObjectURL(await response.blob()), download: match ? decodeURIComponent(match[1]) : fallback });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      await save(await request("/workspace/api" + path, { headers: { Authorization: "Bearer " + token } }), fallback);
     } catch (exc) {
-      say(target, "下载失败：" + exc.message, "error");
+      if (exc.body) sayErrors(target, exc.body);
+      else say(target, "下载失败：" + exc.message, "error");
     }
   }
 
