@@ -133,3 +133,26 @@ def test_every_list_a_statement_names_exists() -> None:
         listed = [spec[k] for k in ("gap_words", "not_in_clause", "not_in_sentence", "topic") if k in spec]
         for listname in [*listed, *spec.get("one_side", ())]:
             assert lexicon.words(listname), (name, listname)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"forms": [[["未|没有"], ["收到"]]]},  # regex syntax in a word
+        {"forms": [[["未"], {"gap": "40"}]]},  # a gap is a number of characters
+        {"forms": [[["未"], {"gap": 40, "words": "application_fillers"}]]},  # a gap takes nothing else
+        {"zero": {"表三": []}},  # zero names claim kinds
+        {"nots": "other_populations"},  # an unknown key
+    ],
+)
+def test_statement_meta_schema_refuses(change: dict[str, object]) -> None:
+    import copy
+
+    from jsonschema import Draft202012Validator
+
+    from xlpy.narrative import kinds
+    from xlpy.resources import load_json
+
+    data = copy.deepcopy(load_json(kinds.CLAIMS))  # load_json's result is shared: never change it in place
+    data["statements"]["none_received"].update(change)
+    assert list(Draft202012Validator(load_json(kinds.META)).iter_errors(data))
