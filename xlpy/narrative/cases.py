@@ -28,7 +28,7 @@ _OUTCOME = grammar.triggers("s4_outcome")
 ZEROS = {group: spec["zero"] for group, spec in kinds.triggers("s4_outcome")["groups"].items()}
 _REVIEWING_BODY = lexicon.pattern("reviewing_body_words")
 _RECEIVED = lexicon.words("review_received_verbs")
-_DISCLOSURE = lexicon.words("disclosure_words")
+_DISCLOSURE = lexicon.pattern("disclosure_words")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ def _mentions_cases(text: str) -> bool:
 
 def _disclosure(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Each sentence with whether it or the one before names 政府信息公开."""
-    return grammar.on_topic(text, always, lambda norm: any(w in norm for w in _DISCLOSURE))
+    return grammar.on_topic(text, always, _DISCLOSURE.search)
 
 
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:

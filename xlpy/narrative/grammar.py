@@ -11,7 +11,7 @@ claim kind a number is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -40,10 +40,12 @@ _GAP_STOPS, _TAIL_STOPS = "，,。；;：:\\d", "，,。；;、"
 _GAPS = count()
 
 
-def _slot(words: list[str] | dict[str, int]) -> str:
+def _slot(words: list[str] | dict[str, Any]) -> str:
     """One word position: its words longest first; "" makes it optional, "*" repeatable. {"gap": n}: up to n
     characters of the clause, a named group (unique in any pattern joining several groups' forms) that the
-    statement reader checks after the match."""
+    statement reader checks after the match. {"forms": […]}: one of these forms, the first that fits."""
+    if isinstance(words, dict) and "forms" in words:
+        return f"(?:{forms(words['forms'])})"
     if isinstance(words, dict):
         return f"(?P<gap{next(_GAPS)}>[^{_GAP_STOPS}]{{0,{words['gap']}}}?)"
     alts = sorted((_word(w) for w in words if w not in ("", "*")), key=len, reverse=True)
@@ -150,13 +152,11 @@ def statements(name: str, text: str, year: int | None, always: bool = False) -> 
     pattern, spec, _ = _shape(name)
     if not any(w in text for w in spec["hints"]):
         return ()  # every form names a hint: most texts are skipped by substring tests
-    topic = lexicon.words(spec["topic"]) if "topic" in spec else ()
-    found = [s for s, on in on_topic(text, always or not topic, lambda norm: any(w in norm for w in topic)) if on]
-    blockers = lexicon.words(spec["not_in_sentence"]) if "not_in_sentence" in spec else ()
+    found: Iterable[Sentence] = sentences(text)
+    if "topic" in spec:
+        found = [s for s, on in on_topic(text, always, lexicon.pattern(spec["topic"]).search) if on]
     out = []
     for s in found:
-        if any(b in s.norm for b in blockers):
-            continue  # "另有1件结转下年度": the sentence itself says the statement does not hold for all
         for m in pattern.finditer(s.norm):
             if _stands(name, s, m) and s.about_year(m.start(), year):
                 frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
@@ -170,6 +170,8 @@ def _stands(name: str, s: Sentence, m: re.Match[str]) -> bool:
     """Every gap holds only the gap words (and not one side of a pair: "公民" without "法人"), the tail only the
     tail words, and no blocker stands in the clause before the statement, nor a roll-up ("各部门") before it."""
     _, spec, tail = _shape(name)
+    if "not_in_sentence" in spec and any(w in s.norm for w in lexicon.words(spec["not_in_sentence"])):
+        return False  # "另有1件结转下年度": the sentence itself says the statement does not hold for all
     for group, words in m.groupdict().items():
         if words is None:
             continue
@@ -195,19 +197,19 @@ def one_side(words: str, sides: list[str]) -> bool:
 def on_topic(
     text: str,
     always: bool,
-    own: Callable[[str], bool],
-    carries: Callable[[str], bool] | None = None,
-    hands_on: Callable[[str], bool] | None = None,
+    own: Callable[[str], object],
+    carries: Callable[[str], object] | None = None,
+    hands_on: Callable[[str], object] | None = None,
 ) -> list[tuple[Sentence, bool]]:
     """Each sentence with whether it is on a topic: by its own words, or carried (when carries accepts it) from
     the one before, which hands it on when on it by its own words (or when hands_on says so)."""
     out = []
     handed = always
     for s in sentences(text):
-        mine = always or own(s.norm)
-        topical = mine or (handed and (carries is None or carries(s.norm)))
+        mine = always or bool(own(s.norm))
+        topical = mine or (handed and (carries is None or bool(carries(s.norm))))
         out.append((s, topical))
-        handed = mine if hands_on is None else topical and hands_on(s.norm)
+        handed = mine if hands_on is None else topical and bool(hands_on(s.norm))
     return out
 
 
