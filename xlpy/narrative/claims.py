@@ -46,12 +46,8 @@ _CARRIES = lexicon.pattern("application_topic_words")  # a sentence continuing t
 _NOUN_LEAD = re.compile(grammar.forms(kinds.triggers("s3")["noun_lead"]))
 _SHARE_OF = re.compile(f"(?:{grammar.forms(kinds.triggers('s3')['share_of'])})")
 # "予以公开率为 45%" / "予以公开的占全部申请的比例为 45%": a share named by its outcome.
-_SHARE, _IS = lexicon.alternation("share_nouns"), lexicon.alternation("share_verbs")
+_PCT_NAMED = re.compile(f"(?P<outcome>{_OUTCOME_WORDS})(?:{grammar.forms(kinds.triggers('s3')['share_named'])})\\s*$")
 _SHARE_NOUNS = lexicon.pattern("share_nouns")
-_PCT_NAMED = re.compile(
-    f"(?P<outcome>{_OUTCOME_WORDS})(?:的)?(?:申请)?(?:件数)?"
-    f"(?:{_SHARE}|占(?:[^，,。；;\\d]{{0,10}}的)?(?:比例|比重)?)(?:{_IS})?\\s*$"
-)
 _SHARE_GAP = re.compile(r"[\s，,]*(?:占|比例)[^，,。；;\d]*")
 
 
