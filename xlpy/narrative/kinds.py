@@ -71,7 +71,7 @@ def quantity(version: str, kind: str) -> Quantity | None:
     if kind.startswith("s3.combined."):
         parts = [quantities(version)[k] for k in kind[len("s3.combined.") :].split("+")]
         # A part that is itself a sum ("…各项总计之和") is named without its 之和: the template's one covers all.
-        names = [(q.label.removesuffix("之和"),) for q in parts]
+        names: list[tuple[str, ...]] = [(q.label.removesuffix("之和"),) for q in parts]
         return Quantity(_label(kind, names), tuple(p for q in parts for p in q.paths))
     fields = schema.fields(version)
     paths = _paths(version, kind)
