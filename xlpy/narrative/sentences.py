@@ -13,10 +13,8 @@ from xlpy.narrative.numerals import Number, find_numbers, normalise
 
 # A sentence ends at 。！？ or a line break; "；" only ends a clause, so a list stays one sentence.
 # Clause boundaries for "which words belong to this number". "、" is not one: "收到公民、法人的申请 20 件".
-MAJOR = frozenset('，,；;：:（）()【】「」“”"《》')
-MINOR = MAJOR | frozenset("、。！？!?\n")
-_MAJOR_RE = re.compile("[" + re.escape("".join(sorted(MAJOR))) + "]")
-_MINOR_RE = re.compile("[" + re.escape("".join(sorted(MINOR))) + "]")
+_MAJOR = re.escape('，,；;：:（）()【】「」“”"《》')
+_MAJOR_RE, _MINOR_RE = re.compile(f"[{_MAJOR}]"), re.compile(f"[{_MAJOR}、。！？!?\n]")
 
 # Year words (年份词). A year followed by 结转 ("2023年结转", "上年度未办结") names where a figure came from.
 _THIS, _OTHER = lexicon.alternation("this_year_words"), lexicon.alternation("other_year_words")
@@ -105,24 +103,21 @@ class Sentence:
     def about_year(self, pos: int, year: int | None) -> bool:
         """Whether the statement at pos talks about the report year (the nearest year word before it)."""
         marks = _marks(self.norm)
-        years, year_ends, part_ends = marks.years, marks.year_ends, marks.part_ends
         # The last year word ending at or before pos decides (one cut by pos is not one); found by
         # bisection, so a paragraph full of years and numbers stays n·log n.
-        i = bisect_right(year_ends, pos)
-        major, compared = marks.major, marks.compared
-        # "较去年回落12.3%，办结…140件": a compared-with year speaks for its own clause only.
-        while i and compared[i - 1] and _delimiter_between(major, years[i - 1][1], pos):
+        i = bisect_right(marks.year_ends, pos)
+        # "较去年回落12.3%，办结…140件": a compared-with year speaks for its own clause only (a major
+        # delimiter between it and pos).
+        clause = bisect_left(marks.major, pos)
+        while i and marks.years[i - 1][3] and bisect_left(marks.major, marks.years[i - 1][1]) < clause:
             i -= 1
-        verdict, last_end = True, 0
-        if i:
-            start, last_end, says = years[i - 1]
+        if not i:
+            verdict, last_end = True, 0
+        else:  # listed years are resolved in _marks (says False)
+            start, last_end, says, _ = marks.years[i - 1]
             verdict = says if says is not None else (year is not None and int(self.norm[start : start + 4]) == year)
-        # Listed years are resolved in _marks (says False).
-        if verdict and part_ends:
-            j = bisect_right(part_ends, last_end)
-            if j < len(part_ends) and part_ends[j] <= pos:
-                return False  # "1至6月收到…": a part of the year
-        return verdict
+        # "1至6月收到…": a part of the year between the year word and pos.
+        return verdict and bisect_right(marks.part_ends, last_end) == bisect_right(marks.part_ends, pos)
 
 
 class _Marks(NamedTuple):
@@ -130,15 +125,20 @@ class _Marks(NamedTuple):
 
     major: list[int]  # major delimiters
     minor: list[int]  # all delimiters
-    years: tuple[tuple[int, int, bool | None], ...]  # start, end, verdict (None: a year number, decided later)
+    # Per year word: start, end, verdict (None: a year number, decided later), what a figure is compared
+    # with ("较去年").
+    years: tuple[tuple[int, int, bool | None, bool], ...]
     year_ends: tuple[int, ...]
     part_ends: tuple[int, ...]  # "1至6月", "上半年"
-    compared: tuple[bool, ...]  # per year word: what a figure is compared with ("较去年")
+
+
+# The year after these is what a figure is compared with ("较去年", "比上年", "与2023年相比", "同比").
+_COMPARED = lexicon.words("compared_with_markers")
 
 
 @lru_cache(maxsize=1024)
 def _marks(norm: str) -> _Marks:
-    years: list[tuple[int, int, bool | None]] = []
+    years: list[tuple[int, int, bool | None, bool]] = []
     prev_end = -1
     for m in _YEAR.finditer(norm):
         says: bool | None
@@ -148,26 +148,16 @@ def _marks(norm: str) -> _Marks:
                 says = False  # one of several years listed together
         else:
             says = bool(m.group("this"))
-        years.append((m.start(), m.end(), says))
+        years.append((m.start(), m.end(), says, norm[max(0, m.start() - 3) : m.start()].rstrip().endswith(_COMPARED)))
         prev_end = m.end() if m.group("y") else -1
     parts = _PART_OF_YEAR.finditer(norm) if "月" in norm or any(w in norm for w in _PARTS) else ()
     return _Marks(
         [m.start() for m in _MAJOR_RE.finditer(norm)],
         [m.start() for m in _MINOR_RE.finditer(norm)],
         tuple(years),
-        tuple(e for _, e, _ in years),
+        tuple(y[1] for y in years),
         tuple(sorted(m.end() for m in parts)),
-        tuple(norm[max(0, a - 3) : a].rstrip().endswith(_COMPARED) for a, _, _ in years),
     )
-
-
-# The year after these is what a figure is compared with ("较去年", "比上年", "与2023年相比", "同比").
-_COMPARED = lexicon.words("compared_with_markers")
-
-
-def _delimiter_between(major: list[int], lo: int, hi: int) -> bool:
-    i = bisect_left(major, lo)
-    return i < len(major) and major[i] < hi
 
 
 @lru_cache(maxsize=256)
