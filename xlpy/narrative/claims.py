@@ -63,7 +63,7 @@ def _carries(norm: str) -> bool:
 def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sentence, bool]]:
     """Each sentence with whether it talks about 政府信息公开申请 (or carries that topic from the one before).
     A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it."""
-    return grammar.on_topic(text, always, _own, _carries, lambda norm: not grammar.SUBUNITS.search(norm))
+    return grammar.on_topic(text, always, _own, _carries, grammar.SUBUNITS.search)
 
 
 def _own(norm: str) -> bool:

@@ -199,17 +199,22 @@ def on_topic(
     always: bool,
     own: Callable[[str], object],
     carries: Callable[[str], object] | None = None,
-    hands_on: Callable[[str], object] | None = None,
+    drops: Callable[[str], object] | None = None,
 ) -> list[tuple[Sentence, bool]]:
-    """Each sentence with whether it is on a topic: by its own words, or carried (when carries accepts it) from
-    the one before, which hands it on when on it by its own words (or when hands_on says so)."""
+    """Each sentence with whether it is on a topic: by its own words, or carried from the one before. Without
+    carries, a sentence on the topic by its own words hands it to the next; with it, a sentence carries the
+    topic when carries accepts it and hands it on in turn, unless drops does."""
     out = []
     handed = always
     for s in sentences(text):
         mine = always or bool(own(s.norm))
-        topical = mine or (handed and (carries is None or bool(carries(s.norm))))
+        if carries is None:
+            out.append((s, mine or handed))
+            handed = mine
+            continue
+        topical = mine or (handed and bool(carries(s.norm)))
         out.append((s, topical))
-        handed = mine if hands_on is None else topical and bool(hands_on(s.norm))
+        handed = topical and not (drops is not None and drops(s.norm))
     return out
 
 

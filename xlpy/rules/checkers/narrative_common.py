@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from xlpy.cell import Cell
@@ -18,6 +19,8 @@ from xlpy.narrative.kinds import Quantity
 from xlpy.rules.context import RuleContext
 from xlpy.rules.expr import fmt  # a number as a clerk writes it (also for narrative.py)
 from xlpy.schema_check import section_of
+
+_section = lru_cache(maxsize=64)(section_of)  # the same few paths in every report
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,7 @@ def _text_fields(ctx: RuleContext, titles: bool) -> tuple[TextField, ...]:
         if isinstance(part, dict):
             slots += [(f"text.overview.parts.{i}.{k}", part.get(k)) for k in ("title", "body") if titles or k == "body"]
     slots += [(f"text.{key}", text.get(key)) for key in ("s2_lead", "s3_lead", "s4_lead", "problems", "other")]
-    return tuple(TextField(p, v, section_of(p)) for p, v in slots if isinstance(v, str) and v.strip())
+    return tuple(TextField(p, v, _section(p)) for p, v in slots if isinstance(v, str) and v.strip())
 
 
 def report_year(ctx: RuleContext) -> int | None:
@@ -67,10 +70,12 @@ def _sum(values: list[Any]) -> int | None:
     return sum(values) if all(type(v) is int for v in values) else None
 
 
+_CASE_HINT = lexicon.pattern("case_hints")
+
+
 def case_fields(ctx: RuleContext) -> tuple[TextField, ...]:
     """The fields that may state a 表四 figure: skipping those naming no case hint saves most of N-5/N-6's time."""
-    hints = lexicon.words("case_hints")
-    return ctx.memoized("case_fields", lambda: tuple(f for f in text_fields(ctx) if any(w in f.text for w in hints)))  # type: ignore[no-any-return]
+    return ctx.memoized("case_fields", lambda: tuple(f for f in text_fields(ctx) if _CASE_HINT.search(f.text)))  # type: ignore[no-any-return]
 
 
 def report_claims(ctx: RuleContext) -> tuple[tuple[TextField, Claim], ...]:
