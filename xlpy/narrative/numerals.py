@@ -51,7 +51,8 @@ _APPROX_BEFORE = lexicon.words("approximation_before")
 _APPROX_BEFORE_CN = lexicon.words("approximation_before_chinese")
 # Fixed expressions that contain a numeral and a unit but state no count.
 _IDIOMS = lexicon.words("numeral_idioms")
-_IDIOMS_LEAD = tuple(i for i in _IDIOMS if i[0] not in _CN)  # matched from the character before the numeral
+# Matched from the character before the numeral: an ordinal ("第三件") and the idioms that begin before it.
+_LEADS = ("第", *(i for i in _IDIOMS if i[0] not in _CN))
 
 
 # Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, and thousands
@@ -123,16 +124,11 @@ def find_numbers(text: str) -> tuple[Number, ...]:
         start, end = m.start(), m.end()
         if (raw := m.group("pct")) is not None:
             if (value := _value(raw)) is not None:
-                approx = _approx_before(t, start, False)
-                out.append(Number(value, end, start, "%", approx, _decimals(raw)))
+                out.append(Number(value, end, start, "%", _approx_before(t, start, False), _decimals(raw)))
             continue
         is_cn = m.group("arabic") is None
         raw = m.group("cn") or m.group("zero") if is_cn else m.group("arabic").replace(",", "")
-        if is_cn and (
-            t[start - 1 : start] == "第"
-            or t.startswith(_IDIOMS, start)
-            or t.startswith(_IDIOMS_LEAD, max(0, start - 1))
-        ):
+        if is_cn and (t.startswith(_IDIOMS, start) or t.startswith(_LEADS, max(0, start - 1))):
             continue  # an ordinal ("第三件"), or an idiom ("一件事")
         if not is_cn and start > 0 and t[start - 1].isascii() and t[start - 1].isalnum():
             continue  # part of a code such as "G20"
