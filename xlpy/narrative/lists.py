@@ -7,7 +7,6 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import chain
 
 from xlpy.narrative import grammar, lexicon
 from xlpy.narrative.numerals import Number
@@ -20,7 +19,7 @@ _MARKER_HINT = lexicon.pattern("list_marker_hints")  # every marker contains one
 # "共公布政府信息2599条，（其中机构职能类信息25条，…）": a list that is itself the parenthesised aside.
 _ASIDES = lexicon.alternation("list_aside_markers")
 _ASIDE = re.compile(f"[（(](?={_ASIDES})")
-_ITEM_SEP = re.compile("[、，,；;]")
+_ITEM_SEP = re.compile("[、，,；;]|\\Z")  # \Z: the sentence's end closes the last item
 _RANK = {"、": 0, "，": 1, ",": 1, "；": 2, ";": 2}  # a list is joined by one of these; a stronger one ends it
 _LABEL = re.compile(r"[\u4e00-\u9fff]")
 # Channels overlap (one item is posted on the site and on WeChat; one applicant writes twice): lists by
@@ -95,24 +94,16 @@ def _items(blanked: str, pos: int, numbers: list[Number], unit: str | None) -> l
     items: list[tuple[str, Number]] = []
     rank: int | None = None  # the list's separator: the first item's
     begin = pos
-    for end, sep in chain(((x.start(), x.group()) for x in _ITEM_SEP.finditer(blanked, pos)), [(len(blanked), "。")]):
+    for end, sep in ((x.start(), x.group()) for x in _ITEM_SEP.finditer(blanked, pos)):
         inside = numbers[bisect_left(starts, begin) : bisect_left(starts, end)]
         if not inside and sep == "、" and rank:
             continue  # "、" inside an item label of a "，" list: one item
         n = inside[0] if len(inside) == 1 else None
         label = _CONNECTIVE.sub("", blanked[begin : n.num_start]).strip() if n is not None else ""
-        each = any(w in label for w in _EACH)
-        if (
-            n is None
-            or n.unit != unit
-            or n.approx
-            or blanked[n.end : end].strip(" 。")
-            or each
-            or not _LABEL.search(label)
-            or _MARKER.search(label)
-        ):
-            if n is not None and each:
-                return None  # "预算、决算各 1 条": the items cannot be added up
+        if any(w in label for w in _EACH):
+            return None  # "预算、决算各 1 条": the items cannot be added up
+        named = _LABEL.search(label) is not None and _MARKER.search(label) is None  # words, and not a new list
+        if n is None or n.unit != unit or n.approx or blanked[n.end : end].strip(" 。") or not named:
             if rank is not None and _irregular(blanked, begin, rank, numbers, unit):
                 return None  # the list goes on irregularly ("A 3 条、B、C 2 条…"): no safe sum
             break

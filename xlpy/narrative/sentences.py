@@ -79,11 +79,9 @@ class Sentence:
 
     def after(self, n: Number) -> str:
         """The words after n up to the next delimiter or number."""
-        hi = self.clause_end(n.end)
         i = bisect_left(self.starts, n.end)
-        if i < len(self.starts):
-            hi = min(hi, self.starts[i])
-        return self.norm[n.end : hi]
+        following = self.starts[i] if i < len(self.starts) else len(self.norm)
+        return self.norm[n.end : min(self.clause_end(n.end), following)]
 
     def fragment(self, n: Number) -> str:
         """The clause around n as written, for quoting in a message."""
