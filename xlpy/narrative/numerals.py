@@ -13,14 +13,11 @@ from xlpy.narrative import lexicon
 # NFKC is not used on purpose: it would also turn "，" into "," and "（" into "(".
 _WIDTH = str.maketrans("０１２３４５６７８９％．\u3000\u00a0", "0123456789%.  ")
 
-CN_DIGITS = {
-    **{ch: i for i, ch in enumerate("零一二三四五六七八九")},
-    **{ch: i + 1 for i, ch in enumerate("壹贰叁肆伍陆柒捌玖")},  # 大写 (financial) numerals
-    "〇": 0,
-    "两": 2,
-}
-CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-CN_BIG = {"万": 10_000, "亿": 100_000_000}
+# Chinese numeral characters (lexicon): each of the n-th word's characters is n (零〇, 一壹 …; 大写 numerals
+# are the same digits), 10ⁿ⁺¹ (十拾, 百佰, 千仟) or 10000ⁿ⁺¹ (万, 亿).
+CN_DIGITS = {ch: n for n, chars in enumerate(lexicon.words("numeral_digits")) for ch in chars}
+CN_SMALL = {ch: 10 ** (n + 1) for n, chars in enumerate(lexicon.words("numeral_small_units")) for ch in chars}
+CN_BIG = {ch: 10_000 ** (n + 1) for n, chars in enumerate(lexicon.words("numeral_big_units")) for ch in chars}
 _CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
 
 # Counting units of the reports, and the units of money and shares (longest first so "人次" is not read as "人").
