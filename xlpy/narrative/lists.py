@@ -62,8 +62,7 @@ def _lists_in(s: Sentence) -> tuple[ItemList, ...]:
     blanked = parens(s.norm).blanked  # numbers and markers inside （…） are asides
     views = [(blanked, m) for m in _MARKER.finditer(blanked)]
     for m in _ASIDE.finditer(s.norm):
-        close = parens(s.norm).closing.get(m.start())
-        if close is None:
+        if (close := parens(s.norm).closing.get(m.start())) is None:
             continue
         # Only this aside is read: its parentheses become spaces, everything after it is blanked.
         view = blanked[: m.start()] + " " + s.norm[m.start() + 1 : close] + " " * (len(s.norm) - close)

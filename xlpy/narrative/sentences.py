@@ -38,28 +38,22 @@ _PART_OF_YEAR = re.compile(
 # Not frozen: a frozen dataclass's __init__ goes through object.__setattr__ per field, and thousands
 # are built per report. Treat as immutable. Equal and hashed by its words, which decide what a reader finds
 # in it (per_sentence).
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, unsafe_hash=True)
 class Sentence:
     """One sentence of a text field, with its numbers."""
 
     text: str  # as written
-    norm: str  # full-width digits normalised (same length)
-    start: int  # offset in the paragraph
-    numbers: tuple[Number, ...]
+    norm: str = field(compare=False)  # full-width digits normalised (same length)
+    start: int = field(compare=False)  # offset in the paragraph
+    numbers: tuple[Number, ...] = field(compare=False)
     # Where each number starts and ends, in order: neighbours are found by bisection, so a long
     # paragraph full of numbers costs n·log n, not n² (a 26,000-character cell took 18 s before).
-    starts: tuple[int, ...] = field(init=False)
-    ends: tuple[int, ...] = field(init=False)
+    starts: tuple[int, ...] = field(init=False, compare=False)
+    ends: tuple[int, ...] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         self.starts = tuple(m.num_start for m in self.numbers)
         self.ends = tuple(m.end for m in self.numbers)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sentence) and self.text == other.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
 
     def clause_start(self, pos: int) -> int:
         """Offset after the last major delimiter before pos."""
