@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -82,16 +84,39 @@ def test_a_stuck_job_kills_only_its_own_worker() -> None:
     assert len(after) == 2 and len(before & after) == 1  # the other one is new
 
 
-def test_a_client_that_leaves_the_queue_does_not_take_a_worker_with_it() -> None:
+def _work_until(gate: str) -> int:
+    """A conversion that ends when the test says so (the file `gate` appears), not after a fixed while."""
+    deadline = time.monotonic() + 60
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until `condition` holds (at most 60 s): the pool's state, not a guessed delay."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "the pool never got there"
+        await asyncio.sleep(0.01)
+
+
+def test_a_client_that_leaves_the_queue_does_not_take_a_worker_with_it(tmp_path: Path) -> None:
+    gate = str(tmp_path / "gate")
+
     async def scenario() -> tuple[int, list[int]]:
-        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=10))
+        conversions = Conversions(Settings(max_conversions=1, time_limit_seconds=60))
         try:
             conversions.warm()
-            first = asyncio.ensure_future(conversions.run(_work, 0.5))
-            await asyncio.sleep(0.1)
+            pool = conversions.workers
+            assert pool is not None
+            first = asyncio.ensure_future(conversions.run(_work_until, gate))
+            await _until(lambda: not pool.idle)  # the first job holds the only worker
             queued = asyncio.ensure_future(conversions.run(_work, 0.1))
-            await asyncio.sleep(0.1)
+            await _until(lambda: len(pool.waiting) == 1)  # the second waits in the queue for it
             queued.cancel()  # the client disconnected while waiting for the only worker
+            await asyncio.gather(queued, return_exceptions=True)
+            assert queued.cancelled()
+            Path(gate).touch()  # now the first job ends, and its worker is free again
             answered = await first
             return answered, [await conversions.run(_work, 0.01) for _ in range(3)]
         finally:

@@ -34,7 +34,11 @@ from xlpy.zip_limits import DEFAULT_LIMITS
 
 pytestmark = pytest.mark.slow
 
-DURATION_S = 25  # the clients stop sending after this; answers in flight are awaited
+DURATION_S = 25  # the clients send for at least this long; answers in flight are awaited
+# … and on until what the test counts has happened (INNOCENT_MIN answered, an overrun, every hostile
+# kind): a loaded machine answers fewer requests in 25 s, and the counts must not depend on its speed.
+# Past GIVE_UP_S they stop regardless, and the counts fail the test.
+INNOCENT_MIN, GIVE_UP_S = 20, 180
 TIME_LIMIT_S = 2
 SLOTS = 4
 INNOCENT_CLIENTS, HOSTILE_CLIENTS = 4, 2
@@ -103,7 +107,16 @@ async def _clients(url: str, seen: Counter[tuple[str, int]], bad: list[str]) -> 
     slow = _slow_workbook()
     hostile = [("zip bomb", zip_bomb(), {413}), ("lying directory", _lying_directory(), {413, 422})]
     hostile.append(("garbage", "这不是工作簿".encode() * 500, {422}))
-    stop_at = time.monotonic() + DURATION_S
+    started = time.monotonic()
+
+    def sending() -> bool:
+        now = time.monotonic() - started
+        counted = (
+            seen[("innocent", 200)] >= INNOCENT_MIN
+            and seen[("overrun", 504)] >= 1
+            and all(any(label == kind for label, _ in seen) for kind, _, _ in hostile)
+        )
+        return now < GIVE_UP_S and (now < DURATION_S or not counted)
 
     async def send(client: httpx.AsyncClient, label: str, path: str, files: dict[str, Any], **form: str) -> int:
         try:
@@ -123,14 +136,14 @@ async def _clients(url: str, seen: Counter[tuple[str, int]], bad: list[str]) -> 
         return r.status_code
 
     async def clerk(client: httpx.AsyncClient) -> None:
-        while time.monotonic() < stop_at:
+        while sending():
             status = await send(client, "innocent", "/api/validate", {"file": ("年报.xlsx", innocent, XLSX)})
             if status != 200:
                 bad.append(f"innocent: {status}")
 
     async def attacker(client: httpx.AsyncClient, offset: int) -> None:
         i = offset
-        while time.monotonic() < stop_at:
+        while sending():
             label, data, ok = hostile[i % len(hostile)]
             i += 1
             status = await send(client, label, "/api/validate", {"file": ("x.xlsx", data, XLSX)})
@@ -139,7 +152,7 @@ async def _clients(url: str, seen: Counter[tuple[str, int]], bad: list[str]) -> 
 
     async def overrunner(client: httpx.AsyncClient) -> None:
         files = {"file": ("大.xlsx", slow, XLSX), "last_year": ("去年.xlsx", slow, XLSX)}
-        while time.monotonic() < stop_at:
+        while sending():
             status = await send(client, "overrun", "/api/render", files, format="docx", draft="true")
             if status not in (200, 504):
                 bad.append(f"overrun: {status}")
@@ -168,7 +181,7 @@ def test_overruns_and_hostile_inputs_never_fail_an_innocent_request(server: Any)
     summary = dict(sorted(seen.items()))
     assert not bad, (bad[:10], summary)
     assert seen[("overrun", 504)] >= 1, summary  # the test did provoke overruns
-    assert seen[("innocent", 200)] >= 20, summary
+    assert seen[("innocent", 200)] >= INNOCENT_MIN, summary
     assert all(seen[(label, s)] == 0 for label, s in seen if label == "innocent" and s != 200)
     assert {label for label, _ in seen} >= {"zip bomb", "lying directory", "garbage"}
     assert 0 < sampler.peak <= RSS_PEAK_MB, f"server process tree peaked at {sampler.peak:.0f} MB"
