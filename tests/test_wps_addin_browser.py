@@ -125,15 +125,17 @@ def browser() -> Iterator[Any]:
 
 
 def open_addin(
-    browser: Any, server: str, payload: dict[str, Any], answer: str = ""
+    browser: Any, server: str, payload: dict[str, Any], answer: str = "", missing: str = ""
 ) -> tuple[Any, Any, list[str], list[str]]:
     """The add-in page as WPS opens it, the fake ET installed first; returns the message boxes shown
-    (a prompt is answered with `answer`)."""
+    (a prompt is answered with `answer`). A URL ending in `missing` gets a 404, as a stale deployment would."""
     context = browser.new_context()
     refused: list[str] = []
 
     def route(r: Any) -> None:
-        if r.request.url.startswith(server):
+        if missing and r.request.url.endswith(missing):
+            r.fulfill(status=404, body="")
+        elif r.request.url.startswith(server):
             r.continue_()
         else:
             refused.append(r.request.url)
@@ -254,6 +256,18 @@ def test_the_servers_json_error_is_shown_with_its_details(browser: Any, server: 
             "**/xlwings/**", lambda r: r.fulfill(status=502, content_type="text/html", body="<h1>Bad Gateway</h1>")
         )
         assert press(page, boxes, "btnValidate") == "出错了\n\n服务器返回错误（502）"
+    finally:
+        context.close()
+
+
+def test_without_the_shared_request_file_the_clerk_is_told(browser: Any, server: str) -> None:
+    """xlpy_request.js comes from ../addin/: should it not load, the buttons say so in Chinese, no script error."""
+    context, page, boxes, _ = open_addin(
+        browser, server, example_payload("beigou", "Office.js"), missing="/addin/xlpy_request.js"
+    )
+    try:
+        box = press(page, boxes, "btnValidate")
+        assert box.startswith("出错了") and "未能加载 xlpy_request.js" in box
     finally:
         context.close()
 

@@ -18,6 +18,7 @@
   // The server calls, the error shape and the outcome wording, shared with the Office.js task pane
   // (index.html loads ../addin/xlpy_request.js first).
   var REQUEST = root.XLPY_REQUEST;
+  var INCOMPLETE = "加载项文件不完整（未能加载 xlpy_request.js）：请重新启动 WPS；如仍出现，请联系管理员。";
   var SKIP_VALUES = ["报告正文", "校验结果"]; // tool-owned sheets: never needed by the server
 
   function app() {
@@ -188,6 +189,7 @@
 
   // Run one script: callback(outcome) with {kind: ok|refused|error, title, message}.
   function runScript(name, callback) {
+    if (!REQUEST) return callback({ kind: "error", title: "出错了", message: INCOMPLETE });
     var payload;
     try {
       payload = readBook();
@@ -210,7 +212,7 @@
   X.readBook = readBook;
   X.applyActions = applyActions;
   X.runScript = runScript;
-  X.setToken = REQUEST.setToken;
-  X.token = REQUEST.token;
+  X.setToken = function (value) { if (REQUEST) REQUEST.setToken(value); };
+  X.token = function () { return REQUEST ? REQUEST.token() : ""; };
   X.actions = Object.keys(ACTIONS);
 })(window);
