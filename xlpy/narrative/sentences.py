@@ -100,13 +100,13 @@ class Sentence:
         i = bisect_right(marks.year_ends, pos)
         # "较去年回落12.3%，办结…140件": a compared-with year speaks for its own clause only (a major
         # delimiter between it and pos).
-        clause = bisect_left(marks.major, pos)
-        while i and marks.years[i - 1][3] and bisect_left(marks.major, marks.years[i - 1][1]) < clause:
+        major, years = marks.major, marks.years
+        while i and years[i - 1][3] and bisect_left(major, years[i - 1][1]) < bisect_left(major, pos):
             i -= 1
         if not i:
             verdict, last_end = True, 0
         else:  # listed years are resolved in _marks (says False)
-            start, last_end, says, _ = marks.years[i - 1]
+            start, last_end, says, _ = years[i - 1]
             verdict = says if says is not None else (year is not None and int(self.norm[start : start + 4]) == year)
         # "1至6月收到…": a part of the year between the year word and pos.
         return verdict and bisect_right(marks.part_ends, last_end) == bisect_right(marks.part_ends, pos)
@@ -133,13 +133,9 @@ def _marks(norm: str) -> _Marks:
     years: list[tuple[int, int, bool | None, bool]] = []
     prev_end = -1
     for m in _YEAR.finditer(norm):
-        says: bool | None
-        if m.group("y"):
-            says = None
-            if prev_end >= 0 and _YEAR_LIST.match(norm, prev_end, m.start()):
-                says = False  # one of several years listed together
-        else:
-            says = bool(m.group("this"))
+        # A year number is decided by the caller (None), unless it is one of several years listed together.
+        listed = prev_end >= 0 and _YEAR_LIST.match(norm, prev_end, m.start()) is not None
+        says = (False if listed else None) if m.group("y") else bool(m.group("this"))
         years.append((m.start(), m.end(), says, norm[max(0, m.start() - 3) : m.start()].rstrip().endswith(_COMPARED)))
         prev_end = m.end() if m.group("y") else -1
     parts = _PART_OF_YEAR.finditer(norm) if "月" in norm or any(w in norm for w in _PARTS) else ()
