@@ -158,6 +158,7 @@ def test_manifest_public_url_setting(client: TestClient, monkeypatch: pytest.Mon
         ("taskpane.html", "text/html"),
         ("taskpane.js", "text/javascript"),
         ("xlpy_request.js", "text/javascript"),
+        ("xlpy_cells.js", "text/javascript"),
         ("commands.html", "text/html"),
         ("taskpane.css", "text/css"),
         ("icon-32.png", "image/png"),
@@ -180,13 +181,13 @@ def test_only_office_js_is_external() -> None:
 
     addin = Path(__file__).resolve().parents[1] / "workbook" / "addin"
     for page, scripts in (
-        ("taskpane.html", ["xlpy_request.js", "taskpane.js"]),
-        ("commands.html", ["xlpy_request.js", "taskpane.js"]),
+        ("taskpane.html", ["xlpy_request.js", "xlpy_cells.js", "taskpane.js"]),
+        ("commands.html", ["xlpy_request.js", "xlpy_cells.js", "taskpane.js"]),
         ("outcome.html", ["outcome.js"]),
     ):
         srcs = re.findall(r'<script src="([^"]+)"', (addin / page).read_text(encoding="utf-8"))
         assert srcs == ["https://appsforoffice.microsoft.com/lib/1/hosted/office.js", *scripts]
-    for script in ("taskpane.js", "outcome.js", "xlpy_request.js"):
+    for script in ("taskpane.js", "outcome.js", "xlpy_request.js", "xlpy_cells.js"):
         js = (addin / script).read_text(encoding="utf-8")
         assert "innerHTML" not in js and "http://" not in js and "https://" not in js
 

@@ -267,7 +267,7 @@ def test_without_the_shared_request_file_the_clerk_is_told(browser: Any, server:
     )
     try:
         box = press(page, boxes, "btnValidate")
-        assert box.startswith("出错了") and "未能加载 xlpy_request.js" in box
+        assert box.startswith("出错了") and "加载项文件不完整" in box
     finally:
         context.close()
 

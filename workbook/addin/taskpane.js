@@ -2,7 +2,7 @@
  * remote-protocol payload, POSTs it to the xlpy server, and replays the returned actions.
  * ES5 only (Office 2016/2019 host add-ins in Internet Explorer 11): no build step, no dependency
  * besides Office.js, whose Promise is used where the webview has none, and xlpy_request.js (the
- * server calls, loaded before this file). A test parses this file
+ * server calls) and xlpy_cells.js (A1 addresses), loaded before this file. A test parses this file
  * with acorn at ecmaVersion 5. */
 (function (root) {
   "use strict";
@@ -10,6 +10,7 @@
   var XLPY = (root.XLPY = root.XLPY || {});
   // The server calls, the error shape and the outcome wording, shared with the WPS add-in (loaded first).
   var REQUEST = root.XLPY_REQUEST;
+  var CELLS = root.XLPY_CELLS; // A1 addresses, shared with the WPS add-in too (loaded first)
   var OUTCOME_KEY = "xlpy.outcome";
   var OFFICE_JS_HOST = "appsforoffice.microsoft.com"; // where every Office host's pages load Office.js
   // Tool-owned sheets: their values are never needed by the server, so they are not sent.
@@ -54,8 +55,8 @@
         "本电脑无法访问该地址（政务内网常见）。请联系管理员放通该地址或在 xlpy 服务器上托管 Office.js，" +
         "或改用上传页面、宏工作簿（.xlsm）。";
     }
-    if (!REQUEST) {
-      return "加载项文件不完整（未能加载 xlpy_request.js）：请关闭并重新打开加载项；如仍出现，请联系管理员。";
+    if (!REQUEST || !CELLS) {
+      return "加载项文件不完整（未能加载 xlpy_request.js 或 xlpy_cells.js）：请关闭并重新打开加载项；如仍出现，请联系管理员。";
     }
     if (!root.JSON || !root.XMLHttpRequest || !Array.prototype.forEach || !PromiseClass()) {
       return "此 Office 内置的浏览器版本过旧，无法运行本加载项（至少需要 Internet Explorer 11）。" +
@@ -72,33 +73,7 @@
     return "";
   }
 
-  // --- addresses --------------------------------------------------------------------------
-  function colLetter(n) {
-    var s = "";
-    while (n > 0) {
-      var m = (n - 1) % 26;
-      s = String.fromCharCode(65 + m) + s;
-      n = Math.floor((n - 1) / 26);
-    }
-    return s;
-  }
-
-  // "'表三'!$D$7" or "=表三!D7" -> {sheet: "表三", address: "D7"}; null for anything else.
-  function parseRef(text) {
-    if (typeof text !== "string") return null;
-    var t = text.replace(/^\s+|\s+$/g, "");
-    if (t.charAt(0) === "=") t = t.slice(1);
-    var bang = t.lastIndexOf("!");
-    if (bang < 1) return null;
-    var sheet = t.slice(0, bang);
-    var address = t.slice(bang + 1).replace(/\$/g, "").toUpperCase();
-    if (sheet.charAt(0) === "'" && sheet.charAt(sheet.length - 1) === "'") {
-      sheet = sheet.slice(1, -1).replace(/''/g, "'");
-    }
-    if (!/^[A-Z]{1,3}\d+(:[A-Z]{1,3}\d+)?$/.test(address)) return null;
-    return { sheet: sheet, address: address };
-  }
-
+  // --- addresses (column letters and name references: xlpy_cells.js) ------------------------
   function lastCell(address) {
     // "表三!A1:H30" -> "H30"
     var part = address.slice(address.lastIndexOf("!") + 1);
@@ -179,7 +154,7 @@
     var payloadNames = [];
     s.names.items.forEach(function (n) {
       if (n.type !== "Range") return;
-      var ref = parseRef(n.value);
+      var ref = CELLS.parseRef(n.value);
       if (!ref || order.indexOf(ref.sheet) < 0 || ref.address.indexOf(":") >= 0) return;
       payloadNames.push({
         name: n.name, sheet_index: order.indexOf(ref.sheet), address: ref.address,
@@ -213,8 +188,8 @@
     if (supports("byIndexes")) {
       return ws.getRangeByIndexes(a.start_row, a.start_column, a.row_count, a.column_count);
     }
-    var first = colLetter(a.start_column + 1) + (a.start_row + 1);
-    var last = colLetter(a.start_column + a.column_count) + (a.start_row + a.row_count);
+    var first = CELLS.a1(a.start_row + 1, a.start_column + 1);
+    var last = CELLS.a1(a.start_row + a.row_count, a.start_column + a.column_count);
     return ws.getRange(first === last ? first : first + ":" + last);
   }
 
@@ -356,7 +331,7 @@
   }
 
   function jumpTo(ref) {
-    var target = parseRef(ref);
+    var target = CELLS.parseRef(ref);
     if (!target) return resolved(null);
     return root.Excel.run(function (context) {
       var ws = context.workbook.worksheets.getItem(target.sheet);
@@ -540,7 +515,7 @@
     };
   }
 
-  XLPY.parseRef = parseRef;
+  XLPY.parseRef = CELLS && CELLS.parseRef;
   XLPY.readBook = readBook;
   XLPY.applyActions = applyActions;
   XLPY.runScript = runScript;

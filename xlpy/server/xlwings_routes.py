@@ -42,6 +42,7 @@ STATIC = {  # file name -> media type (nothing else under workbook/addin/ is ser
     "taskpane.html": "text/html; charset=utf-8",
     "taskpane.js": "text/javascript; charset=utf-8",
     "xlpy_request.js": "text/javascript; charset=utf-8",  # the WPS add-in loads it from here too
+    "xlpy_cells.js": "text/javascript; charset=utf-8",  # likewise
     "taskpane.css": "text/css; charset=utf-8",
     "commands.html": "text/html; charset=utf-8",
     "outcome.html": "text/html; charset=utf-8",

@@ -18,7 +18,8 @@
   // The server calls, the error shape and the outcome wording, shared with the Office.js task pane
   // (index.html loads ../addin/xlpy_request.js first).
   var REQUEST = root.XLPY_REQUEST;
-  var INCOMPLETE = "加载项文件不完整（未能加载 xlpy_request.js）：请重新启动 WPS；如仍出现，请联系管理员。";
+  var CELLS = root.XLPY_CELLS; // A1 addresses, shared likewise (../addin/xlpy_cells.js)
+  var INCOMPLETE = "加载项文件不完整（未能加载 xlpy_request.js 或 xlpy_cells.js）：请重新启动 WPS；如仍出现，请联系管理员。";
   var SKIP_VALUES = ["报告正文", "校验结果"]; // tool-owned sheets: never needed by the server
 
   function app() {
@@ -33,32 +34,8 @@
     return wb;
   }
 
-  // --- addresses -----------------------------------------------------------------------------
-  function colLetter(n) {
-    var s = "";
-    while (n > 0) {
-      var m = (n - 1) % 26;
-      s = String.fromCharCode(65 + m) + s;
-      n = Math.floor((n - 1) / 26);
-    }
-    return s;
-  }
-
-  function a1(row, col) { return colLetter(col) + row; } // 1-based
-
-  // "='表三'!$D$7" -> {sheet, address}; null for anything else (ranges, constants, formulas).
-  function parseRef(text) {
-    if (typeof text !== "string") return null;
-    var t = text.replace(/^\s+|\s+$/g, "");
-    if (t.charAt(0) === "=") t = t.slice(1);
-    var bang = t.lastIndexOf("!");
-    if (bang < 1) return null;
-    var sheet = t.slice(0, bang);
-    var address = t.slice(bang + 1).replace(/\$/g, "").toUpperCase();
-    if (sheet.charAt(0) === "'" && sheet.charAt(sheet.length - 1) === "'") sheet = sheet.slice(1, -1).replace(/''/g, "'");
-    if (!/^[A-Z]{1,3}\d+$/.test(address)) return null;
-    return { sheet: sheet, address: address };
-  }
+  // --- addresses: xlpy_cells.js (the Office.js pane's too) -------------------------------------
+  function a1(row, col) { return CELLS.a1(row, col); } // 1-based
 
   // --- reading the workbook --------------------------------------------------------------------
   function sheetsOf(wb) {
@@ -90,8 +67,8 @@
     var names = [];
     for (var i = 1; i <= wb.Names.Count; i++) {
       var n = wb.Names.Item(i);
-      var ref = parseRef(n.RefersTo);
-      if (!ref || order.indexOf(ref.sheet) < 0) continue;
+      var ref = CELLS.parseRef(n.RefersTo);
+      if (!ref || order.indexOf(ref.sheet) < 0 || ref.address.indexOf(":") >= 0) continue; // one cell each
       names.push({
         name: n.Name, sheet_index: order.indexOf(ref.sheet), address: ref.address,
         book_scope: true, scope_sheet_name: null, scope_sheet_index: null
@@ -189,7 +166,7 @@
 
   // Run one script: callback(outcome) with {kind: ok|refused|error, title, message}.
   function runScript(name, callback) {
-    if (!REQUEST) return callback({ kind: "error", title: "出错了", message: INCOMPLETE });
+    if (!REQUEST || !CELLS) return callback({ kind: "error", title: "出错了", message: INCOMPLETE });
     var payload;
     try {
       payload = readBook();
