@@ -94,18 +94,17 @@ def parse_chinese(s: str) -> int | None:
     last_small = 10**9
     for ch in s:
         if ch in CN_DIGITS:
-            if digit not in (None, 0):
+            if digit:
                 return None  # "三五" inside a unit-numeral
             digit = CN_DIGITS[ch]
-        elif ch in CN_SMALL:
-            mult = CN_SMALL[ch]
+        elif (mult := CN_SMALL.get(ch)) is not None:
             if mult >= last_small:
                 return None  # "十百"
             section += (1 if digit is None else digit) * mult
             digit, last_small = None, mult
+        elif section == 0 and not digit:
+            return None  # "万" with no number before it
         else:
-            if section == 0 and not digit:
-                return None
             total += (section + (digit or 0)) * CN_BIG[ch]
             section, digit, last_small = 0, None, 10**9
     return total + section + (digit or 0)
