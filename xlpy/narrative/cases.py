@@ -45,16 +45,11 @@ def _mentions_cases(text: str) -> bool:
     return "复议" in text or "诉" in text
 
 
-def _disclosure(text: str, always: bool) -> list[tuple[Sentence, bool]]:
-    """Each sentence with whether it or the one before names 政府信息公开."""
-    return grammar.on_topic(text, always, _DISCLOSURE.search)
-
-
 def _topical(text: str, always: bool) -> list[tuple[Sentence, bool]]:
     """Sentences about 政府信息公开 review/litigation (this sentence or the one before names 信息公开)."""
     return [
         (s, info and _mentions_cases(s.norm) and bool(_topic_words(s.norm) or "败诉" in s.norm))
-        for s, info in _disclosure(text, always)
+        for s, info in grammar.on_topic(text, always, _DISCLOSURE.search)
     ]
 
 
@@ -111,13 +106,10 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
     last_start, _, topic = topics[-1]
     if _REVIEWER.search(s.norm[:last_start][-6:]):
         return None
+    # 行政诉讼 named beside one of its two kinds (直接起诉, 复议后起诉): the result may be the other's too.
     found = {t[2] for t in topics}
-    also: tuple[str, ...] = ()
-    if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in found:
-        also = (LITIGATION,)
-    elif topic == LITIGATION and found & {DIRECT, AFTER_REVIEW}:
-        also = tuple(sorted(found & {DIRECT, AFTER_REVIEW}))
-    return topic, group, also
+    also = tuple(sorted(found & {DIRECT, AFTER_REVIEW})) if topic == LITIGATION else ()
+    return topic, group, (LITIGATION,) if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in found else also
 
 
 @lru_cache(maxsize=1024)
@@ -135,10 +127,8 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
     topical = _topical(text, always)
     for i, (s, is_topical) in enumerate(topical):
         found = list(_OUTCOME.finditer(s.norm))
-        if not found:
-            continue
-        if _REVIEWING_BODY.search(s.norm):
-            continue  # the reviewing body's or the court's view, not this agency's cases
+        if not found or _REVIEWING_BODY.search(s.norm):
+            continue  # no outcome words, or the reviewing body's or the court's view, not this agency's cases
         after_topical = i > 0 and topical[i - 1][1]  # the sentence before names the cases
         topics = _topics_of(s.norm) or (_topics_of(topical[i - 1][0].norm) if after_topical else ())
         if not (is_topical or after_topical) or not topics:

@@ -153,11 +153,9 @@ def _pct_kind(s: Sentence, n: Number, by_number: dict[int, str]) -> tuple[str | 
     before = s.before(n)
     if grammar.COMPARE.search(_SHARE_NOUNS.sub("", before)):  # the 比 of 比例/占比 is not a comparison
         return None, None
-    m = _PCT_NAMED.search(before)
-    if m and grammar.joined(before[: m.start()], "s3", ("outcome",)):
-        return None, None  # the share of several outcomes together
-    if m:
-        return PERCENT + _OUTCOMES[m.group("outcome")], None
+    if m := _PCT_NAMED.search(before):  # none when it is the share of several outcomes together
+        several = grammar.joined(before[: m.start()], "s3", ("outcome",))
+        return None if several else PERCENT + _OUTCOMES[m["outcome"]], None
     if not _SHARE_OF.fullmatch(before.strip()):
         return None, None
     # "予以公开1362件，占44.66%": the share of the count stated just before.

@@ -208,13 +208,9 @@ def on_topic(
     handed = always
     for s in sentences(text):
         mine = always or bool(own(s.norm))
-        if carries is None:
-            out.append((s, mine or handed))
-            handed = mine
-            continue
-        topical = mine or (handed and bool(carries(s.norm)))
+        topical = mine or (handed and (carries is None or bool(carries(s.norm))))
         out.append((s, topical))
-        handed = topical and not (drops is not None and drops(s.norm))
+        handed = (mine if carries is None else topical) and not (drops is not None and drops(s.norm))
     return out
 
 
@@ -242,18 +238,14 @@ def _roll_up_marks(norm: str) -> tuple[int, int]:
     """Where the first "各部门…" ends and the last "其中本级…" starts, found once per sentence: searching
     from each number to the sentence's ends cost n² on a long unpunctuated paragraph."""
     first = SUBUNITS.search(norm)
-    last = -1
-    for m in _OWN_SHARE.finditer(norm):
-        last = m.start()
+    last = max((m.start() for m in _OWN_SHARE.finditer(norm)), default=-1)
     return (first.end() if first else len(norm) + 1), last
 
 
 def read(s: Sentence, n: Number, family: str, before: str | None = None) -> Reading | None:
     """The last trigger of the family before n in its clause (None when none names it)."""
     before = s.before(n) if before is None else before
-    found = None
-    for found in triggers(family).finditer(before):  # noqa: B007 (the last one is wanted)
-        continue
+    found = max(triggers(family).finditer(before), key=re.Match.start, default=None)  # matches run left to right
     if found is None:
         return None
     return Reading(found.lastgroup or "", found.group(), before[: found.start()], found.start())
