@@ -52,7 +52,7 @@ def shares(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             yield f
     for field, total, parts in _breakdowns(ctx):
         if sum(parts) != total.value:  # the same check as N-9's lists, on the six outcomes
-            yield sum_finding(ctx, rule, field, rule.messages["breakdown"], total.fragment, parts, total.value)
+            yield sum_finding(ctx, rule, field, rule.messages["breakdown"], total.fragment, parts, total.number)
 
 
 def _breakdowns(ctx: RuleContext) -> Iterator[tuple[TextField, cl.Claim, list[Decimal]]]:

@@ -10,6 +10,7 @@ from xlpy.model import Finding
 from xlpy.narrative import kinds
 from xlpy.narrative.grammar import Claim
 from xlpy.narrative.lists import item_lists
+from xlpy.narrative.numerals import Number
 from xlpy.rules.checkers.narrative_common import TextField, compare, exact, finding, fmt, table_value, text_fields
 from xlpy.rules.context import RuleContext, checker
 
@@ -25,30 +26,23 @@ def lists(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
             if items == total or (items < total and not (lst.complete and items * 2 >= total)):
                 continue
             values = [n.value for _, n in lst.items]
-            yield sum_finding(ctx, rule, field, rule.message, lst.fragment, values, total, lst.total.unit or "")
+            yield sum_finding(ctx, rule, field, rule.message, lst.fragment, values, lst.total)
 
 
 def sum_finding(
-    ctx: RuleContext,
-    rule: Any,
-    field: TextField,
-    message: str,
-    fragment: str,
-    parts: list[Decimal],
-    total: Decimal,
-    unit: str = "",
+    ctx: RuleContext, rule: Any, field: TextField, message: str, fragment: str, parts: list[Decimal], total: Number
 ) -> Finding:
     """Items stated in the text that do not add up to the total it states (N-9's lists, N-4's six outcomes)."""
-    items = sum(parts, Decimal(0))
+    items, value = sum(parts, Decimal(0)), total.value
     text = message.format(
         fragment=fragment,
         listed=" + ".join(fmt(v) for v in parts),
         items=fmt(items),
-        unit=unit,
-        total=fmt(total),
-        diff=fmt(items - total),
+        unit=total.unit or "",
+        total=fmt(value),
+        diff=fmt(items - value),
     )
-    return finding(ctx, rule, field, text, lhs=exact(items), rhs=exact(total), diff=exact(items - total))
+    return finding(ctx, rule, field, text, lhs=exact(items), rhs=exact(value), diff=exact(items - value))
 
 
 @checker("N-10")
