@@ -78,15 +78,13 @@ def _share(
     count = table_value(ctx, outcome.paths)
     dens = [table_value(ctx, q.paths) for q in denominators]
     if count is None or dens[0] is None:
-        ctx.cannot_decide(
-            rule.id, blank_reason(ctx, rule, claim.fragment, outcome if count is None else denominators[0])
-        )
+        missing = outcome if count is None else denominators[0]
+        ctx.cannot_decide(rule.id, blank_reason(ctx, rule, claim.fragment, missing))
         return None
     step = Decimal(1).scaleb(-claim.number.decimals)
     shares = [Decimal(count) * 100 / Decimal(den) for den in dens if den]  # the rule's first, when not 0
-    if not dens[0] or any(
-        claim.value in (s.quantize(step, ROUND_HALF_UP), s.quantize(step, ROUND_DOWN)) for s in shares
-    ):
+    written = {s.quantize(step, rounding) for s in shares for rounding in (ROUND_HALF_UP, ROUND_DOWN)}
+    if not dens[0] or claim.value in written:  # a share rounded or cut to the precision written
         return None
     computed = shares[0].quantize(step, ROUND_HALF_UP)
     message = rule.message.format(
