@@ -69,14 +69,7 @@ def _case_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
 
 
 def _kind(s: Sentence, n: Number, blanked: str) -> tuple[str, tuple[str, ...]] | None:
-    read = _read(s, n, blanked)
-    if read is None:
-        return None
-    topic, result, also = read
-    return f"s4.{topic}.{result}", tuple(f"s4.{t}.{result}" for t in also)
-
-
-def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """ "s4.<topic>.<result>" of a number, and the kinds its words make plausible besides."""
     before = s.before(n)
     if grammar.qualified(s, n, before) or _EARLIER.search(before):
         return None
@@ -89,9 +82,9 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
         if r.group == REVIEW and "申请" in before[r.start :] and any(w in r.lead for w in _RECEIVED):
             return None  # "收到行政复议申请": usually the agency as 复议机关, not as respondent
         if r.group in (REVIEW, LITIGATION) and grammar.joined(r.lead, "s4", (REVIEW, LITIGATION)):
-            return BOTH, "total", ()  # "行政复议和行政诉讼共74件": the two totals together
+            return f"s4.{BOTH}.total", ()  # "行政复议和行政诉讼共74件": the two totals together
         if r.group in _TOPICS:
-            return r.group, "total", ()
+            return f"s4.{r.group}.total", ()
         group, pos = r.group, n.num_start - len(before) + r.start  # where the result word stands in the sentence
     else:
         a = grammar.after("s4").match(s.after(n))
@@ -108,8 +101,9 @@ def _read(s: Sentence, n: Number, blanked: str) -> tuple[str, str, tuple[str, ..
         return None
     # 行政诉讼 named beside one of its two kinds (直接起诉, 复议后起诉): the result may be the other's too.
     found = {t[2] for t in topics}
-    also = tuple(sorted(found & {DIRECT, AFTER_REVIEW})) if topic == LITIGATION else ()
-    return topic, group, (LITIGATION,) if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in found else also
+    also = sorted(found & {DIRECT, AFTER_REVIEW}) if topic == LITIGATION else []
+    also = [LITIGATION] if topic in (DIRECT, AFTER_REVIEW) and LITIGATION in found else also
+    return f"s4.{topic}.{group}", tuple(f"s4.{t}.{group}" for t in also)
 
 
 @lru_cache(maxsize=1024)

@@ -34,17 +34,9 @@ def document_claims(text: str, year: int | None) -> tuple[Claim, ...]:
 
 
 def _kind(s: Sentence, n: Number) -> tuple[str, tuple[str, ...]] | None:
+    """ "制发规章 3 件" / "废止…规范性文件 2 件" / "现行有效规章 20 件" / "规章现行有效 20 件": "s2.<noun>.<column>"."""
     before = s.before(n)
-    read = None if grammar.qualified(s, n, before) else _read(s, n, before)
-    if read is None:
-        return None
-    noun, column = read
-    return f"s2.{noun}.{column}", (f"s2.{noun}.{_ALSO[column]}",) if column in _ALSO else ()
-
-
-def _read(s: Sentence, n: Number, before: str) -> tuple[str, str] | None:
-    """ "制发规章 3 件" / "废止…规范性文件 2 件" / "现行有效规章 20 件" / "规章现行有效 20 件"."""
-    last = grammar.read(s, n, "s2", before)
+    last = None if grammar.qualified(s, n, before) else grammar.read(s, n, "s2", before)
     if last is None or not _TAIL.fullmatch(before[last.start + len(last.word) :]):
         return None
     noun = grammar.read(s, n, "s2", last.lead) if last.group == IN_FORCE else last
@@ -59,4 +51,5 @@ def _read(s: Sentence, n: Number, before: str) -> tuple[str, str] | None:
     if _BLOCK.search(mid) or _BLOCK.search(verb.lead[-4:] if verb is not last else noun.lead[-4:]):
         return None
     # “新增公开/发布 规章” is 新公开 (2019 has its own column; 2021 counts it as 制发).
-    return RULES if noun.word == "规章" else NORMATIVE, verb.group
+    kind = f"s2.{RULES if noun.word == '规章' else NORMATIVE}"
+    return f"{kind}.{verb.group}", (f"{kind}.{_ALSO[verb.group]}",) if verb.group in _ALSO else ()

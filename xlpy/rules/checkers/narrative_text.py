@@ -82,17 +82,16 @@ def text_quality(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 
 @lru_cache(maxsize=512)
 def _faults(text: str) -> tuple[tuple[str, str, str], ...]:
-    """What N-15 says about one text (the register's template name, quotes, "等 N 处"), found once per text."""
-    out = []
+    """What N-15 says about one text (the register's template name, the first three places quoted, "等 N 处"
+    for the templates that say how many), found once per text."""
     allowed = lexicon.words("doubled_allowed")
-    doubled = [m for m in _DOUBLED.finditer(text) if m.group() not in allowed]
-    if doubled:
-        out.append(("", "、".join(f"“{_around(text, m.start(), m.end())}”" for m in doubled[:3]), ""))
-    marks = [i for i in (m.start() for m in _ASCII_MARKS.finditer(text)) if _between_chinese(text, i)]
-    if marks:
-        quoted = "、".join(f"“{_around(text, i, i + 1)}”" for i in marks[:3])
-        out.append(("ascii_punctuation", quoted, f"等 {len(marks)} 处" if len(marks) > 3 else ""))
-    return tuple(out)
+    doubled = [m.span() for m in _DOUBLED.finditer(text) if m.group() not in allowed]
+    marks = [(i, i + 1) for i in (m.start() for m in _ASCII_MARKS.finditer(text)) if _between_chinese(text, i)]
+    return tuple(
+        (name, "、".join(f"“{_around(text, *span)}”" for span in spans[:3]), f"等 {len(spans)} 处" * (len(spans) > 3))
+        for name, spans in (("", doubled), ("ascii_punctuation", marks))
+        if spans
+    )
 
 
 def _between_chinese(text: str, i: int) -> bool:
