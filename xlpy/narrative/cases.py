@@ -136,7 +136,7 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
             claim_topics = own if own and set(own) < set(topics) else topics
             # Quote the sentence up to the claim: the cases it is about usually come first.
             frag = s.text[max(0, m.end() - 60) : s.clause_end(m.end())].strip()
-            out.append(OutcomeStatement(Statement(s, frag, m.start(), m.group()), m.lastgroup or "", claim_topics))
+            out.append(OutcomeStatement(Statement(frag, m.group()), m.lastgroup or "", claim_topics))
     return tuple(out)
 
 

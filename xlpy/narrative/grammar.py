@@ -116,9 +116,7 @@ def claimed(
 class Statement:
     """A sentence-level statement without a number (e.g. "未收到政府信息公开申请")."""
 
-    sentence: Sentence
-    fragment: str
-    start: int  # offset in the sentence
+    fragment: str  # its clause as written, for the message
     words: str = ""  # the statement itself ("未发生行政复议、行政诉讼")
 
 
@@ -160,7 +158,7 @@ def statements(name: str, text: str, year: int | None, always: bool = False) -> 
         for m in pattern.finditer(s.norm):
             if _stands(name, s, m) and s.about_year(m.start(), year):
                 frag = s.text[s.clause_start(m.start()) : s.clause_end(m.end())].strip()
-                out.append(Statement(s, frag, m.start(), m.group()))
+                out.append(Statement(frag, m.group()))
             if spec.get("first_only"):
                 break  # "除结转的1件外，其余均已办结": a sentence's first such words are its statement
     return tuple(out)

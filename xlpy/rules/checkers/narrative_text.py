@@ -33,9 +33,8 @@ def _outdated(text: str) -> tuple[tuple[str, str], ...]:
     """The first citation of each outdated kind in a text, quoted by its clause, with the word list it is from."""
     out = []
     for name in ("legal_basis_repealed", "legal_basis_old_sections"):
-        if not any(w in text for w in lexicon.words(name)):
-            continue  # substring tests run in C: most fields name none of the words, skip the regex
-        if m := lexicon.pattern(name).search(text):
+        # Substring tests first: they run in C, and most fields name none of the words.
+        if any(w in text for w in lexicon.words(name)) and (m := lexicon.pattern(name).search(text)):
             s = next(s for s in sentences(text) if s.start <= m.start() < s.start + len(s.text) + 1)
             local = m.start() - s.start
             out.append((s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip(), name))

@@ -66,10 +66,9 @@ def fees_reported(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     other = _other(ctx)
     if _FEE.search(other.text) or any(_FEE.search(sentence) for sentence in _elsewhere(ctx)):
         return
-    for sentence in _CLAUSES.split(other.text):
-        if _FEE_LOOSE.search(sentence) and ("信息公开" in sentence or "申请" in sentence):
-            return
-    yield finding(ctx, rule, other, rule.message)
+    loose = (_FEE_LOOSE.search(s) and ("信息公开" in s or "申请" in s) for s in _CLAUSES.split(other.text))
+    if not any(loose):
+        yield finding(ctx, rule, other, rule.message)
 
 
 @checker("X-3")
@@ -80,11 +79,8 @@ def government_topics(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         return
     text = "\n".join(f.text for f in text_fields(ctx))
     missing = [rule.messages[name] for name in _TOPICS if not lexicon.pattern(name).search(text)]
-    if not missing:
-        return
-    listed = "；".join(missing)
-    message = rule.message.format(org_type=org_type, listed=listed)
-    yield finding(ctx, rule, _other(ctx), message)
+    if missing:
+        yield finding(ctx, rule, _other(ctx), rule.message.format(org_type=org_type, listed="；".join(missing)))
 
 
 @checker("X-4")
@@ -96,8 +92,7 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     if bare and bare not in lexicon.words("empty_problems") and not _NOTHING.fullmatch(bare):
         return
     said = f"只写了“{text.strip()}”" if text.strip() else "为空"
-    message = rule.message.format(said=said)
-    yield finding(ctx, rule, TextField("text.problems", text, "五"), message)
+    yield finding(ctx, rule, TextField("text.problems", text, "五"), rule.message.format(said=said))
 
 
 @checker("X-5")
