@@ -31,8 +31,8 @@ CASE_UNITS = frozenset(lexicon.words("application_units"))
 
 _ROWS_RE = grammar.triggers("s3", ("row",))
 _OUTCOMES = kinds.outcomes()
-_OUTCOME_WORDS = grammar.words("s3", "outcome")
-_OUTCOME_BEFORE = re.compile(f"({_OUTCOME_WORDS})(?:的)?$")
+_OUTCOME_WORDS = grammar.triggers("s3", ("outcome",)).pattern  # one group: outcome
+_OUTCOME_BEFORE = re.compile(f"{_OUTCOME_WORDS}(?:的)?$")
 # What may stand between the keyword and the number ("收到公民、法人和其他组织提出的政府信息公开申请共 20 件").
 _FILLER = lexicon.filler("application_fillers")
 _NEGATED = lexicon.words("negations")
@@ -46,7 +46,7 @@ _CARRIES = lexicon.pattern("application_topic_words")  # a sentence continuing t
 _NOUN_LEAD = re.compile(grammar.forms(kinds.triggers("s3")["noun_lead"]))
 _SHARE_OF = re.compile(f"(?:{grammar.forms(kinds.triggers('s3')['share_of'])})")
 # "予以公开率为 45%" / "予以公开的占全部申请的比例为 45%": a share named by its outcome.
-_PCT_NAMED = re.compile(f"(?P<outcome>{_OUTCOME_WORDS})(?:{grammar.forms(kinds.triggers('s3')['share_named'])})\\s*$")
+_PCT_NAMED = re.compile(f"{_OUTCOME_WORDS}(?:{grammar.forms(kinds.triggers('s3')['share_named'])})\\s*$")
 _SHARE_NOUNS = lexicon.pattern("share_nouns")
 _SHARE_GAP = re.compile(r"[\s，,]*(?:占|比例)[^，,。；;\d]*")
 
@@ -125,7 +125,7 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     if grammar.one_side(between, _APPLICANTS):
         return None  # "收到法人或其他组织提出的申请 3 件": one kind of applicant
     if r.group == "answered" and (o := _OUTCOME_BEFORE.search(lead)):
-        return _OUTCOMES[o.group(1)]  # "予以公开答复966件" is an outcome, not the answered total
+        return _OUTCOMES[o["outcome"]]  # "予以公开答复966件" is an outcome, not the answered total
     if lead.endswith(_NEGATED) or _NOT_OWN.search(lead):
         return None
     if r.group == "over":

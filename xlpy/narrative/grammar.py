@@ -124,10 +124,9 @@ class Statement:
 def _shape(name: str) -> tuple[re.Pattern[str], dict[str, Any], re.Pattern[str] | None]:
     """A statement of claims.json "statements": its forms as one pattern, its spec, the words its tail may hold."""
     spec = load_json(kinds.CLAIMS)["statements"][name]
-    if "tail" not in spec:
-        return re.compile(forms(spec["forms"])), spec, None
-    tail = re.compile(f"(?:{forms(spec['tail'])})\\s*")
-    return re.compile(f"(?:{forms(spec['forms'])})(?P<tail>[^{_TAIL_STOPS}]*)"), spec, tail
+    tail = re.compile(f"(?:{forms(spec['tail'])})\\s*") if "tail" in spec else None
+    rest = f"(?P<tail>[^{_TAIL_STOPS}]*)" if tail else ""
+    return re.compile(f"(?:{forms(spec['forms'])}){rest}"), spec, tail
 
 
 def statement(name: str) -> re.Pattern[str]:
@@ -261,8 +260,3 @@ def _chain(family: str, groups: tuple[str, ...]) -> re.Pattern[str]:
     conj = lexicon.alternation("conjunctions")
     tail = forms(kinds.triggers(family)["join_tail"])
     return re.compile(f"(?:(?:{word})(?:{tail})\\s*(?:{conj})\\s*)+$")
-
-
-def words(family: str, group: str) -> str:
-    """The regex source of one trigger group, without its group name (to embed in a checker's pattern)."""
-    return _group(kinds.triggers(family)["groups"][group])
