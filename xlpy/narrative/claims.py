@@ -51,19 +51,12 @@ _SHARE_NOUNS = lexicon.pattern("share_nouns")
 _SHARE_GAP = re.compile(r"[\s，,]*(?:占|比例)[^，,。；;\d]*")
 
 
-def _other_population(norm: str) -> bool:
-    """Another population named outside the quoted row labels ("信访举报投诉类申请" is a row, not 信访)."""
-    return bool(_OTHER_POPULATION.search(norm)) and bool(_OTHER_POPULATION.search(_ROWS_RE.sub("", norm)))
-
-
 def _carries(norm: str) -> bool:
-    return bool(_CARRIES.search(norm)) and not _other_population(norm)
-
-
-def application_sentences(text: str, *, always: bool = False) -> list[tuple[Sentence, bool]]:
-    """Each sentence with whether it talks about 政府信息公开申请 (or carries that topic from the one before).
-    A roll-up ("全区各职能部门…共收到") is another population; so is the sentence continuing it."""
-    return grammar.on_topic(text, always, _own, _carries, grammar.SUBUNITS.search)
+    """Whether a sentence carries the application topic on: by its words, naming no other population outside the
+    quoted row labels ("信访举报投诉类申请" is a row, not 信访)."""
+    if not _CARRIES.search(norm):
+        return False
+    return not (_OTHER_POPULATION.search(norm) and _OTHER_POPULATION.search(_ROWS_RE.sub("", norm)))
 
 
 def _own(norm: str) -> bool:
@@ -72,10 +65,12 @@ def _own(norm: str) -> bool:
 
 @lru_cache(maxsize=256)
 def s3_claims(text: str, year: int | None, always: bool = False) -> tuple[Claim, ...]:
-    """Claims about 表三 quantities (and shares of outcomes) in a paragraph."""
+    """Claims about 表三 quantities (and shares of outcomes) in a paragraph: in the sentences about 政府信息公开申请
+    and those carrying that topic from the one before. A roll-up ("全区各职能部门…共收到") is another population;
+    so is the sentence continuing it."""
     if not always and "申请" not in text:
         return ()  # no sentence is about applications, and none carries the topic
-    pairs = application_sentences(text, always=always)
+    pairs = grammar.on_topic(text, always, _own, _carries, grammar.SUBUNITS.search)
     return tuple(claim for s, topical in pairs if topical for claim in _s3_sentence(s, year))
 
 
