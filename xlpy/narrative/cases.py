@@ -141,10 +141,7 @@ def outcome_statements(text: str, year: int | None, always: bool = False) -> tup
 
 
 def _topics_of(text: str) -> tuple[str, ...]:
+    """The case types a text names: 行政复议, and 行政诉讼 by any of its words or by 败诉."""
     named = {t[2] for t in _topic_words(text)}
-    out = []
-    if REVIEW in named:
-        out.append(REVIEW)
-    if named & {LITIGATION, DIRECT, AFTER_REVIEW} or "败诉" in text:
-        out.append(LITIGATION)
-    return tuple(out)
+    litigation = bool(named & {LITIGATION, DIRECT, AFTER_REVIEW}) or "败诉" in text
+    return tuple(topic for topic, said in ((REVIEW, REVIEW in named), (LITIGATION, litigation)) if said)

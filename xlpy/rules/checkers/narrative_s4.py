@@ -27,8 +27,7 @@ def all_upheld(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     for field in nc.case_fields(ctx):
         for st in cs.outcome_statements(field.text, year, field.path == "text.s4_lead"):
             said = tuple(f"s4.{topic}.{result}" for topic in st.topics for result in cs.ZEROS[st.mode])
-            quantities = nc.quantities_of(ctx, said)
-            known = nc.zero_figures(ctx, rule, st.statement.fragment, quantities)
+            known = nc.zero_figures(ctx, rule, st.statement.fragment, nc.quantities_of(ctx, said))
             if not known:
                 continue  # all 0, or the known ones 0 beside a blank (not assessable)
             total = sum(v for _, v in known)
