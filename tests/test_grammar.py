@@ -13,7 +13,7 @@ from xlpy.narrative.sentences import sentences
 
 def _reading(text: str, family: str) -> grammar.Reading | None:
     s = sentences(text)[0]
-    return grammar.read(s, s.numbers[-1], family)
+    return grammar.read(s.before(s.numbers[-1]), family)
 
 
 def test_forms_optional_repeatable_and_year_positions() -> None:

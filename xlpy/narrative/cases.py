@@ -73,7 +73,7 @@ def _kind(s: Sentence, n: Number, blanked: str) -> tuple[str, tuple[str, ...]] |
     before = s.before(n)
     if grammar.qualified(s, n, before) or _EARLIER.search(before):
         return None
-    r = grammar.read(s, n, "s4", before)
+    r = grammar.read(before, "s4")
     if r is not None:
         if not _FILLER.fullmatch(before[r.start + len(r.word) :]) or r.lead.endswith(_NEGATED):
             return None

@@ -80,10 +80,8 @@ def _s3_sentence(s: Sentence, year: int | None) -> tuple[Claim, ...]:
     out: list[Claim] = []
     by_number: dict[int, str] = {}
     for n in s.numbers:
-        kind = _s3_kind(s, n) if n.unit in CASE_UNITS or (n.unit is None and _is_bare_zero(s, n)) else None
-        lo = None
-        if n.is_percent:
-            kind, lo = _pct_kind(s, n, by_number)
+        counted = n.unit in CASE_UNITS or (n.unit is None and _is_bare_zero(s, n))
+        kind, lo = _pct_kind(s, n, by_number) if n.is_percent else (_s3_kind(s, n) if counted else None, None)
         if kind is None or n.approx or not s.about_year(n.num_start, year):
             continue
         # "予以公开1362件，占44.66%": quote both clauses.
@@ -102,14 +100,14 @@ def _s3_kind(s: Sentence, n: Number) -> str | None:
     before = s.before(n)
     if grammar.qualified(s, n, before):
         return None
-    r = grammar.read(s, n, "s3", before)
+    r = grammar.read(before, "s3")
     if r is None:
         a = grammar.after("s3").match(s.after(n))  # "20 件予以公开"
         if a is None:
             return None
         return CARRIED_FORWARD if a.group("fwd") else _OUTCOMES[a.group("outcome")]
     if r.group == "noun":
-        verb = grammar.read(s, n, "s3", r.lead)
+        verb = grammar.read(r.lead, "s3")
         if verb is not None:
             r = verb  # a verb before the noun decides ("办结政府信息公开申请 20 件"); the noun is then filler
         elif not _NOUN_LEAD.fullmatch(r.lead):

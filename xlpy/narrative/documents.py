@@ -36,13 +36,13 @@ def document_claims(text: str, year: int | None) -> tuple[Claim, ...]:
 def _kind(s: Sentence, n: Number) -> tuple[str, tuple[str, ...]] | None:
     """ "制发规章 3 件" / "废止…规范性文件 2 件" / "现行有效规章 20 件" / "规章现行有效 20 件": "s2.<noun>.<column>"."""
     before = s.before(n)
-    last = None if grammar.qualified(s, n, before) else grammar.read(s, n, "s2", before)
+    last = None if grammar.qualified(s, n, before) else grammar.read(before, "s2")
     if last is None or not _TAIL.fullmatch(before[last.start + len(last.word) :]):
         return None
-    noun = grammar.read(s, n, "s2", last.lead) if last.group == IN_FORCE else last
+    noun = grammar.read(last.lead, "s2") if last.group == IN_FORCE else last
     if noun is None or noun.group != "noun":
         return None
-    verb = last if last is not noun else grammar.read(s, n, "s2", noun.lead)
+    verb = last if last is not noun else grammar.read(noun.lead, "s2")
     if verb is None or verb.group == "noun":
         return None
     mid = "" if verb is last else noun.lead[verb.start + len(verb.word) :]

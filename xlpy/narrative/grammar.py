@@ -239,9 +239,8 @@ def _roll_up_marks(norm: str) -> tuple[int, int]:
     return (first.end() if first else len(norm) + 1), last
 
 
-def read(s: Sentence, n: Number, family: str, before: str | None = None) -> Reading | None:
-    """The last trigger of the family before n in its clause (None when none names it)."""
-    before = s.before(n) if before is None else before
+def read(before: str, family: str) -> Reading | None:
+    """The last trigger of the family in the words before a number (s.before(n): its clause), None when none."""
     found = max(triggers(family).finditer(before), key=re.Match.start, default=None)  # matches run left to right
     if found is None:
         return None
