@@ -52,9 +52,7 @@ def outline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """Sub-headings of 一 numbered 一、二、… (a second top-level numbering), or repeating an official heading."""
     official = set(lexicon.words("official_headings"))
     numbered: list[TextField] = []
-    for field in text_fields(ctx, titles=True):
-        if not field.path.endswith(".title"):
-            continue
+    for field in (f for f in text_fields(ctx, titles=True) if f.path.endswith(".title")):
         title = field.text.strip()
         if _NUMBERED.match(title):
             numbered.append(field)

@@ -99,6 +99,5 @@ def problems_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
 def overview_written(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
     """一、总体情况 has a lead paragraph or at least one part with a body (titles alone are not content)."""
     written = (f.path for f in text_fields(ctx, titles=False))  # the fields with content
-    if any(p == "text.overview.lead" or p.startswith("text.overview.parts.") for p in written):
-        return
-    yield finding(ctx, rule, TextField("text.overview.lead", "", "一"), rule.message)
+    if not any(p == "text.overview.lead" or p.startswith("text.overview.parts.") for p in written):
+        yield finding(ctx, rule, TextField("text.overview.lead", "", "一"), rule.message)
