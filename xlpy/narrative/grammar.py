@@ -73,11 +73,9 @@ def triggers(family: str, only: tuple[str, ...] = ()) -> re.Pattern[str]:
 
 @cache
 def after(family: str) -> re.Pattern[str]:
-    """A trigger right after a number ("3 件结转下年度"), with the words allowed before it."""
+    """A trigger of the "after" groups right after a number ("3 件结转下年度"), with the words allowed before it."""
     spec = kinds.triggers(family)
-    groups = spec["groups"]
-    alts = "|".join(f"(?P<{g}>{_group(groups[g])})" for g in spec["after"])
-    return re.compile(f"^(?:{forms(spec['after_lead'])})(?:{alts})")
+    return re.compile(f"^(?:{forms(spec['after_lead'])})(?:{triggers(family, tuple(spec['after'])).pattern})")
 
 
 # Qualifiers every claim family shares: a number after one of these is not the table's figure.
