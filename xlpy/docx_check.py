@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from xlpy import headings
 from xlpy.errors import InputError
 from xlpy.render import typeset
 from xlpy.resources import load_json
@@ -203,7 +204,7 @@ def _body_paragraphs(doc: _Doc) -> list[Any]:
     """Paragraphs of running text: after the title, not a heading, not the signature or date."""
     texts = [(p, _text(p).strip()) for p in doc.paragraphs]
     nonempty = [(p, t) for p, t in texts if t and not t.startswith("草稿")]  # a draft's mark is no body text
-    return [p for p, t in nonempty[1:-2] if not re.match(r"^[一二三四五六七八九十]+、", t) and len(t) > 12]
+    return [p for p, t in nonempty[1:-2] if not re.match(f"^[{headings.NUMERALS}]+、", t) and len(t) > 12]
 
 
 def _grid(doc: _Doc, spec: dict[str, Any]) -> list[DocxFinding]:

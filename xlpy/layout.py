@@ -9,10 +9,10 @@ from typing import Any
 from xlpy import schema
 from xlpy.cell import column_letter, format_cell
 from xlpy.errors import RegisterError
+from xlpy.headings import NUMERALS
 from xlpy.resources import load_json
 
 TABLE_TOP = 5  # tables start below title (1), hint (2), optional lead sentence (3) and a spacer (4)
-CN_ORDINALS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +114,11 @@ def cn_ordinal(i: int) -> str:
     """0 -> （一）, 10 -> （十一）: the numbering of overview parts."""
     n = i + 1
     if n <= 10:
-        word = CN_ORDINALS[n - 1]
+        word = NUMERALS[n - 1]
     elif n < 20:
-        word = "十" + CN_ORDINALS[n - 11]
+        word = "十" + NUMERALS[n - 11]
     else:
-        word = CN_ORDINALS[n // 10 - 1] + "十" + (CN_ORDINALS[n % 10 - 1] if n % 10 else "")
+        word = NUMERALS[n // 10 - 1] + "十" + (NUMERALS[n % 10 - 1] if n % 10 else "")
     return f"（{word}）"
 
 

@@ -8,14 +8,14 @@ from functools import cache
 from typing import Any
 
 from xlpy import schema
+from xlpy.headings import ITEM, NUMERALS, SUB, TOP
 from xlpy.resources import load_json
 
 # Characters printed interchangeably in published reports (full/half width, 、 for . after a number, …).
 _EQUIV = ["（(", "）)", "，,、.．", "：:", '“”"＂', "；;", "／/"]
 _CLASS = {ch: "[" + re.escape(group) + "]" for group in _EQUIV for ch in group}
-CN_DIGITS = "一二三四五六七八九十"
 # An official ordinal in front of a label: 一、 / （一） / 1. / 1、
-_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[.．、])")
+_ORDINAL = re.compile(f"^(?:{TOP}|{SUB}|{ITEM})")
 GAP = r"\s*"  # labels wrap over lines, and PDF text puts spaces between characters
 
 
@@ -112,7 +112,7 @@ def heading_regexes(version: str) -> dict[str, re.Pattern[str]]:
     for key, words in knowledge()["headings"].items():
         cores = {strip_ordinal(official[key]), *words}
         alts = "|".join(text_pattern(c) for c in sorted(cores, key=len, reverse=True))
-        out[key] = re.compile(rf"#*\s*(?<![一二三四五六七八九十])[一二三四五六七八九十]+\s*[、.．,，]\s*(?:{alts})")
+        out[key] = re.compile(rf"#*\s*(?<![{NUMERALS}])[{NUMERALS}]+\s*[、.．,，]\s*(?:{alts})")
     return out
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from xlpy import headings
 from xlpy.importing import labels as lab
 from xlpy.importing.document import Block
 from xlpy.importing.meta import drop_tail_chrome, is_signature
@@ -15,7 +16,7 @@ from xlpy.importing.rows import row_matches
 
 _PART_END = "。：:！!？?；;"
 
-_TOP_NUMBERED = re.compile(r"^[一二三四五六七八九十]+、[^。；;，,]{1,28}$")
+_TOP_NUMBERED = re.compile(f"^[{headings.NUMERALS}]+、[^。；;，,]{{1,28}}$")
 
 MAX_TITLE_PART = 60  # a sub-heading longer than this is a paragraph that merely starts with （一）
 

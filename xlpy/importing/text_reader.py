@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from xlpy import headings
 from xlpy.importing.document import Block, Cell, Document
 from xlpy.importing.labels import knowledge
 
@@ -11,10 +12,10 @@ _PIPE_SEP = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _HEADING = re.compile(r"^#{1,6}\s+")
 # A line of its own that reads as a numbered heading (一、工作机制保障 / （二）改进情况) in a converter's text, where
 # no blank line sets it off: it ends the paragraph before it and stands alone.
-_NUMBERED_LINE = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])[^。；;，,]{1,28}$")
+_NUMBERED_LINE = re.compile(f"^(?:[{headings.NUMERALS}]+、|{headings.SUB})[^。；;，,]{{1,28}}$")
 # xlpy's lead-in of an overview part: （一）**主动公开**。 (punctuation outside the markers, valid CommonMark);
 # older output and other tools write **（一）主动公开。**
-_BOLD_LEAD = re.compile(r"^(（[一二三四五六七八九十]+）)?\*\*(.+?)\*\*([。：:．.！!？?；;]?)")
+_BOLD_LEAD = re.compile(f"^(（[{headings.NUMERALS}]+）)?\\*\\*(.+?)\\*\\*([。：:．.！!？?；;]?)")
 # xlpy's Markdown escapes (render.md_escape): &lt; &amp; \| \] \{ \\ and a backslash before ASCII punctuation
 _MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from xlpy import headings
 from xlpy.model import Finding
 from xlpy.narrative import lexicon
 from xlpy.narrative.sentences import sentences
@@ -41,10 +42,7 @@ def _outdated(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-_NUMBERED = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]")
-_ANY_NUMBERING = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}\s*[、.．]|[（(][一二三四五六七八九十]{1,3}[）)]|\d+\s*[、.．])\s*"
-)
+_NUMBERED = re.compile(f"^\\s*{headings.TOP}")
 
 
 @checker("N-14")
@@ -56,7 +54,7 @@ def outline(ctx: RuleContext, rule: Any) -> Iterator[Finding]:
         title = field.text.strip()
         if _NUMBERED.match(title):
             numbered.append(field)
-        elif _ANY_NUMBERING.sub("", title).rstrip("。") in official:
+        elif headings.ANY.sub("", title).rstrip("。") in official:
             yield finding(ctx, rule, field, rule.message.format(title=title))
     if numbered:  # one finding for the whole outline: it is one decision of the clerk's, fixed at once
         titles = "”“".join(f.text.strip() for f in numbered)

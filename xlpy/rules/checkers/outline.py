@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from xlpy import headings
 from xlpy.importing import labels as lab
 from xlpy.importing.meta import full_name
 from xlpy.model import Finding
@@ -13,9 +14,9 @@ from xlpy.rules.context import RuleContext, checker
 
 _SECTIONS = {"s1": "一", "s2": "二", "s3": "三", "s4": "四", "s5": "五", "s6": "六"}
 _TABLES = {"s2": "表二", "s3": "表三", "s4": "表四"}
-_ORDINAL = re.compile(r"^\s*([一二三四五六七八九十]+)")
+_ORDINAL = re.compile(f"^\\s*([{headings.NUMERALS}]+)")
 _NOISE = re.compile(r"[\s#*]")
-_ROW_ORDINAL = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|\d+\s*[.．、])")
+_ROW_ORDINAL = re.compile(f"^\\s*(?:{headings.SUB}|{headings.ITEM})")
 _NOT_CJK = re.compile(r"[^\u4e00-\u9fff]")
 
 
