@@ -216,7 +216,7 @@ def _overview(lines: list[Line], text: dict[str, Any], rec: ImportRecord) -> Non
 def _split_part(ln: Line) -> tuple[str, str]:
     """（一）title。body -> (title, body); a bold lead-in (xlpy's own output) gives the exact split."""
     t = ln.text.strip().lstrip("#* ").strip()
-    marker = re.match(r"[（(]\s*[一二三四五六七八九十]+\s*[）)]\s*", t)
+    marker = re.match(f"[（(]\\s*[{headings.NUMERALS}]+\\s*[）)]\\s*", t)
     head = t[marker.end() :] if marker else t
     lead = ln.block.lead.strip().lstrip("#* ") if ln.block.lead else ""
     if lead and t.startswith(lead):
