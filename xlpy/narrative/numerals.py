@@ -13,11 +13,12 @@ from xlpy.narrative import lexicon
 # NFKC is not used on purpose: it would also turn "，" into "," and "（" into "(".
 _WIDTH = str.maketrans("０１２３４５６７８９％．\u3000\u00a0", "0123456789%.  ")
 
-# Chinese numeral characters (lexicon): each of the n-th word's characters is n (零〇, 一壹 …; 大写 numerals
-# are the same digits), 10ⁿ⁺¹ (十拾, 百佰, 千仟) or 10000ⁿ⁺¹ (万, 亿).
-CN_DIGITS = {ch: n for n, chars in enumerate(lexicon.words("numeral_digits")) for ch in chars}
-CN_SMALL = {ch: 10 ** (n + 1) for n, chars in enumerate(lexicon.words("numeral_small_units")) for ch in chars}
-CN_BIG = {ch: 10_000 ** (n + 1) for n, chars in enumerate(lexicon.words("numeral_big_units")) for ch in chars}
+# Chinese numeral characters: each character of the n-th group is n (大写 numerals are the same digits; "两" stands
+# alone only, see parse_chinese), 10ⁿ⁺¹ (十 百 千) or 10000ⁿ⁺¹ (万 亿). Language, not report vocabulary.
+_DIGIT_GROUPS = ("零〇", "一壹", "二贰两", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖")
+CN_DIGITS = {ch: n for n, chars in enumerate(_DIGIT_GROUPS) for ch in chars}
+CN_SMALL = {ch: 10 ** (n + 1) for n, chars in enumerate(("十拾", "百佰", "千仟")) for ch in chars}
+CN_BIG = {ch: 10_000 ** (n + 1) for n, chars in enumerate("万亿") for ch in chars}
 _CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
 
 # Counting units of the reports, and the units of money and shares (longest first so "人次" is not read as "人").
