@@ -43,14 +43,12 @@ def _text_fields(ctx: RuleContext, titles: bool) -> tuple[TextField, ...]:
         return ()
     # The same fields and paths as ctx.value("text.…") each, read from the one dict.
     overview: dict[str, Any] = text["overview"] if isinstance(text.get("overview"), dict) else {}
-    slots: list[tuple[str, Any]] = [
-        ("text.preamble", text.get("preamble")),
-        ("text.overview.lead", overview.get("lead")),
+    parts = overview["parts"] if isinstance(overview.get("parts"), list) else []
+    keys = ("title", "body") if titles else ("body",)
+    slots = [("text.preamble", text.get("preamble")), ("text.overview.lead", overview.get("lead"))]
+    slots += [
+        (f"text.overview.parts.{i}.{k}", p.get(k)) for i, p in enumerate(parts) if isinstance(p, dict) for k in keys
     ]
-    parts = overview.get("parts")
-    for i, part in enumerate(parts if isinstance(parts, list) else []):
-        if isinstance(part, dict):
-            slots += [(f"text.overview.parts.{i}.{k}", part.get(k)) for k in ("title", "body") if titles or k == "body"]
     slots += [(f"text.{key}", text.get(key)) for key in ("s2_lead", "s3_lead", "s4_lead", "problems", "other")]
     return tuple(TextField(p, v, _section(p)) for p, v in slots if isinstance(v, str) and v.strip())
 
