@@ -37,8 +37,7 @@ def _outdated(text: str) -> tuple[tuple[str, str], ...]:
         # Substring tests first: they run in C, and most fields name none of the words.
         if any(w in text for w in lexicon.words(name)) and (m := lexicon.pattern(name).search(text)):
             s = next(s for s in sentences(text) if s.start <= m.start() < s.start + len(s.text) + 1)
-            local = m.start() - s.start
-            out.append((s.text[s.clause_start(local) : s.clause_end(m.end() - s.start)].strip(), name))
+            out.append((s.text[s.clause_start(m.start() - s.start) : s.clause_end(m.end() - s.start)].strip(), name))
     return tuple(out)
 
 
