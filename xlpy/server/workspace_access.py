@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from xlpy.server.errors import ApiError
@@ -37,6 +37,8 @@ def principal(request: Request) -> Principal:
 
 
 Who = Annotated[Principal, Depends(principal)]
+# The report year a region route is asked about (年度), the same bounds on every route.
+ReportYear = Annotated[int, Query(ge=2019, le=2100)]
 
 
 def allowed(store: Store, who: Principal, agency_id: str) -> None:

@@ -14,6 +14,7 @@ from xlpy.server.errors import ApiError
 from xlpy.server.settings import Settings
 from xlpy.server.workspace_access import (
     NO_STORE,
+    ReportYear,
     Who,
     agency_or_404,
     allowed,
@@ -35,7 +36,7 @@ router = new_router()
 def get_dashboard(
     request: Request,
     who: Who,
-    year: Annotated[int, Query(ge=2019, le=2100)],
+    year: ReportYear,
     indicators: Annotated[bool, Query(description="同时计算各项指标与排名")] = False,
 ) -> Response:
     store = store_of(request)
@@ -69,7 +70,7 @@ def _only(data: dict[str, Any], agency_id: str) -> dict[str, Any]:
 async def get_rollup(
     request: Request,
     who: Who,
-    year: Annotated[int, Query(ge=2019, le=2100)],
+    year: ReportYear,
     agency_id: Annotated[str | None, Query()] = None,
     format: Annotated[
         str, Query(pattern="^(json|xlsx|html|md)$", description="json、xlsx（工作簿）、html 或 md（表格）")
@@ -91,7 +92,7 @@ async def get_rollup(
 async def get_hierarchy(
     request: Request,
     who: Who,
-    year: Annotated[int, Query(ge=2019, le=2100)],
+    year: ReportYear,
     agency_id: Annotated[str | None, Query()] = None,
 ) -> Response:
     _, result = await _region_rollup(request, who, year, agency_id)
@@ -144,7 +145,7 @@ def _workbook_job(instance: dict[str, Any]) -> bytes:
 def get_export(
     request: Request,
     who: Who,
-    year: Annotated[int, Query(ge=2019, le=2100)],
+    year: ReportYear,
     format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
 ) -> Response:
     from xlpy.workspace import export
